@@ -1,0 +1,81 @@
+/**
+ * Typed errors. Every stage throws a TinypruneError; only the CLI entry point turns it into
+ * a message on stderr and an exit code. An error says what went wrong, where (file, layer,
+ * tensor), what is allowed and how to fix it.
+ */
+
+export type ErrorCode =
+  // input files
+  | 'E_FILE_NOT_FOUND'
+  | 'E_FILE_READ'
+  | 'E_TFLITE_TRUNCATED'
+  | 'E_TFLITE_MALFORMED'
+  | 'E_TFLITE_IDENTIFIER'
+  | 'E_TFLITE_VERSION'
+  | 'E_TFLITE_LIMIT'
+  | 'E_TFLITE_UNSUPPORTED'
+  // IR
+  | 'E_IR_INVALID'
+  // interpreter
+  | 'E_UNSUPPORTED_OP'
+  | 'E_UNSUPPORTED_TYPE'
+  | 'E_INPUT_SIZE'
+  | 'E_KERNEL'
+  // CLI
+  | 'E_USAGE'
+  | 'E_OUTPUT'
+  // boards, build, run
+  | 'E_BOARD'
+  | 'E_TOOL_MISSING'
+  | 'E_TOOL_FAILED'
+  | 'E_TIMEOUT'
+  | 'E_FAULT'
+  | 'E_DOES_NOT_FIT'
+  | 'E_CODEGEN';
+
+export interface ErrorDetails {
+  /** Where: a file, "operator 12 (CONV_2D)", "tensor 7 'conv1/weights'" … */
+  where?: string;
+  /** What would have been accepted. */
+  allowed?: string;
+  /** How to fix it. */
+  hint?: string;
+  /** The underlying error, when this one wraps another. */
+  cause?: unknown;
+}
+
+export class TinypruneError extends Error {
+  readonly code: ErrorCode;
+  readonly where: string | undefined;
+  readonly allowed: string | undefined;
+  readonly hint: string | undefined;
+
+  constructor(code: ErrorCode, message: string, details: ErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = 'TinypruneError';
+    this.code = code;
+    this.where = details.where;
+    this.allowed = details.allowed;
+    this.hint = details.hint;
+  }
+
+  /** One human-readable block: `error[CODE]: message` then where / allowed / hint lines. */
+  format(): string {
+    const lines = [`error[${this.code}]: ${this.message}`];
+    if (this.where) lines.push(`  where:   ${this.where}`);
+    if (this.allowed) lines.push(`  allowed: ${this.allowed}`);
+    if (this.hint) lines.push(`  fix:     ${this.hint}`);
+    return lines.join('\n');
+  }
+}
+
+export function isTinypruneError(e: unknown): e is TinypruneError {
+  return e instanceof TinypruneError;
+}
+
+/** Non-fatal findings collected by a stage and printed by the CLI. */
+export interface Warning {
+  code: string;
+  message: string;
+  where?: string;
+}
