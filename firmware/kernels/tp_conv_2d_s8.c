@@ -1,0 +1,69 @@
+/*
+ * CONV_2D, int8 — plain C reference.
+ * Bit-exact with TFLM reference_integer_ops::ConvPerChannel, grouped convolution included:
+ * for each output pixel and channel, sum filter * (input + input_offset) over the taps that
+ * fall inside the input (padding taps are skipped), add the bias, requantise per channel,
+ * add the output zero point and clamp.
+ */
+#include "tp_fixedpoint.h"
+#include "tp_kernel_checks.h"
+#include "tp_kernels.h"
+
+int32_t tp_conv_2d_s8_get_scratch_size(const tp_conv_s8_params *params) {
+    (void)params;
+    return 0;
+}
+
+tp_status tp_conv_2d_s8(const tp_conv_s8_params *params, const int8_t *input,
+                        const int8_t *filter, const int32_t *bias, int8_t *output,
+                        void *scratch) {
+    const tp_status st = tp_conv_s8_check(params, input, filter, output);
+    (void)scratch;
+    if (st != TP_OK) return st;
+    {
+        const int32_t in_h = params->input.h, in_w = params->input.w, in_c = params->input.c;
+        const int32_t k_h = params->filter.h, k_w = params->filter.w, k_c = params->filter.c;
+        const int32_t out_h = params->output.h, out_w = params->output.w;
+        const int32_t out_c = params->output.c;
+        const int32_t filters_per_group = out_c / (in_c / k_c);
+        const int32_t in_off = params->input_offset;
+        int32_t b, oy, ox, oc, ky, kx, ic;
+        int8_t *out = output;
+        for (b = 0; b < params->input.n; ++b) {
+            const int8_t *in_b = input + (size_t)b * (size_t)in_h * (size_t)in_w * (size_t)in_c;
+            for (oy = 0; oy < out_h; ++oy) {
+                const int32_t y0 = oy * params->stride_h - params->pad_h;
+                for (ox = 0; ox < out_w; ++ox) {
+                    const int32_t x0 = ox * params->stride_w - params->pad_w;
+                    for (oc = 0; oc < out_c; ++oc) {
+                        const int32_t group = oc / filters_per_group;
+                        const int8_t *w_oc = filter + (size_t)oc * (size_t)k_h * (size_t)k_w * (size_t)k_c;
+                        int32_t acc = 0;
+                        for (ky = 0; ky < k_h; ++ky) {
+                            const int32_t y = y0 + params->dilation_h * ky;
+                            if (y < 0 || y >= in_h) continue;
+                            for (kx = 0; kx < k_w; ++kx) {
+                                const int32_t x = x0 + params->dilation_w * kx;
+                                const int8_t *px;
+                                const int8_t *pw;
+                                if (x < 0 || x >= in_w) continue;
+                                px = in_b + ((size_t)y * (size_t)in_w + (size_t)x) * (size_t)in_c +
+                                     (size_t)group * (size_t)k_c;
+                                pw = w_oc + ((size_t)ky * (size_t)k_w + (size_t)kx) * (size_t)k_c;
+                                for (ic = 0; ic < k_c; ++ic) {
+                                    acc += (int32_t)pw[ic] * ((int32_t)px[ic] + in_off);
+                                }
+                            }
+                        }
+                        if (bias) acc += bias[oc];
+                        acc = tp_mbqm(acc, params->output_multiplier[oc], params->output_shift[oc]);
+                        acc += params->output_offset;
+                        *out++ = (int8_t)tp_clamp_i32(acc, params->activation_min,
+                                                      params->activation_max);
+                    }
+                }
+            }
+        }
+    }
+    return TP_OK;
+}
