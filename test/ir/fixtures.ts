@@ -119,7 +119,7 @@ export function smallCnn(): ModelGraph {
   b.g.inputs = [x];
   b.g.outputs = [y6];
   b.g.metadata = [{ name: 'min_runtime_version', data: new TextEncoder().encode('1.5.0\0\0\0') }];
-  return b.g;
+  return f32Scales(b.g);
 }
 
 /** input, ADD with broadcast, CONCATENATION, PAD, MEAN, QUANTIZE/DEQUANTIZE in one float graph. */
@@ -143,7 +143,13 @@ export function elementwiseGraph(): ModelGraph {
   b.op('DEQUANTIZE', [q], [d]);
   b.g.inputs = [x];
   b.g.outputs = [d];
-  return b.g;
+  return f32Scales(b.g);
+}
+
+/** TFLite stores scales as float32: make the fixture's scales float32 values, as a file's are. */
+export function f32Scales(g: ModelGraph): ModelGraph {
+  for (const t of g.tensors) if (t.quant) t.quant.scale = t.quant.scale.map(Math.fround);
+  return g;
 }
 
 export function clone(g: ModelGraph): ModelGraph {
