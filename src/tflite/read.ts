@@ -129,6 +129,11 @@ export function readTfliteFile(path: string): ReadResult {
   return readTflite(bytes, path);
 }
 
+/** Names go into messages; a corrupt file can make them megabytes long. */
+function shorten(name: string): string {
+  return name.length > 80 ? `${name.slice(0, 77)}...` : name;
+}
+
 class ModelReader {
   private readonly r: FbReader;
   private readonly warnings: Warning[] = [];
@@ -240,6 +245,8 @@ class ModelReader {
   private bufferData(index: number, what: string): Uint8Array | undefined {
     if (this.bufferCache.has(index)) return this.bufferCache.get(index);
     const t = this.bufferTables[index];
+    // Buffer 0 is the "no data" sentinel; a file without any buffers still means that.
+    if (!t && index === 0) return undefined;
     if (!t) {
       throw this.r.malformed(what, `refers to buffer ${index} but the model has ${this.bufferTables.length} buffers`);
     }
@@ -268,7 +275,7 @@ class ModelReader {
     return r.tableVector(v, (i) => `metadata ${i}`).map((t, i) => {
       const name = r.stringField(t, METADATA.name, '', 'name');
       const buffer = r.intField(t, METADATA.buffer, 'uint32', 0, 'buffer');
-      const data = this.bufferData(buffer, `metadata ${i} '${name}'`);
+      const data = this.bufferData(buffer, `metadata ${i} '${shorten(name)}'`);
       return { name, data: data ?? new Uint8Array(0) };
     });
   }
@@ -307,7 +314,7 @@ class ModelReader {
   private readTensor(t: FbTable, i: number): Tensor {
     const r = this.r;
     const name = r.stringField(t, TENSOR.name, '', 'name');
-    const what = `tensor ${i} '${name}'`;
+    const what = `tensor ${i} '${shorten(name)}'`;
     t.what = what;
 
     const shapeV = r.vectorField(t, TENSOR.shape, 4, 'shape');
@@ -502,7 +509,7 @@ class ModelReader {
     if (!code) {
       throw r.malformed(`operator ${i}`, `opcode_index ${codeIndex} is out of range (the model has ${this.opCodes.length} operator codes)`);
     }
-    const what = `operator ${i} (${code.opcode === 'CUSTOM' ? `CUSTOM '${code.customCode ?? ''}'` : code.opcode})`;
+    const what = `operator ${i} (${code.opcode === 'CUSTOM' ? `CUSTOM '${shorten(code.customCode ?? '')}'` : code.opcode})`;
     t.what = what;
 
     const op: Op = {
