@@ -1,0 +1,11 @@
+/** The commands, by name. Adding a command = one file in commands/ and one line here. */
+import type { Command } from './command.js';
+import { inspectCommand } from './commands/inspect.js';
+import { interpretCommand } from './commands/interpret.js';
+
+export const COMMANDS = {
+  inspect: inspectCommand,
+  interpret: interpretCommand,
+} satisfies Record<string, Command>;
+
+export type CommandName = keyof typeof COMMANDS;
