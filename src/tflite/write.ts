@@ -187,8 +187,8 @@ class ModelWriter {
       if (code === undefined) {
         throw invalid(`operator ${i}`, `opcode '${op.opcode}' is not a TFLite BuiltinOperator`);
       }
-      if (!Number.isInteger(op.version) || op.version < 1 || op.version > 0x7fffffff) {
-        throw invalid(`operator ${i} (${op.opcode})`, `version ${op.version} is not a positive integer`);
+      if (!Number.isInteger(op.version) || op.version < -(2 ** 31) || op.version > 2 ** 31 - 1) {
+        throw invalid(`operator ${i} (${op.opcode})`, `version ${op.version} is not an int32`);
       }
       const custom = op.opcode === 'CUSTOM' ? (op.customCode ?? '') : undefined;
       const key = `${code}\u0000${custom ?? ''}\u0000${op.version}`;
