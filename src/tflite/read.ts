@@ -36,7 +36,6 @@ import {
   MODEL,
   OPERATOR,
   OPERATOR_CODE,
-  OPTIONS_FOR_OPERATOR,
   OPTIONS_TABLES,
   type OptionsTable,
   QUANTIZATION_PARAMETERS,
@@ -525,25 +524,19 @@ class ModelReader {
     const type1 = r.intField(t, OPERATOR.builtinOptionsType, 'uint8', 0, 'builtin_options_type');
     const type2 = r.intField(t, OPERATOR.builtinOptions2Type, 'uint8', 0, 'builtin_options_2_type');
     if (type1 !== 0 && type2 !== 0) throw r.malformed(what, 'sets both builtin_options and builtin_options_2');
-    let table: OptionsTable | undefined;
-    let optionsAt: FbTable | undefined;
+    // An op whose file has no options table gets none here either: TFLite then falls back to
+    // its own built-in parameter defaults (e.g. kTfLiteNoType for CAST), which are not the
+    // schema's field defaults, so inventing a table would change the model's meaning.
     if (type1 !== 0 || type2 !== 0) {
       const [members, typeValue, id, field] =
         type1 !== 0
           ? [BUILTIN_OPTIONS, type1, OPERATOR.builtinOptions, 'builtin_options']
           : [BUILTIN_OPTIONS_2, type2, OPERATOR.builtinOptions2, 'builtin_options_2'];
       const name = (members as readonly (string | null)[])[typeValue];
-      table = name ? OPTIONS_TABLES.get(name) : undefined;
+      const table = name ? OPTIONS_TABLES.get(name) : undefined;
       if (!table) throw r.malformed(what, `${field}_type ${typeValue} is not a known options table`);
-      optionsAt = r.tableField(t, id, field, `${what} ${name}`);
-    } else {
-      // No options in the file: TFLite then uses the defaults, so say so explicitly — but only
-      // for ops whose options table has fields, so that a later stage can read e.g. `padding`.
-      const name = OPTIONS_FOR_OPERATOR[code.opcode];
-      const candidate = name ? OPTIONS_TABLES.get(name) : undefined;
-      if (candidate && candidate.fields.length > 0) table = candidate;
-    }
-    if (table) {
+      // A union type without its table: the table's fields all take their defaults.
+      const optionsAt = r.tableField(t, id, field, `${what} ${table.name}`);
       op.optionsType = table.name;
       op.options = optionsAt ? this.readOptions(optionsAt, table, what) : defaultOptions(table);
     }

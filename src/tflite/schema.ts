@@ -668,8 +668,9 @@ function buildOptionsTables(): ReadonlyMap<string, OptionsTable> {
 export const OPTIONS_TABLES: ReadonlyMap<string, OptionsTable> = buildOptionsTables();
 
 /**
- * The options table each builtin operator takes (TFLite's converter writes these; the reader
- * fills in defaults when a file leaves a non-empty table out). Ops absent here take none.
+ * The options table each builtin operator takes, for code that builds ops (the converter
+ * writes these). Ops absent here take none. The reader does not use it: a file may leave an
+ * op's table out, and the graph then has no options either.
  */
 export const OPTIONS_FOR_OPERATOR: Readonly<Record<string, string>> = {
   ADD: 'AddOptions',

@@ -93,15 +93,19 @@ describe('writer -> reader on hand-built graphs', () => {
     });
   });
 
-  it('options absent from the file read as the schema defaults', () => {
+  it('options: an absent table stays absent; an empty table means the schema defaults', () => {
     const b = new GraphBuilder();
     const x = b.tensor('x', [1, 4, 4, 1], 'float32');
     const w = b.constant('w', [1, 1, 1, 1], 'float32');
     const y = b.tensor('y', [1, 4, 4, 1], 'float32');
-    b.op('CONV_2D', [x, w, -1], [y]); // no optionsType: nothing written
-    const op = roundTrip(b.g).ops[0]!;
-    expect(op.optionsType).toBe('Conv2DOptions');
-    expect(op.options).toEqual({
+    const z = b.tensor('z', [1, 4, 4, 1], 'float32');
+    b.op('CAST', [x], [y]); // no options written: TFLite uses its own defaults, not the schema's
+    b.op('CONV_2D', [y, w, -1], [z], 'Conv2DOptions', {}); // an empty table: schema defaults
+    const [cast, conv] = roundTrip(b.g).ops;
+    expect(cast!.optionsType).toBeUndefined();
+    expect(cast!.options).toEqual({});
+    expect(conv!.optionsType).toBe('Conv2DOptions');
+    expect(conv!.options).toEqual({
       padding: 'SAME',
       strideW: 0,
       strideH: 0,
