@@ -6,6 +6,14 @@
  * as a TinypruneError — never a RangeError, a hang or an unbounded allocation.
  *
  * Format facts come from schema.ts; missing fields take the schema defaults.
+ *
+ * Kept: everything the ModelGraph IR has a place for (tensors with shape, signature, dtype,
+ * quantization incl. min/max, sparsity, variable flag and constant data; ops with version,
+ * options of both option unions, custom code/options and intermediates; metadata; model
+ * description and subgraph name). Not kept: signature defs, the deprecated metadata_buffer
+ * list, has_rank, mutating_variable_inputs, variant sub-types and debug metadata indices.
+ * Rejected: several subgraphs, external weight files, non-affine (blockwise/custom)
+ * quantization and tensor types the IR lacks (INT2, UINT4, FLOAT8).
  */
 
 import { readFileSync, statSync } from 'node:fs';
@@ -63,6 +71,8 @@ export const READ_LIMITS = {
   maxElements: 2 ** 31 - 1,
   /** Bytes of one tensor: TFLite (Micro) sizes are int32 / size_t on 32-bit targets. */
   maxTensorBytes: 2 ** 31 - 1,
+  /** Whole files (readTfliteFile): flatbuffers address 2 GiB; MCU models are far smaller. */
+  maxFileBytes: 2 ** 31 - 1,
 } as const;
 
 /** TensorType value -> DType, for the types the IR has (INT2, UINT4 and FLOAT8 it does not). */
@@ -101,10 +111,17 @@ export function readTflite(bytes: Uint8Array, source = '<memory>'): ReadResult {
 export function readTfliteFile(path: string): ReadResult {
   let bytes: Uint8Array;
   try {
-    if (statSync(path).isDirectory()) {
+    const st = statSync(path);
+    if (st.isDirectory()) {
       throw new TinypruneError('E_FILE_READ', `${path} is a directory, not a .tflite file`, {
         where: path,
         hint: 'pass the path of a .tflite file',
+      });
+    }
+    if (st.size > READ_LIMITS.maxFileBytes) {
+      throw new TinypruneError('E_TFLITE_LIMIT', `${path} is ${st.size} bytes; tinyprune reads models up to ${READ_LIMITS.maxFileBytes} bytes`, {
+        where: path,
+        hint: 'a model for a microcontroller is far smaller; check that this is the right file',
       });
     }
     const buf = readFileSync(path);
