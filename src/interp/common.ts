@@ -138,6 +138,11 @@ export function zeroPointOf(t: Tensor): number {
   return t.quant?.zeroPoint[0] ?? 0;
 }
 
+/** TFLM's "input offset": the negated zero point (as +0, never -0, so params print cleanly). */
+export function negatedZeroPoint(t: Tensor): number {
+  return 0 - zeroPointOf(t);
+}
+
 /** The tensor's constant bytes; E_UNSUPPORTED_TYPE when the operator needs a constant here. */
 export function constantData(ctx: PrepareContext, t: TensorRef, role: string): Uint8Array {
   if (!t.tensor.data) {

@@ -18,6 +18,7 @@ import {
   outputTensor,
   scaleOf,
   zeroPointOf,
+  negatedZeroPoint,
   type PrepareContext,
 } from '../common.js';
 import { multiplyByQuantizedMultiplierSmallerThanOneExp, quantizeMultiplierSmallerThanOneExp } from '../fixedpoint.js';
@@ -118,8 +119,8 @@ function prepareAdd(ctx: PrepareContext): PreparedOp<AddParams> {
     kind: 'int8',
     ...plan,
     leftShift,
-    input1Offset: -zeroPointOf(in1.tensor),
-    input2Offset: -zeroPointOf(in2.tensor),
+    input1Offset: negatedZeroPoint(in1.tensor),
+    input2Offset: negatedZeroPoint(in2.tensor),
     outputOffset: outZp,
     input1Multiplier: q1.multiplier,
     input1Shift: q1.shift,

@@ -7,6 +7,7 @@ import {
   opError,
   scaleOf,
   zeroPointOf,
+  negatedZeroPoint,
   type FusedActivation,
   type PrepareContext,
   type TensorRef,
@@ -74,7 +75,7 @@ export function perChannelQuant(
   const outZp = zeroPointOf(a.output.tensor);
   const r = activationRangeQuantized(a.act, outScale, outZp, a.output.tensor.dtype);
   return {
-    inputOffset: -zeroPointOf(a.input.tensor),
+    inputOffset: negatedZeroPoint(a.input.tensor),
     outputOffset: outZp,
     outputMultiplier,
     outputShift,

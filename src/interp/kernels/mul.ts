@@ -14,6 +14,7 @@ import {
   outputTensor,
   scaleOf,
   zeroPointOf,
+  negatedZeroPoint,
   type PrepareContext,
 } from '../common.js';
 import { multiplyByQuantizedMultiplier, quantizeMultiplier } from '../fixedpoint.js';
@@ -92,8 +93,8 @@ function prepareMul(ctx: PrepareContext): PreparedOp<MulParams> {
   const params: MulInt8Params = {
     kind: 'int8',
     ...plan,
-    input1Offset: -zeroPointOf(in1.tensor),
-    input2Offset: -zeroPointOf(in2.tensor),
+    input1Offset: negatedZeroPoint(in1.tensor),
+    input2Offset: negatedZeroPoint(in2.tensor),
     outputOffset: outZp,
     outputMultiplier: q.multiplier,
     outputShift: q.shift,
