@@ -81,7 +81,9 @@ export function prepare(graph: ModelGraph): ExecutionPlan {
       });
     }
     const bytes = byteSize(t);
-    if (t.data && t.data.byteLength < bytes) {
+    // int4 constants are stored packed two per byte; the kernels reject int4 with a type error.
+    const storedBytes = t.dtype === 'int4' ? Math.ceil(bytes / 2) : bytes;
+    if (t.data && t.data.byteLength < storedBytes) {
       throw new TinypruneError('E_IR_INVALID', `${tensorName(graph, i)} holds ${t.data.byteLength} bytes; its shape needs ${bytes}`, {
         where: tensorName(graph, i),
       });
@@ -123,7 +125,7 @@ export function prepare(graph: ModelGraph): ExecutionPlan {
         );
       }
       const tensor = graph.tensors[t]!;
-      if (tensor.data && !constants.has(t)) constants.set(t, alignedCopy(tensor.data.subarray(0, tensorBytes[t])));
+      if (tensor.data && !constants.has(t)) constants.set(t, alignedCopy(tensor.data.subarray(0, Math.min(tensorBytes[t]!, tensor.data.byteLength))));
     }
     for (const t of op.outputs) {
       const tensor = graph.tensors[t];

@@ -219,6 +219,20 @@ describe('CONV_2D prepare', () => {
     expect(() => interpret(graph, [new Uint8Array(16)])).toThrow(/VALID padding .* gives 2x2/);
   });
 
+  it('rejects packed int4 filters with a type error, not a size error', () => {
+    const graph = singleOpGraph(
+      'CONV_2D',
+      { padding: 'VALID', strideH: 1, strideW: 1 },
+      [
+        { dtype: 'int8', shape: [1, 3, 3, 1], scale: 1 },
+        { dtype: 'int4', shape: [1, 3, 3, 1], scale: 1, data: new Uint8Array(5) },
+        null,
+      ],
+      [{ dtype: 'int8', shape: [1, 1, 1, 1], scale: 1 }],
+    );
+    expect(() => interpret(graph, [new Uint8Array(9)])).toThrow(expect.objectContaining({ code: 'E_UNSUPPORTED_TYPE' }));
+  });
+
   it('rejects hybrid float activations with int8 weights (E_UNSUPPORTED_TYPE)', () => {
     const graph = singleOpGraph(
       'CONV_2D',
