@@ -14,8 +14,6 @@
 #include "tp_board.h"
 #include "tp_platform.h"
 
-#define SYS_OPEN 0x01u
-#define SYS_WRITE 0x05u
 #define SYS_WRITE0 0x04u
 #define SYS_EXIT 0x18u
 #define SYS_EXIT_EXTENDED 0x20u
@@ -30,54 +28,26 @@ static uint32_t tp_semihost_call(uint32_t op, const void *arg)
     return r0;
 }
 
-/* ":tt" opened with mode 8 ("w" with the stderr bit) is the host's stderr. Opened lazily;
- * -2 = not tried yet, -1 = failed (fall back to SYS_WRITE0, which some hosts still support). */
-static int32_t tp_stderr_handle = -2;
-
-static int32_t tp_semihost_stderr(void)
-{
-    if (tp_stderr_handle == -2) {
-        static const char name[] = ":tt";
-        uint32_t block[3];
-        block[0] = (uint32_t)(uintptr_t)name;
-        block[1] = 8u;              /* "w" + stderr */
-        block[2] = sizeof name - 1u; /* length without the NUL */
-        tp_stderr_handle = (int32_t)tp_semihost_call(SYS_OPEN, block);
-        if (tp_stderr_handle < 0) {
-            tp_stderr_handle = -1;
-        }
-    }
-    return tp_stderr_handle;
-}
 #endif
 
+/* Text goes out with SYS_WRITE0 (a NUL-terminated string to the debug console) rather than
+ * SYS_WRITE to a ":tt" handle: QEMU 7.2 sends ":tt" straight to its own stderr, mixed with its
+ * own messages, while the console honours -semihosting-config chardev=..., which lets the
+ * host read the firmware's text from a file of its own. Without a chardev it is stderr. */
 void tp_semihost_write(const char *buf, size_t n)
 {
 #if TP_SEMIHOSTING
-    int32_t h = tp_semihost_stderr();
-    if (n == 0u) {
-        return;
-    }
-    if (h >= 0) {
-        uint32_t block[3];
-        block[0] = (uint32_t)h;
-        block[1] = (uint32_t)(uintptr_t)buf;
-        block[2] = (uint32_t)n;
-        (void)tp_semihost_call(SYS_WRITE, block);
-    } else {
-        /* SYS_WRITE0 needs a NUL-terminated string: send in chunks. */
-        char chunk[65];
-        size_t off = 0;
-        while (off < n) {
-            size_t k = n - off < 64u ? n - off : 64u;
-            size_t j;
-            for (j = 0; j < k; j++) {
-                chunk[j] = buf[off + j];
-            }
-            chunk[k] = '\0';
-            (void)tp_semihost_call(SYS_WRITE0, chunk);
-            off += k;
+    char chunk[65];
+    size_t off = 0;
+    while (off < n) {
+        size_t k = n - off < 64u ? n - off : 64u;
+        size_t j;
+        for (j = 0; j < k; j++) {
+            chunk[j] = buf[off + j];
         }
+        chunk[k] = '\0';
+        (void)tp_semihost_call(SYS_WRITE0, chunk);
+        off += k;
     }
 #else
     tp_uart_write(buf, n);

@@ -183,6 +183,11 @@ void tp_reset_c(void)
 #if TP_HAS_VTOR
     /* A bootloader (Arduino, UF2) may leave VTOR pointing at its own table. */
     *(volatile uint32_t *)0xE000ED08u = (uint32_t)(uintptr_t)tp_vector_table;
+    /* Report MemManage, BusFault and UsageFault as themselves (SHCSR enables) instead of an
+     * anonymous HardFault, and trap integer division by zero (CCR.DIV_0_TRP), which would
+     * otherwise quietly return 0 and make a kernel bug look like a wrong number. */
+    *(volatile uint32_t *)0xE000ED24u |= (1u << 16) | (1u << 17) | (1u << 18);
+    *(volatile uint32_t *)0xE000ED14u |= 1u << 4;
     __asm volatile("dsb\n isb" ::: "memory");
 #endif
 

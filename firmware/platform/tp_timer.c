@@ -78,13 +78,21 @@ uint64_t tp_timer_now(void)
     }
 #else
     {
+        /* SysTick counts RVR..1, 0 and reloads; its interrupt (one wrap) is taken on the
+         * 1 -> 0 transition. Ticks since tp_timer_init() (which zeroed the counter, so the
+         * first tick is a reload) are therefore (wraps + 1) * 2^24 - CVR while CVR != 0, and
+         * wraps * 2^24 while CVR == 0 - which also gives 0 right after init. Reading the
+         * wrap count twice guards against a wrap between the two reads. */
         uint32_t w1, w2, cv;
         do {
             w1 = tp_systick_wraps;
-            cv = SYST_CVR;
+            cv = SYST_CVR & 0x00FFFFFFu;
             w2 = tp_systick_wraps;
         } while (w1 != w2);
-        return ((uint64_t)w1 << 24) + (uint64_t)(0x00FFFFFFu - (cv & 0x00FFFFFFu));
+        if (cv == 0u) {
+            return (uint64_t)w1 << 24;
+        }
+        return ((uint64_t)(w1 + 1u) << 24) - cv;
     }
 #endif
 }

@@ -180,7 +180,7 @@ export function boardJsonSchema(): JsonSchema {
   const props = schema['properties'] as Record<string, unknown>;
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
-    $id: 'https://github.com/tinyprune/tinyprune/boards/board.schema.json',
+    $id: 'urn:tinyprune:board-profile',
     title: 'tinyprune board profile',
     ...schema,
     // Editors use "$schema" in the file itself to find this schema.

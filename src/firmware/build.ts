@@ -7,14 +7,15 @@
  * a sequential host reference bit for bit; newlib-nano. Not -ffreestanding: it turned small
  * memcpy reads in int8 kernels into calls (5x slower).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { execa } from 'execa';
 
 import { resolveTarget, type BoardProfile, type Target } from '../boards/index.js';
 import { TinypruneError, type Warning } from '../errors.js';
-import { packageRoot, platformDir } from './paths.js';
+import { cacheDir, packageRoot, platformDir } from './paths.js';
 import { hex32, renderTemplate } from './render.js';
 import { findTool } from './toolchain.js';
 
@@ -248,6 +249,51 @@ async function run(file: string, args: string[], commands: string[][], timeoutMs
   return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
+/**
+ * Compiles the platform layer, with a cache: every test build would otherwise recompile the
+ * same seven files. The key covers the compiler, the flags and every input the files read
+ * (their text, tp_board.h, tp_platform.h), so a change to any of them misses the cache.
+ * Objects are written to a private directory and renamed into place (parallel builds).
+ */
+async function compilePlatform(
+  gcc: string,
+  files: string[],
+  flags: string[],
+  genDir: string,
+  boardHeader: string,
+  commands: string[][],
+  timeoutMs: number,
+): Promise<string[]> {
+  const dir = path.join(cacheDir(), 'platform-objects');
+  mkdirSync(dir, { recursive: true });
+  const common = createHash('sha256')
+    .update(gcc)
+    .update('\0' + flags.join('\0') + '\0')
+    .update(boardHeader)
+    .update(readFileSync(path.join(platformDir(), 'tp_platform.h')));
+  const objects = files.map((f) => {
+    const key = common.copy().update(readFileSync(f)).digest('hex').slice(0, 20);
+    return { src: f, obj: path.join(dir, `${path.basename(f, '.c')}-${key}.o`) };
+  });
+  const missing = objects.filter((o) => !existsSync(o.obj));
+  if (missing.length > 0) {
+    const tmp = mkdtempSync(path.join(dir, 'tmp-'));
+    try {
+      const r = await run(gcc, ['-c', ...flags, `-I${genDir}`, `-I${platformDir()}`, ...missing.map((m) => m.src)], commands, timeoutMs, tmp);
+      if (r.exitCode !== 0) {
+        throw new TinypruneError('E_TOOL_FAILED', `compiling the platform layer failed: ${firstErrorLine(r.stderr) ?? ''}\n${r.stderr.trim().slice(0, 4000)}`, {
+          where: platformDir(),
+          hint: 'the board profile may give the platform code values it cannot use (see tp_board.h in the build directory)',
+        });
+      }
+      for (const m of missing) renameSync(path.join(tmp, `${path.basename(m.src, '.c')}.o`), m.obj);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }
+  return objects.map((o) => o.obj);
+}
+
 export async function buildFirmware(opts: BuildOptions): Promise<BuildResult> {
   const target: Target =
     typeof opts.board === 'object' && 'mode' in opts.board ? opts.board : resolveTarget(opts.board as string | BoardProfile, { emulate: opts.emulate ?? false });
@@ -274,22 +320,19 @@ export async function buildFirmware(opts: BuildOptions): Promise<BuildResult> {
   const hex = path.join(outDir, `${name}.hex`);
   const map = path.join(outDir, `${name}.map`);
   const platform = opts.platform ?? true;
-  const sources = [...(platform ? platformSources(target) : []), ...opts.sources.map((s) => path.resolve(s))];
-  const includeDirs = [genDir, platformDir(), ...(opts.includeDirs ?? []).map((d) => path.resolve(d))];
+  const optimize = opts.optimize ?? '-O2';
+  const warningFlags = ['-Wall', '-Wextra', ...(opts.warningsAsErrors === false ? [] : ['-Werror'])];
+  const codeFlags = [...cpuFlags(target.board), optimize, '-std=c99', '-g', '-ffunction-sections', '-fdata-sections', '-ffp-contract=off', '-fno-common'];
   const commands: string[][] = [];
+  const platformObjects = platform
+    ? await compilePlatform(gcc, platformSources(target), [...codeFlags, '-Wall', '-Wextra', '-Werror'], genDir, header, commands, timeoutMs)
+    : [];
+  const sources = opts.sources.map((s) => path.resolve(s));
+  const includeDirs = [genDir, platformDir(), ...(opts.includeDirs ?? []).map((d) => path.resolve(d))];
 
   const args = [
-    ...cpuFlags(target.board),
-    opts.optimize ?? '-O2',
-    '-std=c99',
-    '-g',
-    '-Wall',
-    '-Wextra',
-    ...(opts.warningsAsErrors === false ? [] : ['-Werror']),
-    '-ffunction-sections',
-    '-fdata-sections',
-    '-ffp-contract=off',
-    '-fno-common',
+    ...codeFlags,
+    ...warningFlags,
     ...includeDirs.map((d) => `-I${d}`),
     ...defineFlags(opts.defines),
     ...(opts.extraCFlags ?? []),
@@ -302,6 +345,7 @@ export async function buildFirmware(opts: BuildOptions): Promise<BuildResult> {
     '-Wl,--no-warn-rwx-segments',
     ...(opts.extraLdFlags ?? []),
     ...sources,
+    ...platformObjects,
     '-lm',
     '-o',
     elf,

@@ -31,7 +31,12 @@ export interface QemuOptions {
   markers?: boolean;
   /** tp_mark's address (BuildResult.markAddress); looked up with nm when absent. */
   markAddress?: number;
-  /** Bytes fed to the UART. */
+  /**
+   * Bytes fed to the UART, written once the firmware has printed its first UART byte: some
+   * QEMU UART models (the STM32 USART) drop input that arrives before the guest has enabled
+   * the receiver, and QEMU reads stdin before the guest runs its first instruction. So a
+   * firmware that reads input must print something first (a banner, "m-ready").
+   */
   stdin?: Uint8Array | string;
   extraArgs?: string[];
 }
@@ -153,9 +158,20 @@ export async function runQemu(opts: QemuOptions): Promise<QemuResult> {
       detached: true, // its own process group, so a timeout kills QEMU and anything it spawned
       encoding: 'buffer',
       stripFinalNewline: false,
-      input: opts.stdin === undefined ? '' : typeof opts.stdin === 'string' ? opts.stdin : Buffer.from(opts.stdin),
+      stdin: 'pipe',
       maxBuffer: 256 * 1024 * 1024,
     });
+    const input = opts.stdin === undefined ? undefined : typeof opts.stdin === 'string' ? Buffer.from(opts.stdin) : Buffer.from(opts.stdin);
+    const stdin = child.stdin;
+    if (input === undefined || input.length === 0) {
+      stdin?.end();
+    } else {
+      child.stdout?.once('data', () => {
+        stdin?.end(input);
+      });
+    }
+    // QEMU may exit before it reads its input: that is not an error of ours.
+    stdin?.on('error', () => undefined);
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
