@@ -26,6 +26,8 @@ extern uint32_t __data_start;
 extern uint32_t __data_end;
 extern uint32_t __bss_start;
 extern uint32_t __bss_end;
+extern uint32_t __tp_arena_start;
+extern uint32_t __tp_arena_end;
 extern uint32_t __stack_limit;
 extern uint32_t __stack_top;
 extern void (*__preinit_array_start[])(void);
@@ -177,6 +179,11 @@ void tp_reset_c(void)
         *dst++ = *src++;
     }
     for (dst = &__bss_start; dst < &__bss_end;) {
+        *dst++ = 0u;
+    }
+    /* The tensor arena is NOLOAD (no bytes in the image) but zeroed like .bss, so a kernel that
+     * reads scratch before writing it gives the same wrong answer on every run and board. */
+    for (dst = &__tp_arena_start; dst < &__tp_arena_end;) {
         *dst++ = 0u;
     }
 

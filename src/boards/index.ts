@@ -265,3 +265,5 @@ export function resolveTarget(boardOrName: BoardProfile | string, opts: ResolveO
 export function machineOf(t: Target) {
   return t.machine === undefined ? undefined : MACHINE_FACTS[t.machine];
 }
+
+export { flasherCommand, FLASH_PLACEHOLDERS, type FlashCommand, type FlashFiles, type Flasher } from './flashers.js';

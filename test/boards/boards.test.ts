@@ -6,6 +6,7 @@ import { describe, expect, test } from 'vitest';
 
 import {
   boardJsonSchema,
+  flasherCommand,
   listBoards,
   loadBoard,
   loadBoardFile,
@@ -112,6 +113,14 @@ describe('bundled boards', () => {
     expect(loadBoard('nucleo-f446re').flash.origin).toBe(0x08000000);
     expect(loadBoard('arduino-nano-33-ble').flash.origin).toBe(0x10000); // after the bootloader
     expect(loadBoard('rpi-pico').core).toBe('cortex-m0plus');
+  });
+
+  test('every flasher uses only known placeholders', () => {
+    const files = { elf: 'a.elf', bin: 'a.bin', hex: 'a.hex', uf2: 'a.uf2', port: '/dev/ttyACM0', drive: '/media/X' };
+    for (const name of REAL_BOARDS) {
+      const b = loadBoard(name);
+      for (const f of b.flashers) expect(flasherCommand(b, f, files).args.join(' ')).not.toMatch(/[{}]/);
+    }
   });
 
   test('a board can be loaded by path', () => {

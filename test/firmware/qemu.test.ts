@@ -141,6 +141,16 @@ describe.skipIf(!hasTools)('firmware in QEMU', () => {
     expect(f.message).toMatch(/FLASH overflowed by \d+ bytes/);
   });
 
+  test('.tp_arena: RAM the linker counts, no flash, zeroed at start-up', async () => {
+    const plain = await build('mps2-an386', 'big.c');
+    const fw = await build('mps2-an386', 'big.c', { defines: { ARENA: 8192 } });
+    expect(fw.ram.arena).toBe(8192);
+    expect(fw.ram.total - plain.ram.total).toBeGreaterThanOrEqual(8192);
+    expect(fw.flash.total - plain.flash.total).toBeLessThan(256); // only the zero-check code
+    const r = await runQemu({ board: 'mps2-an386', elf: fw.elf });
+    expect(r.uart).toBe('0\narena zeroed\n');
+  });
+
   test('--emulate nucleo-f446re: runs on mps2-an386 within the real 512K/128K', async () => {
     const target = resolveTarget('nucleo-f446re', { emulate: true });
     const fw = await buildFirmware({ board: target, sources: [fixture('hello.c')], outDir: path.join(outRoot, 'f446-emu') });
