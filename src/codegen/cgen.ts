@@ -118,3 +118,18 @@ export function cArrayBody(values: ArrayLike<number>, fmt: (v: number) => string
   }
   return lines.join('\n');
 }
+
+/**
+ * A C initializer from structured data: strings are expressions, arrays become `{ a, b }`,
+ * objects become designated initializers `{ .field = value }` (fields in insertion order).
+ */
+export function cInit(v: unknown, indent = ''): string {
+  if (typeof v === 'string') return v;
+  if (Array.isArray(v)) return `{ ${v.map((x) => cInit(x, indent)).join(', ')} }`;
+  if (v !== null && typeof v === 'object') {
+    const inner = `${indent}  `;
+    const fields = Object.entries(v as Record<string, unknown>).map(([k, x]) => `${inner}.${k} = ${cInit(x, inner)},`);
+    return `{\n${fields.join('\n')}\n${indent}}`;
+  }
+  throw new TinypruneError('E_CODEGEN', `cannot render ${String(v)} as a C initializer`);
+}

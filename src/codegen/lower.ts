@@ -1,0 +1,217 @@
+/**
+ * Lowering: ModelGraph → KernelPlan. Pure. It runs the reference interpreter's prepare()
+ * (so the C code computes with exactly the numbers the oracle computes with), maps every
+ * operator to a runtime kernel call, and plans the arena statically.
+ */
+import { TinypruneError } from '../errors.js';
+import { DTYPE_BYTES, tensorElements, type ModelGraph, type Tensor } from '../ir/graph.js';
+import { prepare, type ExecutionPlan, type PlannedOp } from '../interp/prepare.js';
+import { planArena, type BufferRequest } from '../plan/arena.js';
+import { sanitizeIdentifier } from './cgen.js';
+import type { LowerContext, LoweredCall } from './ops/context.js';
+import { LOWERINGS } from './ops/index.js';
+import type { ArenaEntry, CExpr, ConstArray, CType, IoTensor, KernelCall, KernelPlan } from './types.js';
+
+export interface LowerOptions {
+  /** Symbol prefix of everything generated (a C identifier). */
+  prefix: string;
+  /** Source model name for banners and reports. */
+  source: string;
+  /** Arena alignment in bytes (16 keeps every tensor aligned for SIMD loads). */
+  alignment?: number;
+}
+
+const CTYPE_OF: Partial<Record<Tensor['dtype'], CType>> = {
+  int8: 'int8_t',
+  uint8: 'uint8_t',
+  int16: 'int16_t',
+  int32: 'int32_t',
+  float32: 'float',
+};
+
+function ctypeOf(t: Tensor, where: string): CType {
+  const c = CTYPE_OF[t.dtype];
+  if (!c) throw new TinypruneError('E_UNSUPPORTED_TYPE', `tensor '${t.name}' has dtype ${t.dtype}, which generated C does not store`, { where });
+  return c;
+}
+
+/** Decode a constant tensor's little-endian bytes as numbers of its C type. */
+function constValues(t: Tensor): number[] {
+  const data = t.data!;
+  const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const n = tensorElements(t);
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    switch (t.dtype) {
+      case 'int8': out[i] = dv.getInt8(i); break;
+      case 'uint8': out[i] = dv.getUint8(i); break;
+      case 'int16': out[i] = dv.getInt16(i * 2, true); break;
+      case 'int32': out[i] = dv.getInt32(i * 4, true); break;
+      case 'float32': out[i] = dv.getFloat32(i * 4, true); break;
+      default: throw new TinypruneError('E_UNSUPPORTED_TYPE', `constant '${t.name}' of dtype ${t.dtype}`);
+    }
+  }
+  return out;
+}
+
+/** Union-find over tensors that share bytes (RESHAPE outputs alias their inputs). */
+function rootOf(alias: Map<number, number>, t: number): number {
+  let r = t;
+  while (alias.has(r)) r = alias.get(r)!;
+  return r;
+}
+
+export function lowerModel(graph: ModelGraph, opts: LowerOptions): KernelPlan {
+  const plan = prepare(graph);
+  const prefix = opts.prefix;
+  const alignment = opts.alignment ?? 16;
+
+  // Pass 1: which ops are aliases, and how much scratch each call needs.
+  const alias = new Map<number, number>();
+  const scratchOf = new Map<number, number>();
+  for (const op of plan.ops) {
+    const lowered = lowerOne(graph, op, () => '0', () => '0');
+    if (lowered === 'alias') {
+      alias.set(op.outputs[0]!, op.inputs[0]!);
+    } else if ((lowered.scratchBytes ?? 0) > 0) {
+      scratchOf.set(op.index, lowered.scratchBytes!);
+    }
+  }
+
+  // Lifetimes of arena buffers (one per alias root that is not a constant).
+  const isConst = (t: number): boolean => graph.tensors[t]?.data !== undefined;
+  const life = new Map<number, { first: number; last: number; bytes: number }>();
+  const touch = (t: number, at: number): void => {
+    const root = rootOf(alias, t);
+    if (isConst(root)) return;
+    const tensor = graph.tensors[root]!;
+    const bytes = tensorElements(tensor) * DTYPE_BYTES[tensor.dtype];
+    const l = life.get(root);
+    if (!l) life.set(root, { first: at, last: at, bytes });
+    else {
+      l.first = Math.min(l.first, at);
+      l.last = Math.max(l.last, at);
+    }
+  };
+  const end = graph.ops.length;
+  for (const t of graph.inputs) touch(t, 0);
+  for (const op of plan.ops) {
+    for (const t of op.inputs) if (t >= 0) touch(t, op.index);
+    for (const t of op.outputs) touch(t, op.index);
+  }
+  for (const t of graph.outputs) touch(t, end);
+
+  const requests: BufferRequest[] = [...life.entries()].map(([id, l]) => ({ id, ...l }));
+  for (const [index, bytes] of scratchOf) requests.push({ id: -1 - index, bytes, first: index, last: index });
+  const arena = planArena(requests, alignment);
+
+  // Pass 2: real lowering with arena offsets and constant arrays.
+  const consts: ConstArray[] = [];
+  const constSymbols = new Map<number, string>();
+  const arenaSym = `${prefix}_arena`;
+  const ptr = (t: number, ctype: CType, writable = false): CExpr => {
+    const root = rootOf(alias, t);
+    const tensor = graph.tensors[root]!;
+    if (isConst(root)) {
+      let sym = constSymbols.get(root);
+      if (!sym) {
+        sym = `${prefix}_t${root}_${sanitizeIdentifier(tensor.name, 'const').slice(0, 40)}`;
+        const values = constValues(tensor);
+        const ctypeT = ctypeOf(tensor, `tensor ${root}`);
+        consts.push({
+          symbol: sym,
+          ctype: ctypeT,
+          values,
+          comment: `tensor ${root} '${tensor.name}' ${tensor.dtype}[${tensor.shape.join('x')}]`,
+          bytes: values.length * DTYPE_BYTES[tensor.dtype],
+          role: tensor.dtype === 'int32' ? 'bias' : 'weights',
+        });
+        constSymbols.set(root, sym);
+      }
+      return ctype === ctypeOf(tensor, `tensor ${root}`) ? sym : `(const ${ctype} *)${sym}`;
+    }
+    const offset = arena.offsets.get(root);
+    if (offset === undefined) throw new Error(`tensor ${t} has no arena offset (lowering bug)`);
+    return `(${writable ? '' : 'const '}${ctype} *)&${arenaSym}[${offset}]`;
+  };
+
+  const calls: KernelCall[] = [];
+  for (const op of plan.ops) {
+    const array = (suffix: string, ctype: CType, values: ArrayLike<number>, comment: string): CExpr => {
+      const symbol = `${prefix}_op${op.index}_${suffix}`;
+      consts.push({ symbol, ctype, values: Array.from(values), comment: `operator ${op.index} (${op.opcode}): ${comment}`, bytes: values.length * (ctype === 'int8_t' || ctype === 'uint8_t' ? 1 : ctype === 'int16_t' ? 2 : 4), role: 'quant' });
+      return symbol;
+    };
+    const lowered = lowerOne(graph, op, ptr, array);
+    const name = graph.tensors[op.outputs[0]!]?.name ?? '';
+    if (lowered === 'alias') {
+      calls.push({ index: op.index, opcode: op.opcode, args: [], scratchBytes: 0, alias: true, name });
+      continue;
+    }
+    const scratchOffset = arena.offsets.get(-1 - op.index);
+    const scratch = scratchOffset === undefined ? 'NULL' : `(void *)&${arenaSym}[${scratchOffset}]`;
+    const paramsSymbol = `${prefix}_op${op.index}_params`;
+    calls.push({
+      index: op.index,
+      opcode: op.opcode,
+      kernel: lowered.kernel,
+      paramsType: lowered.paramsType,
+      paramsSymbol,
+      params: lowered.params,
+      args: [`&${paramsSymbol}`, ...lowered.args.map((a) => (a === 'scratch' ? scratch : a))],
+      scratchBytes: lowered.scratchBytes ?? 0,
+      alias: false,
+      name,
+    });
+  }
+
+  const io = (t: number): IoTensor => {
+    const tensor = graph.tensors[t]!;
+    const root = rootOf(alias, t);
+    return {
+      tensor: t,
+      name: tensor.name,
+      ctype: ctypeOf(tensor, `tensor ${t}`),
+      shape: [...tensor.shape],
+      bytes: tensorElements(tensor) * DTYPE_BYTES[tensor.dtype],
+      offset: arena.offsets.get(root) ?? 0,
+      scale: tensor.quant?.scale[0] ?? 0,
+      zeroPoint: tensor.quant?.zeroPoint[0] ?? 0,
+    };
+  };
+  const entries: ArenaEntry[] = [...life.entries()]
+    .map(([tensor, l]) => ({ tensor, offset: arena.offsets.get(tensor)!, bytes: l.bytes }))
+    .sort((a, b) => a.tensor - b.tensor);
+  const ioTypes = new Set([...graph.inputs, ...graph.outputs].map((t) => graph.tensors[t]!.dtype));
+  let scratchBytes = 0;
+  for (const b of scratchOf.values()) scratchBytes = Math.max(scratchBytes, b);
+  return {
+    prefix,
+    source: opts.source,
+    calls,
+    consts,
+    arena: { bytes: arena.peak, lowerBound: arena.lowerBound, entries, scratchOffset: 0, scratchBytes },
+    inputs: graph.inputs.map(io),
+    outputs: graph.outputs.map(io),
+    kernels: [...new Set(calls.flatMap((c) => (c.kernel ? [c.kernel] : [])))].sort(),
+    dtype: ioTypes.size === 1 && ioTypes.has('float32') ? 'float32' : ioTypes.size === 1 && ioTypes.has('int8') ? 'int8' : 'mixed',
+  };
+}
+
+function lowerOne(
+  graph: ModelGraph,
+  op: PlannedOp,
+  ptr: LowerContext['ptr'],
+  array: LowerContext['array'],
+): LoweredCall | 'alias' {
+  const lowering = LOWERINGS[op.opcode];
+  if (!lowering) {
+    throw new TinypruneError('E_UNSUPPORTED_OP', `operator ${op.index} (${op.opcode}) has no C kernel`, {
+      where: `operator ${op.index} (${op.opcode})`,
+      allowed: Object.keys(LOWERINGS).join(', '),
+    });
+  }
+  return lowering({ graph, op, ptr, array });
+}
+
+export type { ExecutionPlan };
