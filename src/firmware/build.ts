@@ -342,7 +342,6 @@ export async function buildFirmware(opts: BuildOptions): Promise<BuildResult> {
     `-T${linkerScript}`,
     '-Wl,--gc-sections',
     `-Wl,-Map=${map}`,
-    '-Wl,--no-warn-rwx-segments',
     ...(opts.extraLdFlags ?? []),
     ...sources,
     ...platformObjects,

@@ -3,7 +3,8 @@
  * this module to the package.json named "tinyprune" — the same code then works from src/ under
  * vitest and from dist/src/ after `tsc`.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -42,9 +43,34 @@ export const platformDir = (): string => path.join(packageRoot(), 'firmware', 'p
 export const pluginSource = (): string => path.join(packageRoot(), 'firmware', 'qemu-plugin', 'tp_icount.c');
 export const linkerTemplatesDir = (): string => path.join(packageRoot(), 'templates', 'linker');
 
-/** Cache for built helper binaries (the QEMU plugin): node_modules/.cache/tinyprune. */
+/**
+ * Cache for built helper binaries (the QEMU plugin, platform objects):
+ * $TINYPRUNE_CACHE_DIR, else node_modules/.cache/tinyprune (the convention of JS tools), else
+ * ~/.cache/tinyprune when the package directory is read-only (a global install), else tmp.
+ */
+let cachedCache: string | undefined;
+
 export function cacheDir(): string {
   const env = process.env['TINYPRUNE_CACHE_DIR'];
   if (env) return env;
-  return path.join(packageRoot(), 'node_modules', '.cache', 'tinyprune');
+  if (cachedCache !== undefined) return cachedCache;
+  const candidates = [
+    path.join(packageRoot(), 'node_modules', '.cache', 'tinyprune'),
+    path.join(os.homedir(), '.cache', 'tinyprune'),
+    path.join(os.tmpdir(), `tinyprune-cache-${os.userInfo().uid}`),
+  ];
+  for (const dir of candidates) {
+    try {
+      mkdirSync(dir, { recursive: true });
+      accessSync(dir, constants.W_OK);
+      cachedCache = dir;
+      return dir;
+    } catch {
+      // not writable: try the next
+    }
+  }
+  throw new TinypruneError('E_OUTPUT', 'no writable cache directory for tinyprune', {
+    where: candidates.join(', '),
+    hint: 'set TINYPRUNE_CACHE_DIR to a writable directory',
+  });
 }

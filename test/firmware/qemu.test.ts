@@ -48,7 +48,7 @@ describe.skipIf(!hasTools)('firmware in QEMU', () => {
       const r = await runQemu({ board, elf: fw.elf, stdin: 'ping\n', markers: true, icount: true, markAddress: fw.markAddress });
       expect(r.exitCode).toBe(7);
       expect(r.uart).toBe(
-        `hello from tinyprune on ${board}\necho: ping\nfloat sum*1e6 = 1634984\nstack used 1\nbye\n`,
+        `hello from tinyprune on ${board}\necho: ping\nfloat sum*1e6 = 1634984\ndata ok\nstack used 1\nbye\n`,
       );
       expect(r.semihost).toBe('semihosting works\n');
       expect(r.marks).toHaveLength(3);
