@@ -1,9 +1,11 @@
 /** Pure parts of the firmware build: flags, generated files, parsers. No toolchain needed. */
-import { describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 
 import { flasherCommand, loadBoard, QEMU_MACHINES, resolveTarget } from '../../src/boards/index.js';
 import { TinypruneError } from '../../src/errors.js';
-import { cpuFlags, parseOverflows, parseSectionHeaders, renderBoardFiles } from '../../src/firmware/build.js';
+import { buildFirmware, cpuFlags, parseOverflows, parseSectionHeaders, renderBoardFiles } from '../../src/firmware/build.js';
+import { runQemu } from '../../src/firmware/qemu.js';
+import { findTool } from '../../src/firmware/toolchain.js';
 
 describe('cpuFlags', () => {
   test('the QEMU machines get the flags measured in FIRMWARE.md', () => {
@@ -135,5 +137,30 @@ describe('flasher command lines', () => {
       expect((e as TinypruneError).code).toBe('E_USAGE');
       expect((e as TinypruneError).hint).toContain('serial port');
     }
+  });
+});
+
+describe('missing tools and wrong targets are typed errors', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  test('a missing toolchain says which package to install', async () => {
+    vi.stubEnv('TINYPRUNE_ARM_PREFIX', '/nonexistent/arm-none-eabi-');
+    vi.stubEnv('TINYPRUNE_QEMU', '/nonexistent/qemu-system-arm');
+    const e = await buildFirmware({ board: 'mps2-an385', sources: [], outDir: '/tmp/tinyprune-never' }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(TinypruneError);
+    expect((e as TinypruneError).code).toBe('E_TOOL_MISSING');
+    expect((e as TinypruneError).hint).toBe('install it: sudo apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi');
+    const q = await runQemu({ board: 'mps2-an385', elf: 'x.elf' }).catch((x: unknown) => x);
+    expect((q as TinypruneError).code).toBe('E_TOOL_MISSING');
+    expect((q as TinypruneError).hint).toContain('qemu-system-arm');
+    expect(() => findTool('arm-none-eabi-objcopy')).toThrow(/not found/);
+  });
+
+  test('a device target cannot run in QEMU', async () => {
+    const e = await runQemu({ board: resolveTarget('nucleo-f446re'), elf: 'x.elf' }).catch((x: unknown) => x);
+    expect((e as TinypruneError).code).toBe('E_BOARD');
+    expect((e as TinypruneError).hint).toContain('emulate');
   });
 });

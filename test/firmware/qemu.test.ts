@@ -47,9 +47,13 @@ describe.skipIf(!hasTools)('firmware in QEMU', () => {
       expect(fw.ram.stack).toBe(board === 'microbit' ? 2048 : 4096);
       const r = await runQemu({ board, elf: fw.elf, stdin: 'ping\n', markers: true, icount: true, markAddress: fw.markAddress });
       expect(r.exitCode).toBe(7);
+      const stack = Number(/stack used (\d+)/.exec(r.uart)?.[1]);
       expect(r.uart).toBe(
-        `hello from tinyprune on ${board}\necho: ping\nfloat sum*1e6 = 1634984\ndata ok\nstack used 1\nbye\n`,
+        `hello from tinyprune on ${board}\necho: ping\nfloat sum*1e6 = 1634984\ndata ok\nstack used ${stack}\nbye\n`,
       );
+      // High-water mark of the painted stack: a few calls deep, far below the reserved size.
+      expect(stack).toBeGreaterThan(16);
+      expect(stack).toBeLessThan(512);
       expect(r.semihost).toBe('semihosting works\n');
       expect(r.marks).toHaveLength(3);
       const [m1, m2, m3] = r.marks!;
