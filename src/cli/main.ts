@@ -2,7 +2,7 @@
  * Dispatch argv to a command. Returns the exit code and never exits itself, so tests can
  * call it in-process; only src/cli.ts touches process.exit.
  */
-import { readFileSync } from 'node:fs';
+import { toolVersion } from './version.js';
 import { TinypruneError } from '../errors.js';
 import { helpText, parseCommandArgs } from './args.js';
 import type { CliIO } from './command.js';
@@ -13,10 +13,6 @@ export const EXIT_ERROR = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_INTERNAL = 70;
 
-export function toolVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 function usage(): string {
   const rows = Object.values(COMMANDS).map((c) => `  ${c.spec.name.padEnd(12)} ${c.spec.summary}`);

@@ -2,10 +2,14 @@
 import type { Command } from './command.js';
 import { inspectCommand } from './commands/inspect.js';
 import { interpretCommand } from './commands/interpret.js';
+import { buildCommand } from './commands/build.js';
+import { runCommand } from './commands/run.js';
 
 export const COMMANDS = {
   inspect: inspectCommand,
   interpret: interpretCommand,
+  build: buildCommand,
+  run: runCommand,
 } satisfies Record<string, Command>;
 
 export type CommandName = keyof typeof COMMANDS;

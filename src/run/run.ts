@@ -1,0 +1,125 @@
+/**
+ * `tinyprune run`: a build directory's firmware in QEMU with deterministic instruction
+ * counting. Speaks the small console protocol of firmware/app/tp_run_main.c: raw input bytes
+ * in (twice: a profiled inference, then a clean one), hex outputs and counts out.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { TinypruneError } from '../errors.js';
+import { resolveTarget } from '../boards/index.js';
+import { runQemu } from '../firmware/qemu.js';
+import type { BuildReport } from '../build/build.js';
+import { readTflite } from '../tflite/read.js';
+import { tensorBytes, type ModelGraph } from '../ir/graph.js';
+import { readInputFile } from '../util/files.js';
+
+export interface RunRequest {
+  dir: string;
+  /** Board named on the command line; must be the one the directory was built for. */
+  board?: string;
+  /** Raw input bytes (all inputs concatenated); zeros when absent. */
+  input?: Uint8Array;
+  timeoutMs?: number;
+}
+
+export interface RunResult {
+  board: string;
+  machine: string;
+  outputs: Uint8Array[];
+  /** Instructions (QEMU, exact): one clean inference, and per operator (profiled inference). */
+  instructions: { total: number; layers: number[] };
+  stackBytes: number;
+  uart: string;
+}
+
+export function readBuildReport(dir: string): BuildReport {
+  const file = path.join(dir, 'report.json');
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as BuildReport;
+  } catch (e) {
+    throw new TinypruneError('E_FILE_NOT_FOUND', `${dir} is not a tinyprune build directory (no readable report.json)`, {
+      where: file,
+      hint: 'run `tinyprune build --board <board> <model> -o <dir>` first',
+      cause: e,
+    });
+  }
+}
+
+export function readBuildModel(dir: string): ModelGraph {
+  const file = path.join(dir, 'model.tflite');
+  return readTflite(readInputFile(file, 'model file'), file).graph;
+}
+
+export async function runBuild(req: RunRequest): Promise<RunResult> {
+  const report = readBuildReport(req.dir);
+  if (req.board !== undefined && path.basename(req.board, '.json') !== report.board) {
+    throw new TinypruneError('E_USAGE', `${req.dir} was built for ${report.board}, not ${req.board}`, {
+      where: path.join(req.dir, 'report.json'),
+      hint: `run with --board ${report.board}, or rebuild for ${req.board}`,
+    });
+  }
+  if (report.target.mode === 'device') {
+    throw new TinypruneError('E_BOARD', `${report.board} is a real board and this build is for the device, not QEMU`, {
+      where: req.dir,
+      hint: `rebuild with --emulate to run it in QEMU, or flash it to the board`,
+    });
+  }
+  const graph = readBuildModel(req.dir);
+  const sizes = graph.inputs.map((i) => tensorBytes(graph.tensors[i]!));
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const input = req.input ?? new Uint8Array(total);
+  if (input.length !== total) {
+    throw new TinypruneError('E_INPUT_SIZE', `input has ${input.length} bytes; the model's inputs take ${total}`, {
+      where: req.dir,
+      allowed: graph.inputs.map((i, k) => `input ${k}: ${graph.tensors[i]!.dtype}[${graph.tensors[i]!.shape.join('x')}] = ${sizes[k]} bytes`).join('; '),
+    });
+  }
+  const target = resolveTarget(report.board, { emulate: report.target.mode === 'emulate' });
+  const stdin = new Uint8Array(total * 2);
+  stdin.set(input, 0);
+  stdin.set(input, total);
+  const r = await runQemu({
+    board: target,
+    elf: path.join(req.dir, 'firmware.elf'),
+    icount: true,
+    markers: true,
+    stdin,
+    timeoutMs: req.timeoutMs ?? 300_000,
+  });
+  const lines = r.uart.split('\n').map((l) => l.trim());
+  const err = lines.find((l) => l.startsWith('tp-error'));
+  if (err || r.exitCode !== 0) {
+    throw new TinypruneError('E_FAULT', `the firmware reported a failure (exit ${r.exitCode}): ${err ?? lines.slice(-3).join(' | ')}`, {
+      where: req.dir,
+      hint: 'a kernel rejected its parameters; run the same model with `tinyprune interpret` to compare',
+    });
+  }
+  if (!lines.includes('tp-done')) {
+    throw new TinypruneError('E_FAULT', 'the firmware ended without finishing its report', { where: req.dir, hint: r.uart.slice(-300) });
+  }
+  const outputs = graph.outputs.map((t, k) => {
+    const line = lines.find((l) => l.startsWith(`tp-out ${k} `));
+    const hex = line?.slice(`tp-out ${k} `.length) ?? '';
+    const want = tensorBytes(graph.tensors[t]!);
+    if (hex.length !== want * 2) {
+      throw new TinypruneError('E_FAULT', `output ${k}: got ${hex.length / 2} bytes, expected ${want}`, { where: req.dir });
+    }
+    return Uint8Array.from(Buffer.from(hex, 'hex'));
+  });
+  const marks = r.marks ?? [];
+  const n = graph.ops.length;
+  // Hook marks: one before each operator and one at the end (n + 1), then the clean pair.
+  if (marks.length !== n + 3) {
+    throw new TinypruneError('E_FAULT', `expected ${n + 3} instruction marks, got ${marks.length}`, { where: req.dir });
+  }
+  const layers = Array.from({ length: n }, (_, i) => marks[i + 1]! - marks[i]!);
+  const stack = Number(/^tp-stack (\d+)/m.exec(r.uart)?.[1] ?? 0);
+  return {
+    board: report.board,
+    machine: r.machine,
+    outputs,
+    instructions: { total: marks[n + 2]! - marks[n + 1]!, layers },
+    stackBytes: stack,
+    uart: r.uart,
+  };
+}
