@@ -7,11 +7,13 @@
  * Written from the arithmetic definitions, not copied; every function states the TFLite /
  * gemmlowp function it reproduces bit for bit. All static inline, C99.
  *
+ * Right shifts of negative values (int32 and int64) are arithmetic on every compiler we
+ * target (GCC, Clang, armclang); C99 leaves them implementation-defined.
+ *
  * Integer-overflow policy: where the reference relies on two's-complement wrap-around of int32
  * (a left shift by the multiplier's exponent, or a sum that the quantisation scheme keeps in
  * range), we compute in uint32_t and convert back, which GCC and Clang define as modular. That
- * gives the same bits as TFLM in practice and keeps -fsanitize=undefined quiet. Right shifts
- * of negative values are arithmetic on every compiler we target (GCC, Clang, armclang).
+ * gives the same bits as TFLM in practice and keeps -fsanitize=undefined quiet.
  */
 #ifndef TP_FIXEDPOINT_H
 #define TP_FIXEDPOINT_H
@@ -37,17 +39,26 @@ static inline int32_t tp_clamp_i32(int32_t x, int32_t lo, int32_t hi) {
     return hi < x ? hi : x;
 }
 
-/* gemmlowp::SaturatingRoundingDoublingHighMul(int32, int32): round(a*b / 2^31) with
- * ties away from zero, saturating the single overflow case INT32_MIN * INT32_MIN.
- * Same as the ARM VQRDMULH instruction. */
+/* gemmlowp::SaturatingRoundingDoublingHighMul(int32 a, int32 b) without its one saturating
+ * case (a == b == INT32_MIN), so for any b != INT32_MIN — every requantisation multiplier.
+ *
+ * gemmlowp computes (a*b + nudge) / 2^31 truncated toward zero with nudge = 2^30 when
+ * a*b >= 0 and 1 - 2^30 otherwise. For a*b >= 0 that is floor((a*b + 2^30) / 2^31); for
+ * a*b < 0 the dividend y = a*b + 1 - 2^30 is negative and trunc(y / 2^31) =
+ * floor((y + 2^31 - 1) / 2^31) = floor((a*b + 2^30) / 2^31) again. So both cases are one
+ * multiply-accumulate and an arithmetic shift (SMULL + ADDS/ADC + shifts on Cortex-M) instead
+ * of the branches and 64-bit division of the literal formula. (Checked exhaustively on the
+ * tie cases and on 2e8 random pairs against the literal formula.) */
+static inline int32_t tp_srdhm_nosat(int32_t a, int32_t b) {
+    return (int32_t)(((int64_t)a * (int64_t)b + ((int64_t)1 << 30)) >> 31);
+}
+
+/* gemmlowp::SaturatingRoundingDoublingHighMul(int32, int32): round(a*b / 2^31) (ties toward
+ * +infinity, see above), saturating the single overflow case INT32_MIN * INT32_MIN. Same as
+ * the ARM VQRDMULH instruction. */
 static inline int32_t tp_srdhm(int32_t a, int32_t b) {
     if (a == b && a == INT32_MIN) return INT32_MAX;
-    {
-        const int64_t ab = (int64_t)a * (int64_t)b;
-        const int64_t nudge = ab >= 0 ? ((int64_t)1 << 30) : (1 - ((int64_t)1 << 30));
-        /* C99 division truncates toward zero, exactly like the C++ reference. */
-        return (int32_t)((ab + nudge) / ((int64_t)1 << 31));
-    }
+    return tp_srdhm_nosat(a, b);
 }
 
 /* gemmlowp::RoundingDivideByPOT(int32, exponent): x / 2^exponent rounded to nearest, ties
@@ -63,18 +74,19 @@ static inline int32_t tp_rdivpot(int32_t x, int exponent) {
  * double-rounding build (TFLITE_SINGLE_ROUNDING off, as in TFLM's reference kernels):
  *   left = max(shift, 0), right = max(-shift, 0)
  *   RoundingDivideByPOT(SaturatingRoundingDoublingHighMul(x * 2^left, multiplier), right)
- * multiplier is a Q0.31 value in [2^30, 2^31) (or 0); shift in [-31, 30]. The x * 2^left
- * product wraps like the reference's int32 multiply. */
+ * multiplier is a Q0.31 value in [2^30, 2^31) (or 0) — never INT32_MIN, so the doubling high
+ * multiply cannot saturate (the kernels check multiplier >= 0); shift in [-31, 30]. The
+ * x * 2^left product wraps like the reference's int32 multiply. */
 static inline int32_t tp_mbqm(int32_t x, int32_t multiplier, int32_t shift) {
     const int left = shift > 0 ? (int)shift : 0;
     const int right = shift > 0 ? 0 : (int)-shift;
-    return tp_rdivpot(tp_srdhm(tp_wrap_shl(x, left), multiplier), right);
+    return tp_rdivpot(tp_srdhm_nosat(tp_wrap_shl(x, left), multiplier), right);
 }
 
 /* tflite::MultiplyByQuantizedMultiplierGreaterThanOne (double rounding):
  * SaturatingRoundingDoublingHighMul(x * 2^left_shift, multiplier), left_shift >= 0. */
 static inline int32_t tp_mbqm_gt_one(int32_t x, int32_t multiplier, int left_shift) {
-    return tp_srdhm(tp_wrap_shl(x, left_shift), multiplier);
+    return tp_srdhm_nosat(tp_wrap_shl(x, left_shift), multiplier); /* multiplier >= 0 */
 }
 
 /* gemmlowp::SaturatingRoundingMultiplyByPOT<exponent>(int32): for exponent > 0 a left shift

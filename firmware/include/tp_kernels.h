@@ -417,13 +417,15 @@ tp_status tp_pad_f32(const tp_pad_f32_params *params, const float *input, float 
 
 /* Axes are a bit mask over input dims (bit i = reduce dim i; negative TFLite axes resolved and
  * duplicates merged on the host). The output holds the kept dims in input order (keep_dims
- * only changes the shape, not the memory layout). With axis_mask == 0 MEAN is a copy.
+ * only changes the shape, not the memory layout). With axis_mask == 0 each output averages a
+ * single element.
  *
- * int8 MEAN has three numerically different TFLM code paths; the host chooses (method):
+ * int8 MEAN has several numerically different code paths across TFLM versions; the host picks
+ * the one its TFLM reproduces (method):
  *  TP_MEAN_S8_SAME_QUANT  input and output scale/zero point equal: reference_ops::Mean<int8,
  *                         int32>: y = (int8)(sum / count) with C truncating division.
- *  TP_MEAN_S8_REQUANT     scales or zero points differ: reference_ops::QuantizedMeanOrSum
- *                         (compute_sum = false), in float:
+ *  TP_MEAN_S8_REQUANT     scales or zero points differ, float QuantizedMeanOrSum (older
+ *                         reduce.h), compute_sum = false:
  *                           scale = input_scale / output_scale; bias = -input_zp * scale;
  *                           mean = (float)sum / (float)count;
  *                           y = clamp(roundf(mean * scale + bias) + output_zp) in float.
@@ -432,11 +434,18 @@ tp_status tp_pad_f32(const tp_pad_f32_params *params, const float *input, float 
  *                         acc = MBQM(acc, multiplier, shift) with multiplier/shift =
  *                         QuantizeMultiplier(input_scale / output_scale);
  *                         acc = round-half-away(acc / count); y = clamp(acc + output_zp).
+ *  TP_MEAN_S8_FOLDED      integer QuantizedMeanOrSum (newer reduce.h; what tinyprune's
+ *                         interpreter uses for differing quantisation): acc = sum(x - input_zp);
+ *                         y = clamp(MBQM(acc, multiplier, shift) + output_zp) where the host
+ *                         folded 1/count into multiplier/shift: (m, e) = QuantizeMultiplier(
+ *                         input_scale / output_scale); s = min(floor(log2(count)), 32, 31 + e);
+ *                         multiplier = (m << s) / count (int64), shift = e - s.
  * float MEAN: per output, total += x in input row-major order, y = total / (float)count. */
 typedef enum {
     TP_MEAN_S8_SAME_QUANT = 0,
     TP_MEAN_S8_REQUANT = 1,
-    TP_MEAN_S8_MULTIPLIER = 2
+    TP_MEAN_S8_MULTIPLIER = 2,
+    TP_MEAN_S8_FOLDED = 3
 } tp_mean_s8_method;
 
 typedef struct {
@@ -445,7 +454,7 @@ typedef struct {
     int32_t method;          /* a tp_mean_s8_method */
     int32_t input_zero_point, output_zero_point;
     float input_scale, output_scale; /* TP_MEAN_S8_REQUANT */
-    int32_t multiplier, shift;       /* TP_MEAN_S8_MULTIPLIER */
+    int32_t multiplier, shift;       /* TP_MEAN_S8_MULTIPLIER and _FOLDED; shift [-31, 30] */
 } tp_mean_s8_params;
 
 typedef struct {
