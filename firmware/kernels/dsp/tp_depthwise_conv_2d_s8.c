@@ -1,0 +1,110 @@
+/*
+ * DEPTHWISE_CONV_2D, int8 — DSP-extension variant (Cortex-M4/M7/M33), bit-identical to the
+ * plain kernel.
+ *
+ * With depth_multiplier == 1 output channel c only reads input channel c, and in NHWC four
+ * neighbouring channels are one word of input and one word of a 1HWO filter row. Per output
+ * pixel, blocks of four channels keep four accumulators in registers over the in-bounds taps:
+ * per tap one input word (two SXTAB16 add the offset to channels {0,2} and {1,3}), one filter
+ * word (two SXTB16), and SMLABB/SMLATT per channel. Remaining channels, and any
+ * depth_multiplier > 1, use the plain per-channel loop.
+ */
+#include "../tp_kernel_checks.h"
+#include "tp_dsp.h"
+#include "tp_fixedpoint.h"
+#include "tp_kernels.h"
+
+int32_t tp_depthwise_conv_2d_s8_get_scratch_size(const tp_dwconv_s8_params *params) {
+    (void)params;
+    return 0;
+}
+
+static inline int8_t requant(const tp_dwconv_s8_params *p, int32_t acc, const int32_t *bias,
+                             int32_t oc) {
+    if (bias) acc += bias[oc];
+    acc = tp_mbqm(acc, p->output_multiplier[oc], p->output_shift[oc]) + p->output_offset;
+    return (int8_t)tp_clamp_i32(acc, p->activation_min, p->activation_max);
+}
+
+tp_status tp_depthwise_conv_2d_s8(const tp_dwconv_s8_params *params, const int8_t *input,
+                                  const int8_t *filter, const int32_t *bias, int8_t *output,
+                                  void *scratch) {
+    const tp_status st = tp_dwconv_s8_check(params, input, filter, output);
+    (void)scratch;
+    if (st != TP_OK) return st;
+    {
+        const int32_t in_h = params->input.h, in_w = params->input.w, in_c = params->input.c;
+        const int32_t k_h = params->filter.h, k_w = params->filter.w;
+        const int32_t out_c = params->output.c;
+        const int32_t mult = params->depth_multiplier;
+        const int32_t dil_h = params->dilation_h, dil_w = params->dilation_w;
+        const int32_t off = params->input_offset;
+        const uint32_t off2 = tp_dup16(off);
+        const size_t in_row_stride = (size_t)in_w * (size_t)in_c;
+        const size_t in_tap_stride = (size_t)dil_w * (size_t)in_c; /* next kx in the input */
+        int32_t b, oy, ox, c, m, ky, kx;
+        int8_t *out = output;
+        for (b = 0; b < params->input.n; ++b) {
+            const int8_t *in_b = input + (size_t)b * (size_t)in_h * in_row_stride;
+            for (oy = 0; oy < params->output.h; ++oy) {
+                const int32_t y0 = oy * params->stride_h - params->pad_h;
+                int32_t ky_start = 0, ky_end = k_h;
+                while (ky_start < k_h && y0 + dil_h * ky_start < 0) ++ky_start;
+                while (ky_end > ky_start && y0 + dil_h * (ky_end - 1) >= in_h) --ky_end;
+                for (ox = 0; ox < params->output.w; ++ox) {
+                    const int32_t x0 = ox * params->stride_w - params->pad_w;
+                    int32_t kx_start = 0, kx_end = k_w;
+                    while (kx_start < k_w && x0 + dil_w * kx_start < 0) ++kx_start;
+                    while (kx_end > kx_start && x0 + dil_w * (kx_end - 1) >= in_w) --kx_end;
+                    c = 0;
+                    if (mult == 1) {
+                        for (; c + 4 <= in_c; c += 4) {
+                            int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+                            for (ky = ky_start; ky < ky_end; ++ky) {
+                                const int8_t *px = in_b + (size_t)(y0 + dil_h * ky) * in_row_stride +
+                                                   (size_t)(x0 + dil_w * kx_start) * (size_t)in_c + (size_t)c;
+                                const int8_t *pw = filter + ((size_t)ky * (size_t)k_w + (size_t)kx_start) * (size_t)out_c +
+                                                   (size_t)c;
+                                for (kx = kx_start; kx < kx_end; ++kx) {
+                                    const uint32_t xw = tp_read_u32(px);
+                                    const uint32_t ww = tp_read_u32(pw);
+                                    const uint32_t xe = tp_sxtab16(off2, xw);      /* channels c, c+2 */
+                                    const uint32_t xo = tp_sxtab16_ror8(off2, xw); /* channels c+1, c+3 */
+                                    const uint32_t we = tp_sxtb16(ww);
+                                    const uint32_t wo = tp_sxtb16_ror8(ww);
+                                    a0 = tp_smlabb(we, xe, a0);
+                                    a2 = tp_smlatt(we, xe, a2);
+                                    a1 = tp_smlabb(wo, xo, a1);
+                                    a3 = tp_smlatt(wo, xo, a3);
+                                    px += in_tap_stride;
+                                    pw += out_c;
+                                }
+                            }
+                            out[c] = requant(params, a0, bias, c);
+                            out[c + 1] = requant(params, a1, bias, c + 1);
+                            out[c + 2] = requant(params, a2, bias, c + 2);
+                            out[c + 3] = requant(params, a3, bias, c + 3);
+                        }
+                    }
+                    for (; c < in_c; ++c) {
+                        for (m = 0; m < mult; ++m) {
+                            const int32_t oc = c * mult + m;
+                            int32_t acc = 0;
+                            for (ky = ky_start; ky < ky_end; ++ky) {
+                                const int8_t *px = in_b + (size_t)(y0 + dil_h * ky) * in_row_stride + (size_t)c;
+                                const int8_t *pw = filter + (size_t)ky * (size_t)k_w * (size_t)out_c + (size_t)oc;
+                                for (kx = kx_start; kx < kx_end; ++kx) {
+                                    acc += (int32_t)pw[(size_t)kx * (size_t)out_c] *
+                                           ((int32_t)px[(size_t)(x0 + dil_w * kx) * (size_t)in_c] + off);
+                                }
+                            }
+                            out[oc] = requant(params, acc, bias, oc);
+                        }
+                    }
+                    out += out_c;
+                }
+            }
+        }
+    }
+    return TP_OK;
+}
