@@ -1,0 +1,82 @@
+/*
+ * FULLY_CONNECTED, int8 — Helium (MVE) variant for Cortex-M55, bit-identical to the plain
+ * kernel (firmware/kernels/tp_fully_connected_s8.c): only the order of the exact int32 sums
+ * differs.
+ *
+ * Four output rows at a time share each 16-byte input load (tp_dot4_s8_mve: VMLADAVA per row
+ * and 16 bytes, the input offset applied through the row sums of the weights). Leftover rows
+ * use the one-row loop. Per-tensor weights with a non-zero zero point (never produced by
+ * TFLite's int8 quantiser) take a plain scalar path.
+ */
+#include "../tp_kernel_checks.h"
+#include "tp_fixedpoint.h"
+#include "tp_kernels.h"
+#include "tp_mve.h"
+
+int32_t tp_fully_connected_s8_get_scratch_size(const tp_fc_s8_params *params) {
+    (void)params;
+    return 0;
+}
+
+static inline int8_t requant(const tp_fc_s8_params *p, int32_t acc, int32_t q) {
+    acc = tp_mbqm(acc, p->output_multiplier[q], p->output_shift[q]) + p->output_offset;
+    return (int8_t)tp_clamp_i32(acc, p->activation_min, p->activation_max);
+}
+
+/* (w + filter_offset) * (x + input_offset): the per-tensor path with asymmetric weights. */
+static void fc_with_filter_offset(const tp_fc_s8_params *p, const int8_t *input,
+                                  const int8_t *filter, const int32_t *bias, int8_t *output) {
+    const int32_t depth = p->input_depth, outs = p->output_depth;
+    int32_t b, o, d;
+    for (b = 0; b < p->batches; ++b) {
+        const int8_t *x = input + (size_t)b * (size_t)depth;
+        for (o = 0; o < outs; ++o) {
+            const int8_t *w = filter + (size_t)o * (size_t)depth;
+            int32_t acc = bias ? bias[o] : 0;
+            for (d = 0; d < depth; ++d) {
+                acc += ((int32_t)w[d] + p->filter_offset) * ((int32_t)x[d] + p->input_offset);
+            }
+            output[(size_t)b * (size_t)outs + (size_t)o] = requant(p, acc, 0);
+        }
+    }
+}
+
+tp_status tp_fully_connected_s8(const tp_fc_s8_params *params, const int8_t *input,
+                                const int8_t *filter, const int32_t *bias, int8_t *output,
+                                void *scratch) {
+    const tp_status st = tp_fc_s8_check(params, input, filter, output);
+    (void)scratch;
+    if (st != TP_OK) return st;
+    if (!params->per_channel && params->filter_offset != 0) {
+        fc_with_filter_offset(params, input, filter, bias, output);
+        return TP_OK;
+    }
+    {
+        const int32_t depth = params->input_depth, outs = params->output_depth;
+        const int32_t off = params->input_offset;
+        const int per_channel = params->per_channel != 0;
+        int32_t b, o;
+        for (b = 0; b < params->batches; ++b) {
+            const int8_t *x = input + (size_t)b * (size_t)depth;
+            int8_t *y = output + (size_t)b * (size_t)outs;
+            for (o = 0; o + 4 <= outs; o += 4) {
+                int32_t acc[4] = {0, 0, 0, 0};
+                int r;
+                if (bias) {
+                    acc[0] = bias[o];
+                    acc[1] = bias[o + 1];
+                    acc[2] = bias[o + 2];
+                    acc[3] = bias[o + 3];
+                }
+                tp_dot4_s8_mve(x, filter + (size_t)o * (size_t)depth, depth, depth, off, acc);
+                for (r = 0; r < 4; ++r) y[o + r] = requant(params, acc[r], per_channel ? o + r : 0);
+            }
+            for (; o < outs; ++o) {
+                const int32_t acc = tp_dot1_s8_mve(x, filter + (size_t)o * (size_t)depth, depth, off,
+                                                   bias ? bias[o] : 0);
+                y[o] = requant(params, acc, per_channel ? o : 0);
+            }
+        }
+    }
+    return TP_OK;
+}
