@@ -28,6 +28,8 @@ export interface BuildRequest {
   outDir: string;
   prefix?: string;
   toolVersion: string;
+  /** 'auto' (default): the core's optimised kernels where they exist; 'plain': reference C only. */
+  kernels?: 'auto' | 'plain';
 }
 
 export interface LayerReport {
@@ -46,7 +48,12 @@ export interface BuildReport {
   board: string;
   target: { mode: Target['mode']; machine: string | null; core: string; flashLimit: number; ramLimit: number };
   fits: boolean;
-  flash: { total: number; weights: number; code: number; limit: number };
+  /**
+   * Flash bytes: weights (constant tensors), model (other model-specific data: operator
+   * parameters, requantization tables), code (everything else: kernels, runtime, startup,
+   * the benchmark app) — measured from the linked ELF's symbols.
+   */
+  flash: { total: number; weights: number; model: number; code: number; limit: number };
   ram: { arena: number; static: number; stack: number; total: number; limit: number };
   arena: { bytes: number; lowerBound: number };
   layers: LayerReport[];
@@ -82,7 +89,7 @@ export async function buildModel(req: BuildRequest): Promise<BuildReport> {
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   try {
-    const lib = writeLibrary(staging, gen, coreFamily(target));
+    const lib = writeLibrary(staging, gen, req.kernels === 'plain' ? 'plain' : coreFamily(target));
     const firmware = await buildFirmware({
       board: target,
       sources: [...lib.sources, path.join(packageRoot(), 'firmware/app/tp_run_main.c')],
@@ -174,7 +181,17 @@ function makeReport(
   sha256: string,
   warnings: Warning[],
 ): BuildReport {
-  const weights = gen.plan.consts.reduce((s, c) => s + c.bytes, 0);
+  // Sizes as linked (nm -S): tensor constants are the weights; every other symbol of the
+  // generated model's prefix that lives in flash is model data.
+  const weightSyms = new Set(gen.plan.consts.filter((c) => c.role !== 'quant').map((c) => c.symbol));
+  const prefix = `${gen.plan.prefix}_`;
+  let weights = 0;
+  let model = 0;
+  for (const sym of fw.symbols) {
+    if (!/^[rRdD]$/.test(sym.type) || !sym.name.startsWith(prefix)) continue;
+    if (weightSyms.has(sym.name)) weights += sym.size;
+    else model += sym.size;
+  }
   const rel = (p: string): string => path.relative(path.dirname(fw.elf), p);
   const layerWeights = (i: number): number =>
     graph.ops[i]!.inputs.filter((t) => t >= 0 && graph.tensors[t]!.data && graph.ops[i]!.opcode !== 'RESHAPE').reduce((s, t) => s + graph.tensors[t]!.data!.length, 0);
@@ -190,7 +207,7 @@ function makeReport(
       ramLimit: fw.limits.ram,
     },
     fits: true,
-    flash: { total: fw.flash.total, weights, code: fw.flash.total - weights, limit: fw.limits.flash },
+    flash: { total: fw.flash.total, weights, model, code: fw.flash.total - weights - model, limit: fw.limits.flash },
     ram: {
       arena: fw.ram.arena,
       static: fw.ram.data + fw.ram.bss,

@@ -93,6 +93,8 @@ export interface BuildResult {
   sections: SectionInfo[];
   /** Address of tp_mark (Thumb bit cleared), when the platform layer is linked. */
   markAddress: number | undefined;
+  /** Sized symbols of the ELF (nm -S): what each function and array costs. */
+  symbols: ElfSymbol[];
   warnings: Warning[];
   /** The commands run, for reproducing a build by hand. */
   commands: string[][];
@@ -225,6 +227,24 @@ export function parseSectionHeaders(text: string): { name: string; size: number;
 }
 
 /** ld's "region `RAM' overflowed by 123 bytes" lines → {region: bytes}. */
+export interface ElfSymbol {
+  name: string;
+  address: number;
+  size: number;
+  /** nm's type letter: T/t code, R/r read-only data, D/d data, B/b bss. */
+  type: string;
+}
+
+/** Lines of `nm -S`: "address size type name" (symbols without a size are skipped). */
+export function parseNmSizes(text: string): ElfSymbol[] {
+  const out: ElfSymbol[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^([0-9a-f]+)\s+([0-9a-f]+)\s+(\w)\s+(\S+)$/.exec(line.trim());
+    if (m) out.push({ address: parseInt(m[1]!, 16), size: parseInt(m[2]!, 16), type: m[3]!, name: m[4]! });
+  }
+  return out;
+}
+
 export function parseOverflows(stderr: string): Map<string, number> {
   const out = new Map<string, number>();
   for (const m of stderr.matchAll(/region [`']([^'`]+)' overflowed by (\d+) bytes?/g)) {
@@ -419,9 +439,10 @@ export async function buildFirmware(opts: BuildOptions): Promise<BuildResult> {
   };
 
   let markAddress: number | undefined;
-  const n = await run(nm, [elf], commands, timeoutMs);
-  const mm = /^([0-9a-f]+)\s+T\s+tp_mark$/m.exec(n.stdout);
-  if (mm) markAddress = parseInt(mm[1]!, 16) & ~1;
+  const n = await run(nm, ['-S', elf], commands, timeoutMs);
+  const symbols = parseNmSizes(n.stdout);
+  const mark = symbols.find((sym) => sym.name === 'tp_mark' && sym.type === 'T');
+  if (mark) markAddress = mark.address & ~1;
 
   return {
     target,
@@ -436,6 +457,7 @@ export async function buildFirmware(opts: BuildOptions): Promise<BuildResult> {
     limits: { flash: target.flash.size, ram: target.ram.size },
     sections,
     markAddress,
+    symbols,
     warnings: [...target.warnings],
     commands,
   };

@@ -1,0 +1,98 @@
+/**
+ * bench:vs-tflm — tinyprune's generated C against TFLite Micro on the same emulated board
+ * (mps2-an386, Cortex-M4F). For each model: instructions per inference (QEMU, exact), flash
+ * without the weights, and arena, next to the TFLM figures in ../shared/docs/ANCHORS.md, and
+ * against our own plain-C build measured in this same run.
+ *
+ *   npm run bench:vs-tflm            (writes bench/results/vs-tflm.json too)
+ */
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { buildModel } from '../src/build/build.js';
+import { runBuild } from '../src/run/run.js';
+
+const SHARED = resolve(import.meta.dirname, '../../shared');
+const BOARD = 'mps2-an386';
+const MODELS: { name: string; path: string; golden: string }[] = [
+  { name: 'hello_world_int8', path: 'models/tflite-micro/hello_world/hello_world_int8.tflite', golden: 'hello_world_int8' },
+  { name: 'micro_speech_quantized', path: 'models/tflite-micro/micro_speech/micro_speech_quantized.tflite', golden: 'micro_speech_quantized' },
+  { name: 'person_detect', path: 'models/tflite-micro/person_detection/person_detect.tflite', golden: 'person_detect' },
+  { name: 'kws_ref_model', path: 'models/mlperf-tiny/kws/kws_ref_model.tflite', golden: 'kws_ref_model' },
+];
+
+interface Anchor {
+  reference: number;
+  cmsis: number;
+  flashNoModel: number;
+  arena: number;
+}
+
+/** The TFLM table in ANCHORS.md: model | ref instr | cmsis instr | flash | flash w/o model | arena. */
+function readAnchors(): Map<string, Anchor> {
+  const text = readFileSync(join(SHARED, 'docs/ANCHORS.md'), 'utf8');
+  const out = new Map<string, Anchor>();
+  for (const line of text.split('\n')) {
+    const cells = line.split('|').map((c) => c.trim());
+    const name = cells[1]?.split(' ')[0];
+    if (!name || !MODELS.some((m) => m.name === name)) continue;
+    const num = (s: string | undefined): number => Number((s ?? '').replace(/[^0-9]/g, ''));
+    out.set(name, { reference: num(cells[2]), cmsis: num(cells[3]), flashNoModel: num(cells[5]), arena: num(cells[6]) });
+  }
+  return out;
+}
+
+async function measure(modelPath: string, input: Uint8Array, kernels: 'auto' | 'plain') {
+  const dir = join(mkdtempSync(join(tmpdir(), 'tp-bench-')), 'build');
+  const report = await buildModel({ modelPath, board: BOARD, emulate: false, outDir: dir, toolVersion: 'bench', kernels });
+  const run = await runBuild({ dir, input });
+  return { report, run };
+}
+
+const anchors = readAnchors();
+const rows: Record<string, unknown>[] = [];
+const fmt = (n: number): string => n.toLocaleString('en-US');
+console.log(`tinyprune vs TFLite Micro on ${BOARD} (Cortex-M4F), instructions (QEMU) per inference\n`);
+const head = ['model', 'tinyprune', 'plain C (same run)', 'TFLM+CMSIS-NN', 'ratio', 'TFLM ref', 'flash w/o weights', 'TFLM', 'arena', 'TFLM'];
+console.log(head.join(' | '));
+for (const m of MODELS) {
+  const input = new Uint8Array(readFileSync(join(SHARED, 'golden', m.golden, 'inputs/00.bin')));
+  const modelPath = join(SHARED, m.path);
+  const opt = await measure(modelPath, input, 'auto');
+  const plain = await measure(modelPath, input, 'plain');
+  const a = anchors.get(m.name);
+  const row = {
+    model: m.name,
+    instructions: opt.run.instructions.total,
+    plainInstructions: plain.run.instructions.total,
+    tflmCmsis: a?.cmsis ?? null,
+    ratioVsCmsis: a ? opt.run.instructions.total / a.cmsis : null,
+    tflmReference: a?.reference ?? null,
+    flashWithoutWeights: opt.report.flash.code,
+    modelData: opt.report.flash.model,
+    tflmFlashWithoutModel: a?.flashNoModel ?? null,
+    arena: opt.report.arena.bytes,
+    tflmArena: a?.arena ?? null,
+    stack: opt.run.stackBytes,
+    layers: opt.run.instructions.layers,
+  };
+  rows.push(row);
+  console.log(
+    [
+      m.name,
+      fmt(row.instructions),
+      `${fmt(row.plainInstructions)} (${(row.plainInstructions / row.instructions).toFixed(2)}x)`,
+      a ? fmt(a.cmsis) : '-',
+      row.ratioVsCmsis ? `${row.ratioVsCmsis.toFixed(2)}x` : '-',
+      a ? fmt(a.reference) : '-',
+      `${fmt(row.flashWithoutWeights)} B`,
+      a ? `${fmt(a.flashNoModel)} B` : '-',
+      `${fmt(row.arena)} B`,
+      a ? `${fmt(a.arena)} B` : '-',
+    ].join(' | '),
+  );
+}
+mkdirSync(resolve(import.meta.dirname, 'results'), { recursive: true });
+writeFileSync(resolve(import.meta.dirname, 'results/vs-tflm.json'), JSON.stringify({ board: BOARD, rows }, null, 2) + '\n');
+console.log('\nratio = tinyprune instructions / TFLM+CMSIS-NN instructions (lower is better; goal <= 1.2, target <= 1.0).');
+console.log('flash w/o weights = firmware flash minus the model (weights, operator parameters, requantization tables): kernels, runtime, startup and benchmark app — comparable to TFLM\'s "flash without model and inputs".');
