@@ -98,7 +98,7 @@ export async function buildModel(req: BuildRequest): Promise<BuildReport> {
       optimize: '-O2',
       stackBytes: target.stackBytes,
     }).catch((e: unknown) => {
-      throw explainDoesNotFit(e, gen);
+      throw explainDoesNotFit(e, gen, graph, target);
     });
     writeFileSync(path.join(staging, 'model.tflite'), writeTflite(graph));
     const report = makeReport(req, target, graph, gen, firmware, source, sha256, [...warnings, ...target.warnings, ...firmware.warnings]);
@@ -157,17 +157,24 @@ function listHeaders(dir: string): string[] {
     .map((f) => path.join(dir, f));
 }
 
-/** A link that overflows: add which constants and the arena are the largest parts. */
-function explainDoesNotFit(e: unknown, gen: GeneratedSources): unknown {
+/** A link that overflows: say which tensors are the largest in the region(s) that overflowed. */
+function explainDoesNotFit(e: unknown, gen: GeneratedSources, graph: ModelGraph, target: Target): unknown {
   if (!(e instanceof TinypruneError) || e.code !== 'E_DOES_NOT_FIT') return e;
-  const largest = [...gen.plan.consts].sort((a, b) => b.bytes - a.bytes).slice(0, 5);
-  const parts = largest.map((c) => `${c.comment.replace(/^tensor \d+ /, '')} ${c.bytes} B`);
-  return new TinypruneError('E_DOES_NOT_FIT', e.message, {
-    where: e.where,
-    allowed: e.allowed,
-    hint:
-      `largest constants (flash): ${parts.join('; ')}; tensor arena (RAM): ${gen.plan.arena.bytes} B. ` +
-      'Prune the model (sparse weights need less flash), pick a board with more memory (tinyprune boards), or use a smaller model.',
+  const name = (t: number): string => `'${graph.tensors[t]!.name}'`;
+  const parts: string[] = [];
+  if (/RAM overflowed/.test(e.message)) {
+    const acts = [...gen.plan.arena.entries].sort((a, b) => b.bytes - a.bytes).slice(0, 3);
+    parts.push(
+      `RAM: tensor arena ${gen.plan.arena.bytes} B; largest activations ${acts.map((a) => `${name(a.tensor)} ${a.bytes} B`).join(', ')}`,
+    );
+  }
+  if (/FLASH overflowed/.test(e.message) || parts.length === 0) {
+    const consts = [...gen.plan.consts].sort((a, b) => b.bytes - a.bytes).slice(0, 3);
+    parts.push(`flash: weights ${gen.plan.consts.reduce((s, c) => s + c.bytes, 0)} B; largest ${consts.map((c) => `${c.comment.replace(/^tensor \d+ /, '')} ${c.bytes} B`).join(', ')}`);
+  }
+  return new TinypruneError('E_DOES_NOT_FIT', `${e.message}. ${parts.join('. ')}`, {
+    where: `board ${target.board.name}${target.mode === 'emulate' ? ' (emulated)' : ''}`,
+    hint: 'prune the model (sparse weights need less flash; fewer channels need less RAM), pick a board with more memory (`tinyprune boards`), or use a smaller model',
   });
 }
 

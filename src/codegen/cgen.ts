@@ -127,6 +127,10 @@ export function cInit(v: unknown, indent = ''): string {
   if (typeof v === 'string') return v;
   if (Array.isArray(v)) return `{ ${v.map((x) => cInit(x, indent)).join(', ')} }`;
   if (v !== null && typeof v === 'object') {
+    const entries = Object.entries(v as Record<string, unknown>);
+    // Small nested structs of plain values (dims, shapes) stay on one line.
+    const oneLine = `{ ${entries.map(([k, x]) => `.${k} = ${cInit(x, indent)}`).join(', ')} }`;
+    if (indent !== '' && oneLine.length <= 72 && !oneLine.includes('\n')) return oneLine;
     const inner = `${indent}  `;
     const fields = Object.entries(v as Record<string, unknown>).map(([k, x]) => `${inner}.${k} = ${cInit(x, inner)},`);
     return `{\n${fields.join('\n')}\n${indent}}`;
