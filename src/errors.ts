@@ -31,7 +31,14 @@ export type ErrorCode =
   | 'E_TIMEOUT'
   | 'E_FAULT'
   | 'E_DOES_NOT_FIT'
-  | 'E_CODEGEN';
+  | 'E_CODEGEN'
+  // data sets, training, pruning, quantization, model import
+  | 'E_DATA'
+  | 'E_BACKEND'
+  | 'E_TRAIN'
+  | 'E_PRUNE'
+  | 'E_QUANTIZE'
+  | 'E_IMPORT';
 
 export interface ErrorDetails {
   /** Where: a file, "operator 12 (CONV_2D)", "tensor 7 'conv1/weights'" … */
