@@ -1,0 +1,88 @@
+/**
+ * TensorFlow.js backends for training: tfjs-node (native TensorFlow) when it loads, else WASM
+ * (XNNPACK SIMD kernels, plus the three gradient kernels we register), else the pure-JS CPU
+ * backend. tfjs-node is an optional dependency: its installer downloads libtensorflow, which
+ * fails offline, so it is imported lazily and a failure only means "not available".
+ */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+// The full package registers every op's gradient with tfjs-core (tfjs-core's own CommonJS build
+// does not), which training needs.
+import '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { TinypruneError } from '../errors.js';
+import { registerWasmGradientKernels } from './wasm/index.js';
+
+export type BackendChoice = 'auto' | 'node' | 'wasm' | 'cpu';
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'node', 'wasm', 'cpu'];
+/** TF.js names: tfjs-node registers itself as 'tensorflow'. */
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+
+export interface BackendInfo {
+  name: BackendName;
+  /** Why the better backends were not used (for the report). */
+  notes: string[];
+}
+
+// PROD skips TF.js's debug checks and its console banner about tfjs-node.
+tf.env().set('PROD', true);
+
+let wasmPathsSet = false;
+
+async function tryNode(notes: string[]): Promise<boolean> {
+  try {
+    // A variable specifier keeps TypeScript and bundlers from resolving the optional package.
+    const spec = '@tensorflow/tfjs-node';
+    await import(spec);
+    return await tf.setBackend('tensorflow');
+  } catch (e) {
+    notes.push(`tfjs-node unavailable: ${((e as Error).message ?? String(e)).split('\n')[0]}`);
+    return false;
+  }
+}
+
+async function tryWasm(notes: string[]): Promise<boolean> {
+  try {
+    if (!wasmPathsSet) {
+      // The .wasm binaries ship inside the npm package; point the loader at them (no network).
+      const require = createRequire(import.meta.url);
+      setWasmPaths(join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/');
+      wasmPathsSet = true;
+    }
+    registerWasmGradientKernels();
+    const ok = await tf.setBackend('wasm');
+    if (!ok) notes.push('the WASM backend failed to initialise');
+    return ok;
+  } catch (e) {
+    notes.push(`WASM backend unavailable: ${(e as Error).message}`);
+    return false;
+  }
+}
+
+/** Selects and initialises a backend. 'auto' = node, then wasm, then cpu. */
+export async function initBackend(choice: BackendChoice = 'auto'): Promise<BackendInfo> {
+  if (!BACKEND_CHOICES.includes(choice)) {
+    throw new TinypruneError('E_USAGE', `unknown backend '${String(choice)}'`, { allowed: BACKEND_CHOICES.join(', ') });
+  }
+  const notes: string[] = [];
+  if (choice === 'node' || choice === 'auto') {
+    if (await tryNode(notes)) return { name: 'tensorflow', notes };
+    if (choice === 'node') {
+      throw new TinypruneError('E_BACKEND', 'the tfjs-node backend is not available', {
+        where: notes.join('; '),
+        hint: 'install @tensorflow/tfjs-node@4.22.0 (needs network access for libtensorflow), or use --backend wasm',
+      });
+    }
+  }
+  if (choice === 'wasm' || choice === 'auto') {
+    if (await tryWasm(notes)) return { name: 'wasm', notes };
+    if (choice === 'wasm') throw new TinypruneError('E_BACKEND', 'the WASM backend is not available', { where: notes.join('; '), hint: 'use --backend cpu' });
+  }
+  await tf.setBackend('cpu');
+  await tf.ready();
+  return { name: 'cpu', notes };
+}
+
+export { tf };

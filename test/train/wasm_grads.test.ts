@@ -1,0 +1,75 @@
+/**
+ * Our WASM gradient kernels against the CPU backend's own: the same conv/depthwise forward,
+ * the same upstream gradient, gradients compared element by element (float tolerance: the two
+ * backends sum in different orders).
+ */
+import { describe, expect, it } from 'vitest';
+import { initBackend, tf } from '../../src/train/backend.js';
+import { Prng } from '../../src/util/prng.js';
+
+function rand(shape: number[], seed: number): Float32Array {
+  const r = new Prng(seed);
+  const n = shape.reduce((a, b) => a * b, 1);
+  return Float32Array.from({ length: n }, () => r.normal());
+}
+
+type Case = { x: number[]; w: number[]; stride: number; pad: 'same' | 'valid'; dil: number };
+
+async function grads(backend: 'cpu' | 'wasm', kind: 'conv' | 'dw', c: Case): Promise<{ dx: Float32Array; dw: Float32Array; y: Float32Array }> {
+  await tf.setBackend(backend);
+  return tf.tidy(() => {
+    const x = tf.tensor4d(rand(c.x, 1), c.x as [number, number, number, number]);
+    const w = tf.tensor4d(rand(c.w, 2), c.w as [number, number, number, number]);
+    const f = (xx: tf.Tensor4D, ww: tf.Tensor4D): tf.Tensor4D =>
+      kind === 'conv' ? tf.conv2d(xx, ww, c.stride, c.pad, 'NHWC', c.dil) : tf.depthwiseConv2d(xx, ww, c.stride, c.pad, 'NHWC', c.dil);
+    const y = f(x, w);
+    const dy = tf.tensor(rand(y.shape, 3), y.shape);
+    const g = tf.grads((xx: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.mul(f(xx as tf.Tensor4D, ww as tf.Tensor4D), dy)));
+    const [dx, dw] = g([x, w]);
+    return { dx: dx!.dataSync() as Float32Array, dw: dw!.dataSync() as Float32Array, y: y.dataSync() as Float32Array };
+  });
+}
+
+function close(a: Float32Array, b: Float32Array): void {
+  expect(a.length).toBe(b.length);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / (1 + Math.abs(b[i]!)));
+  expect(worst).toBeLessThan(1e-4);
+}
+
+const CASES: Case[] = [
+  { x: [2, 9, 9, 3], w: [3, 3, 3, 4], stride: 1, pad: 'same', dil: 1 },
+  { x: [3, 10, 7, 2], w: [5, 5, 2, 3], stride: 2, pad: 'valid', dil: 1 },
+  { x: [2, 8, 8, 5], w: [3, 3, 5, 2], stride: 2, pad: 'same', dil: 1 },
+];
+const DW_CASES: Case[] = [
+  { x: [2, 9, 9, 3], w: [3, 3, 3, 1], stride: 1, pad: 'same', dil: 1 },
+  { x: [2, 10, 7, 4], w: [3, 3, 4, 2], stride: 2, pad: 'same', dil: 1 },
+  { x: [1, 11, 11, 2], w: [5, 5, 2, 3], stride: 1, pad: 'valid', dil: 1 }, // TF.js's own depthwise gradient refuses dilation > 1
+];
+
+describe('WASM gradient kernels match the CPU backend', async () => {
+  const info = await initBackend('wasm');
+  it('registers on wasm', () => {
+    expect(info.name).toBe('wasm');
+    expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
+  });
+  for (const c of CASES) {
+    it(`conv2d x=${c.x} w=${c.w} stride ${c.stride} ${c.pad}`, async () => {
+      const cpu = await grads('cpu', 'conv', c);
+      const wasm = await grads('wasm', 'conv', c);
+      close(wasm.y, cpu.y);
+      close(wasm.dw, cpu.dw);
+      close(wasm.dx, cpu.dx);
+    });
+  }
+  for (const c of DW_CASES) {
+    it(`depthwise x=${c.x} w=${c.w} stride ${c.stride} ${c.pad} dilation ${c.dil}`, async () => {
+      const cpu = await grads('cpu', 'dw', c);
+      const wasm = await grads('wasm', 'dw', c);
+      close(wasm.y, cpu.y);
+      close(wasm.dw, cpu.dw);
+      close(wasm.dx, cpu.dx);
+    });
+  }
+});
