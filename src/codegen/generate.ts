@@ -11,6 +11,7 @@ import { packageRoot } from '../firmware/paths.js';
 import { assertValidIdentifier, cArrayBody, cComment, cFloat, cInit, cInt } from './cgen.js';
 import { lowerModel } from './lower.js';
 import type { ConstArray, IoTensor, KernelPlan } from './types.js';
+import type { EncodedMatrix } from '../sparse/types.js';
 
 export interface GenerateOptions {
   /** Symbol prefix (default "tp_model"). */
@@ -21,6 +22,8 @@ export interface GenerateOptions {
   sourceSha256?: string;
   /** tinyprune version for the banner. */
   toolVersion: string;
+  /** Layers that run sparse kernels: operator index → encoded weights (src/sparse). */
+  sparse?: ReadonlyMap<number, EncodedMatrix>;
 }
 
 export interface GeneratedFile {
@@ -36,7 +39,7 @@ export interface GeneratedSources {
 
 export function generateSources(graph: ModelGraph, opts: GenerateOptions): GeneratedSources {
   const prefix = assertValidIdentifier(opts.prefix ?? 'tp_model', 'symbol prefix');
-  const plan = lowerModel(graph, { prefix, source: opts.source });
+  const plan = lowerModel(graph, { prefix, source: opts.source, ...(opts.sparse ? { sparse: opts.sparse } : {}) });
   return renderPlan(plan, opts);
 }
 
@@ -78,6 +81,7 @@ export function renderPlan(plan: KernelPlan, opts: GenerateOptions): GeneratedSo
     outputScales: list(plan.outputs, (t) => cFloat(t.scale)),
     outputZeroPoints: list(plan.outputs, (t) => cInt(t.zeroPoint)),
     layerOps: plan.calls.map((c) => c.opcode),
+    includes: plan.includes ?? [],
     consts: plan.consts.map((c) => ({
       comment: cComment(c.comment),
       ctype: c.ctype,

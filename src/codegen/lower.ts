@@ -10,6 +10,8 @@ import { planArena, type BufferRequest } from '../plan/arena.js';
 import { sanitizeIdentifier } from './cgen.js';
 import type { LowerContext, LoweredCall } from './ops/context.js';
 import { LOWERINGS } from './ops/index.js';
+import { lowerSparse, type SparseLowerContext } from './ops/sparse.js';
+import type { EncodedMatrix } from '../sparse/types.js';
 import type { ArenaEntry, CExpr, ConstArray, CType, IoTensor, KernelCall, KernelPlan } from './types.js';
 
 export interface LowerOptions {
@@ -19,7 +21,11 @@ export interface LowerOptions {
   source: string;
   /** Arena alignment in bytes (16 keeps every tensor aligned for SIMD loads). */
   alignment?: number;
+  /** Operators whose weights run a sparse kernel: operator index → encoded weights (src/sparse). */
+  sparse?: ReadonlyMap<number, EncodedMatrix>;
 }
+
+const CTYPE_BYTES: Readonly<Record<CType, number>> = { int8_t: 1, uint8_t: 1, int16_t: 2, uint16_t: 2, int32_t: 4, uint32_t: 4, float: 4 };
 
 const CTYPE_OF: Partial<Record<Tensor['dtype'], CType>> = {
   int8: 'int8_t',
@@ -70,7 +76,7 @@ export function lowerModel(graph: ModelGraph, opts: LowerOptions): KernelPlan {
   const alias = new Map<number, number>();
   const scratchOf = new Map<number, number>();
   for (const op of plan.ops) {
-    const lowered = lowerOne(graph, op, () => '0', () => '0');
+    const lowered = lowerOne(graph, op, () => '0', () => '0', () => '0', opts.sparse);
     if (lowered === 'alias') {
       alias.set(op.outputs[0]!, op.inputs[0]!);
     } else if ((lowered.scratchBytes ?? 0) > 0) {
@@ -137,12 +143,14 @@ export function lowerModel(graph: ModelGraph, opts: LowerOptions): KernelPlan {
 
   const calls: KernelCall[] = [];
   for (const op of plan.ops) {
-    const array = (suffix: string, ctype: CType, values: ArrayLike<number>, comment: string): CExpr => {
+    const register = (role: ConstArray['role']) => (suffix: string, ctype: CType, values: ArrayLike<number>, comment: string): CExpr => {
       const symbol = `${prefix}_op${op.index}_${suffix}`;
-      consts.push({ symbol, ctype, values: Array.from(values), comment: `operator ${op.index} (${op.opcode}): ${comment}`, bytes: values.length * (ctype === 'int8_t' || ctype === 'uint8_t' ? 1 : ctype === 'int16_t' ? 2 : 4), role: 'quant' });
+      consts.push({ symbol, ctype, values: Array.from(values), comment: `operator ${op.index} (${op.opcode}): ${comment}`, bytes: values.length * CTYPE_BYTES[ctype], role });
       return symbol;
     };
-    const lowered = lowerOne(graph, op, ptr, array);
+    const array = register('quant');
+    const weights: SparseLowerContext['weights'] = (suffix, ctype, values, comment, role) => register(role)(suffix, ctype, values, comment);
+    const lowered = lowerOne(graph, op, ptr, array, weights, opts.sparse);
     const name = graph.tensors[op.outputs[0]!]?.name ?? '';
     if (lowered === 'alias') {
       calls.push({ index: op.index, opcode: op.opcode, args: [], scratchBytes: 0, alias: true, name });
@@ -194,6 +202,7 @@ export function lowerModel(graph: ModelGraph, opts: LowerOptions): KernelPlan {
     inputs: graph.inputs.map(io),
     outputs: graph.outputs.map(io),
     kernels: [...new Set(calls.flatMap((c) => (c.kernel ? [c.kernel] : [])))].sort(),
+    includes: opts.sparse && opts.sparse.size > 0 ? ['tp_sparse.h'] : [],
     dtype: ioTypes.size === 1 && ioTypes.has('float32') ? 'float32' : ioTypes.size === 1 && ioTypes.has('int8') ? 'int8' : 'mixed',
   };
 }
@@ -203,7 +212,11 @@ function lowerOne(
   op: PlannedOp,
   ptr: LowerContext['ptr'],
   array: LowerContext['array'],
+  weights: SparseLowerContext['weights'],
+  sparse: ReadonlyMap<number, EncodedMatrix> | undefined,
 ): LoweredCall | 'alias' {
+  const encoded = sparse?.get(op.index);
+  if (encoded && encoded.format !== 'dense') return lowerSparse({ graph, op, ptr, array, weights }, encoded);
   const lowering = LOWERINGS[op.opcode];
   if (!lowering) {
     throw new TinypruneError('E_UNSUPPORTED_OP', `operator ${op.index} (${op.opcode}) has no C kernel`, {

@@ -10,7 +10,7 @@ export type CExpr = string;
 /** A C initializer: an expression, a braced list, or a braced designated initializer. */
 export type CInit = CExpr | CInit[] | { [field: string]: CInit };
 
-export type CType = 'int8_t' | 'uint8_t' | 'int16_t' | 'int32_t' | 'uint32_t' | 'float';
+export type CType = 'int8_t' | 'uint8_t' | 'int16_t' | 'uint16_t' | 'int32_t' | 'uint32_t' | 'float';
 
 export interface ConstArray {
   symbol: string;
@@ -69,5 +69,7 @@ export interface KernelPlan {
   outputs: IoTensor[];
   /** Runtime kernel functions used, sorted: only their sources are compiled. */
   kernels: string[];
+  /** Runtime headers model.c needs beyond tp_kernels.h (tp_sparse.h when a layer is sparse). */
+  includes?: string[];
   dtype: 'int8' | 'float32' | 'mixed';
 }

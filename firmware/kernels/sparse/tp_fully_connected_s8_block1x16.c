@@ -1,0 +1,11 @@
+/*
+ * FULLY_CONNECTED, int8, sparse weights: blocks of 16 consecutive inputs of one row — plain C.
+ * Bit-exact with the dense kernel on the same weights (tp_sparse.h).
+ */
+#include "tp_sp_rows.h"
+
+tp_status tp_fully_connected_s8_block1x16(const tp_sparse_fc_s8_params *params, const int8_t *input,
+                                          const int32_t *bias, int8_t *output, void *scratch) {
+    return tp_sp_fc_s8_run(params, TP_SPARSE_BLOCK1X16, input, bias, output, scratch,
+                           tp_sp_rows_s8_block1xc);
+}

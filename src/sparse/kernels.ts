@@ -1,0 +1,51 @@
+/**
+ * Where the sparse kernels' C lives: firmware/kernels/sparse/<kernel>.c, with optimised
+ * variants of the same name in sparse/dsp/ (SMLAD: Cortex-M4/M7/M33) and sparse/mve/ (Helium:
+ * Cortex-M55, which also has the DSP extension). The build compiles only the kernels a model
+ * calls, each from the most specific folder that has it.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { packageRoot } from '../firmware/paths.js';
+
+export type KernelFamily = 'plain' | 'dsp' | 'mve';
+
+export function sparseKernelsDir(): string {
+  return path.join(packageRoot(), 'firmware', 'kernels', 'sparse');
+}
+
+/** Sparse kernel functions are named tp_<op>_<s8|f32>_<format kernel>. */
+export function isSparseKernel(kernel: string): boolean {
+  return existsSync(path.join(sparseKernelsDir(), `${kernel}.c`));
+}
+
+/** The C file of a sparse kernel for a core family (optimised variant when there is one). */
+export function sparseKernelSource(kernel: string, family: KernelFamily): string {
+  const dir = sparseKernelsDir();
+  const order = family === 'mve' ? ['mve', 'dsp', '.'] : family === 'dsp' ? ['dsp', '.'] : ['.'];
+  for (const sub of order) {
+    const f = path.join(dir, sub, `${kernel}.c`);
+    if (existsSync(f)) return f;
+  }
+  return path.join(dir, `${kernel}.c`);
+}
+
+/** Which variant folder a kernel resolves to ('plain' when only the plain file exists). */
+export function sparseKernelVariant(kernel: string, family: KernelFamily): KernelFamily {
+  const f = sparseKernelSource(kernel, family);
+  const sub = path.basename(path.dirname(f));
+  return sub === 'dsp' || sub === 'mve' ? sub : 'plain';
+}
+
+/** Internal headers the sparse kernels include, by folder (relative to firmware/kernels). */
+export function sparseHeaders(family: KernelFamily): { rel: string; file: string }[] {
+  const base = path.join(packageRoot(), 'firmware', 'kernels');
+  const subs = family === 'mve' ? ['sparse', 'sparse/dsp', 'sparse/mve'] : family === 'dsp' ? ['sparse', 'sparse/dsp'] : ['sparse'];
+  const out: { rel: string; file: string }[] = [];
+  for (const sub of subs) {
+    const dir = path.join(base, sub);
+    if (!existsSync(dir)) continue;
+    for (const f of readdirSync(dir).sort()) if (f.endsWith('.h')) out.push({ rel: path.join(sub, f), file: path.join(dir, f) });
+  }
+  return out;
+}
