@@ -18,6 +18,13 @@ import { resolveTarget, type Target } from '../boards/index.js';
 import { buildFirmware, type BuildResult } from '../firmware/build.js';
 import { packageRoot } from '../firmware/paths.js';
 import { macsOf } from '../inspect/summary.js';
+import { chooseFormats, pruneGraph, sparseEncodings, type LayerChoice, type Objective } from '../sparse/plan.js';
+import { isSparseKernel, sparseHeaders, sparseKernelSource } from '../sparse/kernels.js';
+import type { Granularity } from '../sparse/prune.js';
+import type { FormatName } from '../sparse/types.js';
+import { runBuild } from '../run/run.js';
+import { Prng } from '../util/prng.js';
+import { tensorBytes } from '../ir/graph.js';
 
 export interface BuildRequest {
   modelPath: string;
@@ -30,15 +37,42 @@ export interface BuildRequest {
   toolVersion: string;
   /** 'auto' (default): the core's optimised kernels where they exist; 'plain': reference C only. */
   kernels?: 'auto' | 'plain';
+  /**
+   * Prune every FULLY_CONNECTED / CONV_2D / DEPTHWISE_CONV_2D weight tensor to this fraction of
+   * zeros by one-shot magnitude pruning before encoding (model.tflite is then the pruned model).
+   */
+  sparsity?: number;
+  /** Unit of that pruning (default 'element'). */
+  granularity?: Granularity;
+  /**
+   * Per-layer format choice: minimise flash bytes, predicted instructions or both (default
+   * 'balanced'). Formats are chosen when sparsity, optimize or format is given; otherwise every
+   * layer is dense.
+   */
+  optimize?: Objective;
+  /** Use this format on every layer that can take it (dense elsewhere), e.g. for benchmarks. */
+  format?: FormatName;
+  /** After building for QEMU, run one inference and add measured per-layer instructions. */
+  measure?: boolean;
 }
 
 export interface LayerReport {
   index: number;
   op: string;
   kernel: string | null;
-  format: 'dense' | 'alias';
+  /** 'dense', a sparse format (src/sparse), or 'alias' (no code). */
+  format: FormatName | 'alias';
+  /** Fraction of zero weights (prunable layers), null elsewhere. */
+  sparsity: number | null;
+  /** Flash bytes of the layer's constants as stored (sparse: encoded arrays + folded bias). */
   weightBytes: number;
   macs: number;
+  /** Cost-model prediction for FULLY_CONNECTED / CONV_2D / DEPTHWISE_CONV_2D calls, null elsewhere. */
+  predictedInstructions: number | null;
+  /** Measured in QEMU (build --measure), including the per-layer hook's few instructions. */
+  measuredInstructions?: number | null;
+  /** The same layer dense, for comparison (prunable layers with a format choice). */
+  dense?: { weightBytes: number; predictedInstructions: number | null };
   output: string;
 }
 
@@ -58,6 +92,10 @@ export interface BuildReport {
   arena: { bytes: number; lowerBound: number };
   layers: LayerReport[];
   kernels: string[];
+  /** Set when the build pruned or chose sparse formats. */
+  sparse?: { sparsity: number | null; granularity: Granularity | null; optimize: Objective | null; format: FormatName | null; family: CoreFamily };
+  /** Build --measure: instructions of one whole inference (QEMU). */
+  measured?: { instructions: number };
   files: { elf: string; bin: string; hex: string; model: string; sources: string[] };
   toolchain: { commands: string[][] };
   warnings: Warning[];
@@ -74,14 +112,52 @@ export function coreFamily(target: Target): CoreFamily {
 export async function buildModel(req: BuildRequest): Promise<BuildReport> {
   // Stage 1: read and check everything before touching the output directory.
   const target = resolveTarget(req.board, { emulate: req.emulate });
+  if (req.measure && target.mode === 'device') {
+    throw new TinypruneError('E_USAGE', `--measure runs the build in QEMU; ${target.board.name} is a real board`, {
+      where: 'tinyprune build --measure',
+      hint: 'add --emulate to build for its QEMU stand-in, or drop --measure',
+    });
+  }
   const bytes = readInputFile(req.modelPath, 'model file');
-  const { graph, warnings } = readTflite(bytes, req.modelPath);
-  verifyGraph(graph);
+  const read = readTflite(bytes, req.modelPath);
+  verifyGraph(read.graph);
   const source = path.basename(req.modelPath);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
+  return buildGraph({ ...req, graph: read.graph, source, sha256, target, warnings: read.warnings });
+}
 
-  // Stage 2: generate C (pure).
-  const gen = generateSources(graph, { prefix: req.prefix, source, sourceSha256: sha256, toolVersion: req.toolVersion });
+export interface GraphBuildRequest extends Omit<BuildRequest, 'modelPath' | 'board' | 'emulate'> {
+  graph: ModelGraph;
+  /** Display name of the model (file name). */
+  source: string;
+  sha256: string;
+  target: Target;
+  warnings?: Warning[];
+}
+
+/** The same build from a graph in memory (tests and benchmarks build synthetic graphs). */
+export async function buildGraph(req: GraphBuildRequest): Promise<BuildReport> {
+  const target = req.target;
+  const family: CoreFamily = req.kernels === 'plain' ? 'plain' : coreFamily(target);
+  const warnings = req.warnings ?? [];
+
+  // Stage 2: prune (pure): every prunable layer to the requested sparsity.
+  const graph = req.sparsity === undefined ? req.graph : pruneGraph(req.graph, req.sparsity, req.granularity).graph;
+
+  // Stage 3: choose a format per layer (pure): exact bytes and predicted instructions.
+  const sparseMode = req.sparsity !== undefined || req.optimize !== undefined || req.format !== undefined;
+  const choices = sparseMode
+    ? chooseFormats(graph, { family, objective: req.optimize ?? 'balanced', ...(req.format ? { force: req.format } : {}) })
+    : undefined;
+
+  // Stage 4: generate C (pure).
+  const gen = generateSources(graph, {
+    prefix: req.prefix,
+    source: req.source,
+    sourceSha256: req.sha256,
+    toolVersion: req.toolVersion,
+    ...(choices ? { sparse: sparseEncodings(choices) } : {}),
+  });
 
   // Stage 3: write the library and build the firmware in a staging directory.
   const outDir = path.resolve(req.outDir);
@@ -89,7 +165,7 @@ export async function buildModel(req: BuildRequest): Promise<BuildReport> {
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   try {
-    const lib = writeLibrary(staging, gen, req.kernels === 'plain' ? 'plain' : coreFamily(target));
+    const lib = writeLibrary(staging, gen, family);
     const firmware = await buildFirmware({
       board: target,
       sources: [...lib.sources, path.join(packageRoot(), 'firmware/app/tp_run_main.c')],
@@ -101,11 +177,19 @@ export async function buildModel(req: BuildRequest): Promise<BuildReport> {
       throw explainDoesNotFit(e, gen, graph, target);
     });
     writeFileSync(path.join(staging, 'model.tflite'), writeTflite(graph));
-    const report = makeReport(req, target, graph, gen, firmware, source, sha256, [...warnings, ...target.warnings, ...firmware.warnings]);
+    const report = makeReport(req, target, graph, gen, firmware, req.source, req.sha256, [...warnings, ...target.warnings, ...firmware.warnings], choices);
+    if (choices) {
+      report.sparse = { sparsity: req.sparsity ?? null, granularity: req.sparsity !== undefined ? (req.granularity ?? 'element') : null, optimize: req.format ? null : (req.optimize ?? 'balanced'), format: req.format ?? null, family };
+    }
     writeFileSync(path.join(staging, 'report.json'), JSON.stringify(report, null, 2) + '\n');
-    // Stage 4: publish atomically (replace an earlier build of the same directory).
+    // Stage 5: publish atomically (replace an earlier build of the same directory).
     rmSync(outDir, { recursive: true, force: true });
     renameSync(staging, outDir);
+    // Stage 6 (--measure): one inference in QEMU on seeded random inputs; exact counts per layer.
+    if (req.measure) {
+      await measureInto(outDir, graph, report);
+      writeFileSync(path.join(outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+    }
     return report;
   } catch (e) {
     rmSync(staging, { recursive: true, force: true });
@@ -131,8 +215,11 @@ function writeLibrary(dir: string, gen: GeneratedSources, family: CoreFamily): L
   for (const f of gen.files) writeFileSync(path.join(lib, f.name), f.content);
   const kernelsDir = path.join(packageRoot(), 'firmware/kernels');
   const sources = [path.join(lib, `${gen.plan.prefix}.c`)];
-  // Same layout as firmware/kernels (optimised variants include "../tp_kernel_*.h").
-  for (const src of kernelSources(gen.plan.kernels, family)) {
+  // Same layout as firmware/kernels (optimised variants include "../tp_kernel_*.h"); sparse
+  // kernels keep their sparse/ (and sparse/dsp, sparse/mve) folders and internal headers.
+  const sparse = gen.plan.kernels.filter(isSparseKernel);
+  const dense = gen.plan.kernels.filter((k) => !isSparseKernel(k));
+  for (const src of [...kernelSources(dense, family), ...sparse.map((k) => sparseKernelSource(k, family))]) {
     const dest = path.join(kernelsOut, path.relative(kernelsDir, src));
     mkdirSync(path.dirname(dest), { recursive: true });
     cpSync(src, dest);
@@ -143,6 +230,12 @@ function writeLibrary(dir: string, gen: GeneratedSources, family: CoreFamily): L
     for (const h of listHeaders(path.join(kernelsDir, sub))) {
       mkdirSync(path.join(kernelsOut, sub), { recursive: true });
       cpSync(h, path.join(kernelsOut, sub, path.basename(h)));
+    }
+  }
+  if (sparse.length > 0) {
+    for (const h of sparseHeaders(family)) {
+      mkdirSync(path.dirname(path.join(kernelsOut, h.rel)), { recursive: true });
+      cpSync(h.file, path.join(kernelsOut, h.rel));
     }
   }
   for (const h of listHeaders(runtimeIncludeDir())) cpSync(h, path.join(includeOut, path.basename(h)));
@@ -179,7 +272,7 @@ function explainDoesNotFit(e: unknown, gen: GeneratedSources, graph: ModelGraph,
 }
 
 function makeReport(
-  req: BuildRequest,
+  req: { toolVersion: string },
   target: Target,
   graph: ModelGraph,
   gen: GeneratedSources,
@@ -187,6 +280,7 @@ function makeReport(
   source: string,
   sha256: string,
   warnings: Warning[],
+  choices: ReadonlyMap<number, LayerChoice> | undefined,
 ): BuildReport {
   // Sizes as linked (nm -S): tensor constants are the weights; every other symbol of the
   // generated model's prefix that lives in flash is model data.
@@ -202,6 +296,22 @@ function makeReport(
   const rel = (p: string): string => path.relative(path.dirname(fw.elf), p);
   const layerWeights = (i: number): number =>
     graph.ops[i]!.inputs.filter((t) => t >= 0 && graph.tensors[t]!.data && graph.ops[i]!.opcode !== 'RESHAPE').reduce((s, t) => s + graph.tensors[t]!.data!.length, 0);
+  const layer = (c: GeneratedSources['plan']['calls'][number]): LayerReport => {
+    const choice = choices?.get(c.index);
+    const base = {
+      index: c.index,
+      op: c.opcode,
+      kernel: c.kernel ?? null,
+      format: c.alias ? ('alias' as const) : (choice?.format ?? 'dense'),
+      sparsity: choice ? choice.sparsity : null,
+      weightBytes: choice && choice.format !== 'dense' ? choice.bytes : layerWeights(c.index),
+      macs: macsOf(graph, graph.ops[c.index]!),
+      predictedInstructions: choice?.predictedInstructions ?? null,
+    };
+    return choice
+      ? { ...base, dense: { weightBytes: choice.dense.bytes, predictedInstructions: choice.dense.predictedInstructions ?? null }, output: c.name }
+      : { ...base, output: c.name };
+  };
   return {
     tool: { name: 'tinyprune', version: req.toolVersion },
     model: { source, sha256, operators: graph.ops.length },
@@ -223,15 +333,7 @@ function makeReport(
       limit: fw.limits.ram,
     },
     arena: { bytes: gen.plan.arena.bytes, lowerBound: gen.plan.arena.lowerBound },
-    layers: gen.plan.calls.map((c) => ({
-      index: c.index,
-      op: c.opcode,
-      kernel: c.kernel ?? null,
-      format: c.alias ? 'alias' : 'dense',
-      weightBytes: layerWeights(c.index),
-      macs: macsOf(graph, graph.ops[c.index]!),
-      output: c.name,
-    })),
+    layers: gen.plan.calls.map(layer),
     kernels: gen.plan.kernels,
     files: {
       elf: rel(fw.elf).replace(/\.tinyprune-staging-\d+/, ''),
@@ -244,3 +346,27 @@ function makeReport(
     warnings,
   };
 }
+
+/** Seeded random inputs (the kernels' instruction counts hardly depend on the values). */
+function measureInputs(graph: ModelGraph): Uint8Array {
+  const rng = new Prng(1);
+  const parts = graph.inputs.map((t) => {
+    const tensor = graph.tensors[t]!;
+    const bytes = new Uint8Array(tensorBytes(tensor));
+    if (tensor.dtype === 'float32') {
+      const dv = new DataView(bytes.buffer);
+      for (let i = 0; i + 4 <= bytes.length; i += 4) dv.setFloat32(i, Math.fround(rng.normal()), true);
+    } else {
+      for (let i = 0; i < bytes.length; i++) bytes[i] = rng.int(0, 255);
+    }
+    return bytes;
+  });
+  return Uint8Array.from(parts.flatMap((p) => [...p]));
+}
+
+async function measureInto(dir: string, graph: ModelGraph, report: BuildReport): Promise<void> {
+  const r = await runBuild({ dir, input: measureInputs(graph) });
+  report.measured = { instructions: r.instructions.total };
+  report.layers.forEach((l, i) => (l.measuredInstructions = r.instructions.layers[i] ?? null));
+}
+

@@ -5,18 +5,28 @@ import { buildModel } from '../../build/build.js';
 import { TinypruneError } from '../../errors.js';
 import { toolVersion } from '../version.js';
 import { formatWarnings } from '../format.js';
+import { OBJECTIVES, type Objective } from '../../sparse/plan.js';
+import { GRANULARITIES, isGranularity } from '../../sparse/prune.js';
+import { FORMAT_NAMES, isFormatName } from '../../sparse/types.js';
 
 export const buildCommand: Command = {
   spec: {
     name: 'build',
     summary: 'Compile a model into a C library and firmware for a board; writes <dir>/report.json, firmware.elf and model.tflite.',
-    usage: 'tinyprune build --board <board> <model.tflite> [-o <dir>] [--emulate] [--prefix <name>] [--kernels auto|plain] [--json]',
+    usage:
+      'tinyprune build --board <board> <model.tflite> [-o <dir>] [--emulate] [--prefix <name>] [--kernels auto|plain] ' +
+      '[--sparsity <0..1>] [--granularity <unit>] [--optimize size|speed|balanced] [--format <name>] [--measure] [--json]',
     options: {
       board: { type: 'string', value: '<board>', description: 'board profile name (tinyprune boards) or path to a board .json' },
       out: { type: 'string', short: 'o', value: '<dir>', description: 'output directory (default: build/<model>-<board>)' },
       emulate: { type: 'boolean', description: 'real board: build for its QEMU stand-in, linked with the real board\'s memory sizes' },
       prefix: { type: 'string', value: '<name>', description: 'C symbol prefix of the generated code (default tp_model)' },
       kernels: { type: 'string', value: 'auto|plain', description: "runtime kernels: the core's optimised ones (auto, default) or plain reference C" },
+      sparsity: { type: 'string', value: '<0..1>', description: 'prune every FC/CONV/DEPTHWISE layer to this fraction of zero weights (one-shot magnitude pruning, no data) and choose sparse formats' },
+      granularity: { type: 'string', value: '<unit>', description: `unit of that pruning: ${GRANULARITIES.join(', ')} (default element)` },
+      optimize: { type: 'string', value: 'size|speed|balanced', description: 'per-layer format choice: fewest flash bytes, fewest predicted instructions, or both (default balanced)' },
+      format: { type: 'string', value: '<name>', description: `use one weight format on every layer that can take it: ${FORMAT_NAMES.join(', ')}` },
+      measure: { type: 'boolean', description: 'run the build once in QEMU and add measured per-layer instructions to report.json' },
       json: { type: 'boolean', description: 'print report.json instead of a summary' },
       help: { type: 'boolean', short: 'h', description: 'show this help' },
     },
@@ -35,6 +45,26 @@ export const buildCommand: Command = {
     if (kernels !== 'auto' && kernels !== 'plain') {
       throw new TinypruneError('E_USAGE', `--kernels ${kernels} is not a kernel set`, { allowed: 'auto, plain', where: 'tinyprune build --kernels' });
     }
+    const sparsityText = stringOpt(args, 'sparsity');
+    const sparsity = sparsityText === undefined ? undefined : Number(sparsityText);
+    if (sparsity !== undefined && !(sparsityText!.trim() !== '' && sparsity >= 0 && sparsity <= 1)) {
+      throw new TinypruneError('E_USAGE', `--sparsity ${sparsityText} is not a fraction between 0 and 1`, { allowed: '0..1, e.g. --sparsity 0.8', where: 'tinyprune build --sparsity' });
+    }
+    const granularity = stringOpt(args, 'granularity');
+    if (granularity !== undefined && !isGranularity(granularity)) {
+      throw new TinypruneError('E_USAGE', `--granularity ${granularity} is not a pruning unit`, { allowed: GRANULARITIES.join(', '), where: 'tinyprune build --granularity' });
+    }
+    if (granularity !== undefined && sparsity === undefined) {
+      throw new TinypruneError('E_USAGE', '--granularity needs --sparsity', { where: 'tinyprune build --granularity', hint: 'e.g. --sparsity 0.8 --granularity block4x1' });
+    }
+    const optimize = stringOpt(args, 'optimize');
+    if (optimize !== undefined && !(OBJECTIVES as readonly string[]).includes(optimize)) {
+      throw new TinypruneError('E_USAGE', `--optimize ${optimize} is not an objective`, { allowed: OBJECTIVES.join(', '), where: 'tinyprune build --optimize' });
+    }
+    const format = stringOpt(args, 'format');
+    if (format !== undefined && !isFormatName(format)) {
+      throw new TinypruneError('E_USAGE', `--format ${format} is not a weight format`, { allowed: FORMAT_NAMES.join(', '), where: 'tinyprune build --format' });
+    }
     const modelPath = resolve(io.cwd, args.positionals[0]!);
     const model = modelPath.split('/').pop()!.replace(/\.tflite$/, '');
     const boardName = board.split('/').pop()!.replace(/\.json$/, '');
@@ -47,6 +77,11 @@ export const buildCommand: Command = {
       prefix: stringOpt(args, 'prefix'),
       kernels,
       toolVersion: toolVersion(),
+      ...(sparsity !== undefined ? { sparsity } : {}),
+      ...(granularity !== undefined ? { granularity } : {}),
+      ...(optimize !== undefined ? { optimize: optimize as Objective } : {}),
+      ...(format !== undefined ? { format } : {}),
+      measure: boolOpt(args, 'measure'),
     });
     io.err(formatWarnings(report.warnings));
     if (boolOpt(args, 'json')) {
@@ -61,6 +96,7 @@ export const buildCommand: Command = {
         `  flash: ${kb(report.flash.total)} of ${kb(report.flash.limit)} (${pct(report.flash.total, report.flash.limit)}): weights ${kb(report.flash.weights)}, model data ${kb(report.flash.model)}, code ${kb(report.flash.code)}`,
         `  RAM:   ${kb(report.ram.total)} of ${kb(report.ram.limit)} (${pct(report.ram.total, report.ram.limit)}): arena ${kb(report.ram.arena)}, stack ${kb(report.ram.stack)}, other ${kb(report.ram.static)}`,
         `  ${report.layers.length} operators, kernels: ${report.kernels.join(', ')}`,
+        ...sparseSummary(report),
         `  files: firmware.elf, firmware.bin, firmware.hex, model.tflite, lib/ (C library), report.json`,
         '',
       ].join('\n'),
@@ -68,3 +104,20 @@ export const buildCommand: Command = {
     return 0;
   },
 };
+
+/** Per prunable layer: format, sparsity, bytes and instructions against dense. */
+function sparseSummary(report: Awaited<ReturnType<typeof buildModel>>): string[] {
+  if (!report.sparse) return [];
+  const rows = report.layers.filter((l) => l.dense);
+  const num = (n: number | null | undefined): string => (n === null || n === undefined ? '-' : n.toLocaleString('en-US'));
+  const lines = rows.map(
+    (l) =>
+      `    #${String(l.index).padEnd(3)} ${l.op.padEnd(17)} ${String(l.format).padEnd(9)} sparsity ${((l.sparsity ?? 0) * 100).toFixed(0).padStart(3)}%  ` +
+      `bytes ${num(l.weightBytes)} (dense ${num(l.dense!.weightBytes)})  instructions ${num(l.predictedInstructions)} predicted` +
+      (l.measuredInstructions !== undefined ? `, ${num(l.measuredInstructions)} measured` : '') +
+      ` (dense ${num(l.dense!.predictedInstructions)})`,
+  );
+  const s = report.sparse;
+  const head = `  formats (${s.format ? `--format ${s.format}` : `--optimize ${s.optimize}`}${s.sparsity !== null ? `, pruned to ${s.sparsity} by ${s.granularity}` : ''}):`;
+  return [head, ...lines, ...(report.measured ? [`  measured: ${num(report.measured.instructions)} instructions per inference (QEMU)`] : [])];
+}
