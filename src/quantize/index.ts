@@ -1,0 +1,3 @@
+export * from './calibrate.js';
+export * from './ptq.js';
+export * from './evaluate.js';
