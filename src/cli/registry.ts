@@ -4,12 +4,14 @@ import { inspectCommand } from './commands/inspect.js';
 import { interpretCommand } from './commands/interpret.js';
 import { buildCommand } from './commands/build.js';
 import { runCommand } from './commands/run.js';
+import { pruneCommand } from './commands/prune.js';
 
 export const COMMANDS = {
   inspect: inspectCommand,
   interpret: interpretCommand,
   build: buildCommand,
   run: runCommand,
+  prune: pruneCommand,
 } satisfies Record<string, Command>;
 
 export type CommandName = keyof typeof COMMANDS;
