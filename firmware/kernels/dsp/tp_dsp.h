@@ -142,22 +142,32 @@ static inline uint32_t tp_dup16(int32_t v) {
         }                                                                               \
     } while (0)
 
-#if defined(TP_DSP_EMULATE)
+/* The assembly needs 12 free core registers around it. Optimising builds (-O1 .. -O3, -Os,
+ * -Og) find them on every core; -O0 does not (the frame pointer and no spilling around asm),
+ * so unoptimised builds use the C form, and so can any build with TP_DSP_NO_ASM defined
+ * (needed for Cortex-M33 with an FPU and -fno-omit-frame-pointer, where GCC 12 reports
+ * "impossible constraints"). Pinning every operand to a named register would avoid that, but
+ * makes GCC 12's register allocator loop forever at -O2 -fno-omit-frame-pointer. The results
+ * are the same either way. */
+#if defined(TP_DSP_EMULATE) || defined(TP_DSP_NO_ASM) || !defined(__OPTIMIZE__)
 #define TP_DOT4_ASM 0
 #else
 #define TP_DOT4_ASM 1
 #endif
 
 #if TP_DOT4_ASM
-/* The 4-row loop in assembly. In C, GCC 12 keeps only some of the 4 accumulators and 4 row
- * pointers in registers and spills the rest on every iteration (~32 instructions per 16 MACs
- * instead of 25). Here 13 registers suffice: rows 1 and 3 are addressed as rows 0 and 2 plus
- * the row stride (LDR with a register offset), and the offset pair, when there is one, is
- * reloaded from the stack into the row temporary at the top of each iteration. */
-static inline void tp_dot4_s8_asm(const int8_t *x, const int8_t *x_end, const int8_t *w0,
+/* The 4-row loop in assembly, 8 input bytes per iteration. In C, GCC 12 keeps only some of the
+ * 4 accumulators and 4 row pointers in registers and spills the rest on every iteration (~32
+ * instructions per 16 MACs instead of 25). Here 12 registers suffice — GCC cannot always give
+ * an asm statement 13 (a 13-register form failed with "impossible constraints" for Cortex-M33
+ * with an FPU at -O2): rows 1 and 3 are addressed as rows 0 and 2 plus the row stride (LDR with a register offset),
+ * and the loop bound and the offset pair are reloaded from the stack into the row temporary,
+ * which the 2x unrolling makes cheap. n8 = number of bytes, a positive multiple of 8. */
+static inline void tp_dot4_s8_asm(const int8_t *x, int32_t n8, const int8_t *w0,
                                   const int8_t *w2, int32_t stride, uint32_t off2,
                                   int32_t *acc) {
     int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    const int8_t *x_end = x + n8;
     uint32_t xe, xo, ww, t;
     if (off2 == 0) {
         __asm__ volatile(
@@ -185,12 +195,36 @@ static inline void tp_dot4_s8_asm(const int8_t *x, const int8_t *x_end, const in
             "smlad  %[a2], %[t], %[xe], %[a2]\n\t"
             "sxtb16 %[ww], %[ww], ror #8\n\t"
             "smlad  %[a2], %[ww], %[xo], %[a2]\n\t"
-            "cmp    %[x], %[xend]\n\t"
+            "ldr    %[xo], [%[x]], #4\n\t"
+            "sxtb16 %[xe], %[xo]\n\t"
+            "sxtb16 %[xo], %[xo], ror #8\n\t"
+            "ldr    %[ww], [%[w0], %[k]]\n\t"
+            "sxtb16 %[t], %[ww]\n\t"
+            "smlad  %[a1], %[t], %[xe], %[a1]\n\t"
+            "sxtb16 %[ww], %[ww], ror #8\n\t"
+            "smlad  %[a1], %[ww], %[xo], %[a1]\n\t"
+            "ldr    %[ww], [%[w0]], #4\n\t"
+            "sxtb16 %[t], %[ww]\n\t"
+            "smlad  %[a0], %[t], %[xe], %[a0]\n\t"
+            "sxtb16 %[ww], %[ww], ror #8\n\t"
+            "smlad  %[a0], %[ww], %[xo], %[a0]\n\t"
+            "ldr    %[ww], [%[w2], %[k]]\n\t"
+            "sxtb16 %[t], %[ww]\n\t"
+            "smlad  %[a3], %[t], %[xe], %[a3]\n\t"
+            "sxtb16 %[ww], %[ww], ror #8\n\t"
+            "smlad  %[a3], %[ww], %[xo], %[a3]\n\t"
+            "ldr    %[ww], [%[w2]], #4\n\t"
+            "sxtb16 %[t], %[ww]\n\t"
+            "smlad  %[a2], %[t], %[xe], %[a2]\n\t"
+            "sxtb16 %[ww], %[ww], ror #8\n\t"
+            "smlad  %[a2], %[ww], %[xo], %[a2]\n\t"
+            "ldr    %[t], %[xend]\n\t"
+            "cmp    %[x], %[t]\n\t"
             "bne    1b\n\t"
             : [x] "+&r"(x), [w0] "+&r"(w0), [w2] "+&r"(w2), [a0] "+&r"(a0), [a1] "+&r"(a1),
               [a2] "+&r"(a2), [a3] "+&r"(a3), [xe] "=&r"(xe), [xo] "=&r"(xo), [ww] "=&r"(ww),
               [t] "=&r"(t)
-            : [xend] "r"(x_end), [k] "r"(stride)
+            : [k] "r"(stride), [xend] "m"(x_end)
             : "cc", "memory");
     } else {
         __asm__ volatile(
@@ -219,12 +253,37 @@ static inline void tp_dot4_s8_asm(const int8_t *x, const int8_t *x_end, const in
             "smlad  %[a2], %[t], %[xe], %[a2]\n\t"
             "sxtb16 %[ww], %[ww], ror #8\n\t"
             "smlad  %[a2], %[ww], %[xo], %[a2]\n\t"
-            "cmp    %[x], %[xend]\n\t"
+            "ldr    %[xo], [%[x]], #4\n\t"
+            "ldr    %[t], %[off]\n\t"
+            "sxtab16 %[xe], %[t], %[xo]\n\t"
+            "sxtab16 %[xo], %[t], %[xo], ror #8\n\t"
+            "ldr    %[ww], [%[w0], %[k]]\n\t"
+            "sxtb16 %[t], %[ww]\n\t"
+            "smlad  %[a1], %[t], %[xe], %[a1]\n\t"
+            "sxtb16 %[ww], %[ww], ror #8\n\t"
+            "smlad  %[a1], %[ww], %[xo], %[a1]\n\t"
+            "ldr    %[ww], [%[w0]], #4\n\t"
+            "sxtb16 %[t], %[ww]\n\t"
+            "smlad  %[a0], %[t], %[xe], %[a0]\n\t"
+            "sxtb16 %[ww], %[ww], ror #8\n\t"
+            "smlad  %[a0], %[ww], %[xo], %[a0]\n\t"
+            "ldr    %[ww], [%[w2], %[k]]\n\t"
+            "sxtb16 %[t], %[ww]\n\t"
+            "smlad  %[a3], %[t], %[xe], %[a3]\n\t"
+            "sxtb16 %[ww], %[ww], ror #8\n\t"
+            "smlad  %[a3], %[ww], %[xo], %[a3]\n\t"
+            "ldr    %[ww], [%[w2]], #4\n\t"
+            "sxtb16 %[t], %[ww]\n\t"
+            "smlad  %[a2], %[t], %[xe], %[a2]\n\t"
+            "sxtb16 %[ww], %[ww], ror #8\n\t"
+            "smlad  %[a2], %[ww], %[xo], %[a2]\n\t"
+            "ldr    %[t], %[xend]\n\t"
+            "cmp    %[x], %[t]\n\t"
             "bne    1b\n\t"
             : [x] "+&r"(x), [w0] "+&r"(w0), [w2] "+&r"(w2), [a0] "+&r"(a0), [a1] "+&r"(a1),
               [a2] "+&r"(a2), [a3] "+&r"(a3), [xe] "=&r"(xe), [xo] "=&r"(xo), [ww] "=&r"(ww),
               [t] "=&r"(t)
-            : [xend] "r"(x_end), [k] "r"(stride), [off] "m"(off2)
+            : [k] "r"(stride), [xend] "m"(x_end), [off] "m"(off2)
             : "cc", "memory");
     }
     acc[0] = a0;
@@ -240,8 +299,19 @@ static inline void tp_dot4_s8(const int8_t *x, const int8_t *w0, int32_t stride,
     const int32_t n4 = n & ~3;
     int32_t k;
 #if TP_DOT4_ASM
-    if (n4 > 0) {
-        tp_dot4_s8_asm(x, x + n4, w0, w0 + 2 * stride, stride, tp_dup16(off), acc);
+    const int32_t n8 = n & ~7;
+    if (n8 > 0) tp_dot4_s8_asm(x, n8, w0, w0 + 2 * stride, stride, tp_dup16(off), acc);
+    if (n4 != n8) {
+        /* One 4-byte step left: the C form, once per row block. */
+        const int8_t *w1 = w0 + stride, *w2 = w0 + 2 * stride, *w3 = w0 + 3 * stride;
+        int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+        const uint32_t off2 = tp_dup16(off);
+        k = n8;
+        TP_DOT4_S8_BODY(tp_sxtab16(off2, xw), tp_sxtab16_ror8(off2, xw));
+        acc[0] = a0;
+        acc[1] = a1;
+        acc[2] = a2;
+        acc[3] = a3;
     }
 #else
     {

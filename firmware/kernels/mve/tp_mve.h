@@ -26,12 +26,19 @@
  * addressing (about 45 instructions per 16 bytes and 4 rows instead of 9). Here each is a
  * tail-predicated low-overhead loop (WLSTP/LETP): 16 bytes per iteration, the last one
  * predicated to the bytes that remain, so nothing is read past a row's end. VMLADAVA and
- * VADDVA only accept even-numbered accumulator registers, hence the register variables. */
+ * VADDVA only accept even-numbered accumulator registers, hence the register variables; the
+ * pointers are pinned too (never r7, the Thumb frame pointer), which keeps every optimisation
+ * level able to allocate the asm operands. */
 
 /* 4 rows, no input offset: acc_r += sum_k w_r[k] * x[k]. */
-static inline void tp_mve_dot4_nooff(const int8_t *x, const int8_t *w0, const int8_t *w1,
-                                     const int8_t *w2, const int8_t *w3, int32_t n,
+static inline void tp_mve_dot4_nooff(const int8_t *x_, const int8_t *w0_, const int8_t *w1_,
+                                     const int8_t *w2_, const int8_t *w3_, int32_t n,
                                      int32_t *acc) {
+    register const int8_t *x __asm__("r1") = x_;
+    register const int8_t *w0 __asm__("r3") = w0_;
+    register const int8_t *w1 __asm__("r5") = w1_;
+    register const int8_t *w2 __asm__("r8") = w2_;
+    register const int8_t *w3 __asm__("r10") = w3_;
     register int32_t a0 __asm__("r0") = acc[0];
     register int32_t a1 __asm__("r2") = acc[1];
     register int32_t a2 __asm__("r4") = acc[2];
@@ -62,8 +69,11 @@ static inline void tp_mve_dot4_nooff(const int8_t *x, const int8_t *w0, const in
 }
 
 /* 2 rows with the input offset: returns sum_k w_r[k] * x[k] in acc and sum_k w_r[k] in sum. */
-static inline void tp_mve_dot2_sums(const int8_t *x, const int8_t *w0, const int8_t *w1,
+static inline void tp_mve_dot2_sums(const int8_t *x_, const int8_t *w0_, const int8_t *w1_,
                                     int32_t n, int32_t *acc, int32_t *sum) {
+    register const int8_t *x __asm__("r1") = x_;
+    register const int8_t *w0 __asm__("r3") = w0_;
+    register const int8_t *w1 __asm__("r5") = w1_;
     register int32_t a0 __asm__("r0") = 0;
     register int32_t a1 __asm__("r2") = 0;
     register int32_t s0 __asm__("r4") = 0;
@@ -108,8 +118,10 @@ static inline void tp_dot4_s8_mve(const int8_t *x, const int8_t *w0, int32_t str
 }
 
 /* One row: acc + sum_k w[k] * (x[k] + off). */
-static inline int32_t tp_dot1_s8_mve(const int8_t *x, const int8_t *w, int32_t n, int32_t off,
+static inline int32_t tp_dot1_s8_mve(const int8_t *x_, const int8_t *w_, int32_t n, int32_t off,
                                      int32_t acc) {
+    register const int8_t *x __asm__("r1") = x_;
+    register const int8_t *w __asm__("r3") = w_;
     register int32_t a __asm__("r0") = 0;
     register int32_t s __asm__("r2") = 0;
     register int32_t count __asm__("lr") = n;
