@@ -21,7 +21,7 @@ import { macsOf } from '../inspect/summary.js';
 import { chooseFormats, pruneGraph, sparseEncodings, type LayerChoice, type Objective } from '../sparse/plan.js';
 import { isSparseKernel, sparseHeaders, sparseKernelSource } from '../sparse/kernels.js';
 import type { Granularity } from '../sparse/prune.js';
-import type { FormatName } from '../sparse/types.js';
+import type { EncodedMatrix, FormatName } from '../sparse/types.js';
 import { runBuild } from '../run/run.js';
 import { Prng } from '../util/prng.js';
 import { tensorBytes } from '../ir/graph.js';
@@ -133,6 +133,8 @@ export interface GraphBuildRequest extends Omit<BuildRequest, 'modelPath' | 'boa
   sha256: string;
   target: Target;
   warnings?: Warning[];
+  /** Explicit encodings per operator (tests, benchmarks): skip the format choice. */
+  sparse?: ReadonlyMap<number, EncodedMatrix>;
 }
 
 /** The same build from a graph in memory (tests and benchmarks build synthetic graphs). */
@@ -146,7 +148,7 @@ export async function buildGraph(req: GraphBuildRequest): Promise<BuildReport> {
 
   // Stage 3: choose a format per layer (pure): exact bytes and predicted instructions.
   const sparseMode = req.sparsity !== undefined || req.optimize !== undefined || req.format !== undefined;
-  const choices = sparseMode
+  const choices = sparseMode && !req.sparse
     ? chooseFormats(graph, { family, objective: req.optimize ?? 'balanced', ...(req.format ? { force: req.format } : {}) })
     : undefined;
 
@@ -156,7 +158,7 @@ export async function buildGraph(req: GraphBuildRequest): Promise<BuildReport> {
     source: req.source,
     sourceSha256: req.sha256,
     toolVersion: req.toolVersion,
-    ...(choices ? { sparse: sparseEncodings(choices) } : {}),
+    ...(req.sparse ? { sparse: req.sparse } : choices ? { sparse: sparseEncodings(choices) } : {}),
   });
 
   // Stage 3: write the library and build the firmware in a staging directory.

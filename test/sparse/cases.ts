@@ -10,7 +10,7 @@ import { layerWeights } from '../../src/sparse/matrix.js';
 import { pruneMatrix, type Granularity } from '../../src/sparse/prune.js';
 import { LayerGraph, type LayerSpec } from '../../src/sparse/synthetic.js';
 import type { EncodedMatrix, FormatName, WeightMatrix } from '../../src/sparse/types.js';
-import type { ModelGraph } from '../../src/ir/graph.js';
+import { tensorBytes, type ModelGraph } from '../../src/ir/graph.js';
 import { Prng } from '../../src/util/prng.js';
 
 export type Fill = 'random' | 'structured' | 'empty-rows' | 'zero' | 'dense';
@@ -63,7 +63,16 @@ function emptyRows(rng: Prng): (m: WeightMatrix) => WeightMatrix {
   };
 }
 
-export function sparseCases(seed: number, perFormat = 5): CaseSet {
+export interface CaseOptions {
+  /** Cases per (op, dtype, format); the fills cycle through random, structured, empty rows, zero, dense. */
+  perFormat?: number;
+  /** Smaller tensors (QEMU runs feed every input through the emulated UART). */
+  small?: boolean;
+}
+
+export function sparseCases(seed: number, opts: CaseOptions = {}): CaseSet {
+  const perFormat = opts.perFormat ?? 5;
+  const small = opts.small ?? false;
   const rng = new Prng(seed);
   const lg = new LayerGraph(rng);
   const planned: { format: FormatName; fill: Fill; spec: LayerSpec }[] = [];
@@ -106,19 +115,21 @@ export function sparseCases(seed: number, perFormat = 5): CaseSet {
           const spec: LayerSpec = { op, dtype, activation: (['NONE', 'RELU', 'RELU6'] as const)[rng.int(0, 2)], bias: rng.next() < 0.85, prune };
           if (op === 'fc') {
             // Odd sizes; some past 256 (8-bit segment/index limits) and past 256 * 4.
-            spec.inputs = [1, 3, 7, 17, 33, 64, 255, 257, 300, 513, 1030][rng.int(0, 10)]!;
+            const sizes = small ? [1, 3, 7, 17, 33, 64, 255, 257, 300, 1030] : [1, 3, 7, 17, 33, 64, 255, 257, 300, 513, 1030];
+            spec.inputs = sizes[rng.int(0, sizes.length - 1)]!;
             spec.outputs = rng.int(1, 13);
-            spec.batches = rng.int(1, 2);
+            spec.batches = small && spec.inputs > 300 ? 1 : rng.int(1, 2);
           } else {
-            const kh = [1, 2, 3, 3, 5][rng.int(0, 4)]!;
+            let kh = [1, 2, 3, 3, 5][rng.int(0, 4)]!;
             const kw = [1, 2, 3, 3, 4][rng.int(0, 4)]!;
+            if (format === 'pattern' && kh * kw < 2) kh = 3; // a pattern needs 2..32 taps
             const span = (k: number): number => (k - 1) * dilation + 1;
             Object.assign(spec, {
               kh,
               kw,
-              height: span(kh) + rng.int(0, 4),
-              width: span(kw) + rng.int(0, 4),
-              cin: op === 'dw' ? rng.int(1, 6) : [1, 3, 4, 7, 8, 16][rng.int(0, 5)]!,
+              height: span(kh) + rng.int(0, small ? 2 : 4),
+              width: span(kw) + rng.int(0, small ? 2 : 4),
+              cin: op === 'dw' ? rng.int(1, 6) : [1, 3, 4, 7, 8, 16][rng.int(0, small ? 4 : 5)]!,
               cout: rng.int(1, 9),
               stride: [stride, rng.next() < 0.8 ? stride : 3 - stride],
               dilation: [dilation, dilation],
@@ -145,4 +156,26 @@ export function sparseCases(seed: number, perFormat = 5): CaseSet {
     cases.push({ op, ...p });
   });
   return { graph, sparse, cases, inputs: lg.randomInputs(graph, seed + 1) };
+}
+
+/** Byte-compares every output with the interpreter's; returns one line per mismatching case. */
+export function mismatches(set: CaseSet, stdout: Uint8Array, want: Uint8Array[]): string[] {
+  const bad: string[] = [];
+  let off = 0;
+  set.graph.outputs.forEach((t, k) => {
+    const n = tensorBytes(set.graph.tensors[t]!);
+    const got = stdout.subarray(off, off + n);
+    off += n;
+    if (Buffer.compare(Buffer.from(got), Buffer.from(want[k]!)) !== 0) {
+      const c = set.cases[k]!;
+      const s = c.spec;
+      const shape =
+        s.op === 'fc'
+          ? `${s.batches}x${s.inputs}->${s.outputs}`
+          : `${s.height}x${s.width}x${s.cin} k${s.kh}x${s.kw} s${s.stride} d${s.dilation} ${s.padding} -> ${s.cout}`;
+      bad.push(`case ${k}: ${s.op} ${s.dtype} ${c.format} ${c.fill} ${shape}`);
+    }
+  });
+  if (off !== stdout.length) bad.push(`output has ${stdout.length} bytes, expected ${off}`);
+  return bad;
 }
