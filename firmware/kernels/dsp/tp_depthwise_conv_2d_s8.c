@@ -6,8 +6,8 @@
  * neighbouring channels are one word of input and one word of a 1HWO filter row. Per output
  * pixel, blocks of four channels keep four accumulators in registers over the in-bounds taps:
  * per tap one input word (two SXTAB16 add the offset to channels {0,2} and {1,3}), one filter
- * word (two SXTB16), and SMLABB/SMLATT per channel. Remaining channels, and any
- * depth_multiplier > 1, use the plain per-channel loop.
+ * word (two SXTB16), and SMLABB/SMLATT per channel; full 3-tap rows are unrolled. Remaining
+ * channels, and any depth_multiplier > 1, use the plain per-channel loop.
  */
 #include "../tp_kernel_checks.h"
 #include "tp_dsp.h"
@@ -25,6 +25,22 @@ static inline int8_t requant(const tp_dwconv_s8_params *p, int32_t acc, const in
     acc = tp_mbqm(acc, p->output_multiplier[oc], p->output_shift[oc]) + p->output_offset;
     return (int8_t)tp_clamp_i32(acc, p->activation_min, p->activation_max);
 }
+
+/* One tap for four channels: input word (offset added to channels {0,2} and {1,3} by two
+ * SXTAB16), filter word (two SXTB16), and one 16x16 multiply-accumulate per channel. */
+#define TP_DW_TAP(PX, PW)                                                                \
+    do {                                                                                 \
+        const uint32_t xw_ = tp_read_u32(PX);                                            \
+        const uint32_t ww_ = tp_read_u32(PW);                                            \
+        const uint32_t xe_ = tp_sxtab16(off2, xw_);      /* channels c, c+2 */           \
+        const uint32_t xo_ = tp_sxtab16_ror8(off2, xw_); /* channels c+1, c+3 */         \
+        const uint32_t we_ = tp_sxtb16(ww_);                                             \
+        const uint32_t wo_ = tp_sxtb16_ror8(ww_);                                        \
+        a0 = tp_smlabb(we_, xe_, a0);                                                    \
+        a2 = tp_smlatt(we_, xe_, a2);                                                    \
+        a1 = tp_smlabb(wo_, xo_, a1);                                                    \
+        a3 = tp_smlatt(wo_, xo_, a3);                                                    \
+    } while (0)
 
 tp_status tp_depthwise_conv_2d_s8(const tp_dwconv_s8_params *params, const int8_t *input,
                                   const int8_t *filter, const int32_t *bias, int8_t *output,
@@ -65,19 +81,19 @@ tp_status tp_depthwise_conv_2d_s8(const tp_dwconv_s8_params *params, const int8_
                                                    (size_t)(x0 + dil_w * kx_start) * (size_t)in_c + (size_t)c;
                                 const int8_t *pw = filter + ((size_t)ky * (size_t)k_w + (size_t)kx_start) * (size_t)out_c +
                                                    (size_t)c;
-                                for (kx = kx_start; kx < kx_end; ++kx) {
-                                    const uint32_t xw = tp_read_u32(px);
-                                    const uint32_t ww = tp_read_u32(pw);
-                                    const uint32_t xe = tp_sxtab16(off2, xw);      /* channels c, c+2 */
-                                    const uint32_t xo = tp_sxtab16_ror8(off2, xw); /* channels c+1, c+3 */
-                                    const uint32_t we = tp_sxtb16(ww);
-                                    const uint32_t wo = tp_sxtb16_ror8(ww);
-                                    a0 = tp_smlabb(we, xe, a0);
-                                    a2 = tp_smlatt(we, xe, a2);
-                                    a1 = tp_smlabb(wo, xo, a1);
-                                    a3 = tp_smlatt(wo, xo, a3);
-                                    px += in_tap_stride;
-                                    pw += out_c;
+                                if (kx_end - kx_start == 3) {
+                                    /* The common full 3-tap row: the taps are at px, px + s and
+                                     * px + 2s, which LDR reaches with (scaled) register offsets,
+                                     * so no pointer updates or loop control between them. */
+                                    TP_DW_TAP(px, pw);
+                                    TP_DW_TAP(px + in_tap_stride, pw + out_c);
+                                    TP_DW_TAP(px + 2 * in_tap_stride, pw + 2 * (size_t)out_c);
+                                } else {
+                                    for (kx = kx_start; kx < kx_end; ++kx) {
+                                        TP_DW_TAP(px, pw);
+                                        px += in_tap_stride;
+                                        pw += out_c;
+                                    }
                                 }
                             }
                             out[c] = requant(params, a0, bias, c);
