@@ -17,7 +17,7 @@ tp_status tp_fully_connected_s8(const tp_fc_s8_params *params, const int8_t *inp
                                 const int8_t *filter, const int32_t *bias, int8_t *output,
                                 void *scratch) {
     const tp_status st = tp_fc_s8_check(params, input, filter, output);
-    int32_t b, o, d;
+    int32_t b, o;
     (void)scratch;
     if (st != TP_OK) return st;
     {
@@ -31,9 +31,15 @@ tp_status tp_fully_connected_s8(const tp_fc_s8_params *params, const int8_t *inp
             for (o = 0; o < outs; ++o) {
                 const int8_t *w = filter + (size_t)o * (size_t)depth;
                 const int32_t q = params->per_channel ? o : 0;
+                const int8_t *xp = x;
+                const int8_t *const x_end = x + depth;
                 int32_t acc = 0;
-                for (d = 0; d < depth; ++d) {
-                    acc += ((int32_t)w[d] + w_off) * ((int32_t)x[d] + in_off);
+                /* Pointer loops: GCC 12 turns the indexed form into a slower induction. */
+                if (w_off == 0) {
+                    /* The usual case (symmetric weights): one add less per MAC. */
+                    while (xp != x_end) acc += (int32_t)*w++ * ((int32_t)*xp++ + in_off);
+                } else {
+                    while (xp != x_end) acc += ((int32_t)*w++ + w_off) * ((int32_t)*xp++ + in_off);
                 }
                 if (bias) acc += bias[o];
                 acc = tp_mbqm(acc, params->output_multiplier[q], params->output_shift[q]);

@@ -207,4 +207,17 @@ static inline tp_status tp_mean_prepare(const tp_shape *in, uint32_t axis_mask,
     return TP_OK;
 }
 
+/* The filter taps k in [0, k_size) whose input coordinate origin + dilation * k falls inside
+ * [0, in_size): a contiguous range [*start, *end) (empty when *start >= *end). Computing it
+ * once per output pixel replaces the reference's per-tap "is the point inside" test; the
+ * taps visited, and their order, are the same. */
+static inline void tp_tap_range(int32_t origin, int32_t dilation, int32_t k_size, int32_t in_size,
+                                int32_t *start, int32_t *end) {
+    int32_t s = 0, e = k_size;
+    while (s < e && origin + dilation * s < 0) ++s;
+    while (e > s && origin + dilation * (e - 1) >= in_size) --e;
+    *start = s;
+    *end = e;
+}
+
 #endif /* TP_KERNEL_UTIL_H */

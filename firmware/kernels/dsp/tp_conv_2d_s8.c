@@ -43,14 +43,12 @@ tp_status tp_conv_2d_s8(const tp_conv_s8_params *params, const int8_t *input,
             for (oy = 0; oy < params->output.h; ++oy) {
                 const int32_t y0 = oy * params->stride_h - params->pad_h;
                 /* Filter rows inside the input: ky in [ky_start, ky_end). */
-                int32_t ky_start = 0, ky_end = k_h;
-                while (ky_start < k_h && y0 + dil_h * ky_start < 0) ++ky_start;
-                while (ky_end > ky_start && y0 + dil_h * (ky_end - 1) >= in_h) --ky_end;
+                int32_t ky_start, ky_end;
+                tp_tap_range(y0, dil_h, k_h, in_h, &ky_start, &ky_end);
                 for (ox = 0; ox < params->output.w; ++ox) {
                     const int32_t x0 = ox * params->stride_w - params->pad_w;
-                    int32_t kx_start = 0, kx_end = k_w;
-                    while (kx_start < k_w && x0 + dil_w * kx_start < 0) ++kx_start;
-                    while (kx_end > kx_start && x0 + dil_w * (kx_end - 1) >= in_w) --kx_end;
+                    int32_t kx_start, kx_end;
+                    tp_tap_range(x0, dil_w, k_w, in_w, &kx_start, &kx_end);
                     for (g = 0; g < groups; ++g) {
                         const int32_t oc_end = (g + 1) * per_group;
                         const size_t in_ch = (size_t)g * (size_t)k_c;
