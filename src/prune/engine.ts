@@ -11,7 +11,7 @@
 import { TinypruneError } from '../errors.js';
 import type { Dataset } from '../data/dataset.js';
 import type { ModelGraph } from '../ir/graph.js';
-import { createTrainable, disposeTrainable, paramValues, restore, setMask, snapshot, toGraph, weightLayers, type TrainableModel } from '../train/view.js';
+import { clearMasks, createTrainable, disposeTrainable, paramValues, restore, setMask, snapshot, toGraph, weightLayers, type TrainableModel } from '../train/view.js';
 import { evaluate, gradients, train, type EpochLog } from '../train/train.js';
 import { criterion as criterionByName } from './criteria.js';
 import { computeMask, globalSparsities, granularityName, maskSparsity } from './granularity.js';
@@ -137,7 +137,10 @@ export function layerReports(m: TrainableModel, plan: ResolvedPlan): LayerReport
   });
 }
 
-/** Runs a plan's schedule (oneshot or agp) on a trainable model; returns the pruned model. */
+/**
+ * Runs a plan's schedule (oneshot or agp) on a trainable model; returns the pruned model. The
+ * model is pruned in place (unless channels are removed, which makes a new one).
+ */
 export function runPlan(start: TrainableModel, plan: ResolvedPlan, ctx: PruneContext): PruneOutcome {
   const log = ctx.log ?? (() => {});
   const stages: StageReport[] = [];
@@ -251,9 +254,8 @@ export function lotteryTicket(init: ModelGraph, reinit: ModelGraph, plan: Resolv
     const roundPlan: ResolvedPlan = { ...plan, layers: plan.layers.map((l) => ({ ...l, sparsity: 1 - (1 - l.sparsity) ** (round / rounds) })) };
     masks = planMasks(m, roundPlan, layerScores(m, roundPlan));
     log(`LTH round ${round}/${rounds}: dense ${(dense * 100).toFixed(2)}%, pruned to ${(roundPlan.layers.map((l) => l.sparsity).reduce((a, b) => Math.max(a, b), 0) * 100).toFixed(1)}%`);
+    clearMasks(m);
     restore(m, rewind);
-    for (const k of m.masks.values()) k.dispose();
-    m.masks.clear();
     applyPlanMasks(m, masks);
   }
   train(m, data.train, trainOpts);

@@ -274,6 +274,12 @@ export function applyMasks(m: TrainableModel): void {
   }
 }
 
+/** Drops every mask (the model becomes dense again; values are not changed). */
+export function clearMasks(m: TrainableModel): void {
+  for (const k of m.masks.values()) k.dispose();
+  m.masks.clear();
+}
+
 export function setMask(m: TrainableModel, weight: number, mask: Float32Array): void {
   const v = m.params.get(weight);
   if (!v) throw new TinypruneError('E_PRUNE', `tensor ${weight} is not a trainable weight`);

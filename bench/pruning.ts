@@ -1,0 +1,255 @@
+/**
+ * Pruning benchmarks on real data (MNIST test set split 8,000 train / 2,000 held out, seed 1;
+ * the 8,000 are split again 7,000 / 1,000 so that early stopping never sees the held-out set).
+ *
+ *   npm run bench:pruning            all experiments below
+ *   npm run bench:pruning:lenet      LeNet-300-100 and LeNet-5: dense → AGP pruning (Han et al.
+ *                                    targets) → int8 + sparse encoding; bytes vs dense float32
+ *   npm run bench:pruning:schedules  AGP vs one-shot + fine-tuning at 95% on LeNet-300-100, 3 seeds
+ *   npm run bench:pruning:lth        lottery-ticket rewinding vs random re-init, 3 seeds
+ *   npm run bench:pruning:speed      WASM vs CPU training speed on LeNet-5 (printed ratio)
+ *
+ * (Re)writes bench/results/pruning.json: an array of runs {experiment, model, method,
+ * granularity, seed, nonzeroFraction, weightBytes, denseFloat32Bytes, accuracy, denseAccuracy,
+ * epochs, backend, …}; runs of the experiments not re-run are kept.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { initBackend, tf } from '../src/train/backend.js';
+import { loadMnistDir, splitDataset, type Dataset } from '../src/data/index.js';
+import { clearMasks, createTrainable, disposeTrainable, restore, snapshot, toGraph, weightLayers, type TrainableModel } from '../src/train/view.js';
+import { evaluate, train } from '../src/train/train.js';
+import { lenet300100, lenet5 } from '../src/train/models.js';
+import { resolvePlan, type PrunePlan } from '../src/prune/plan.js';
+import { lotteryTicket, runPlan } from '../src/prune/engine.js';
+import { encodedWeightBytes } from '../src/prune/bytes.js';
+import { calibrate, evaluateInt8, quantizeGraph } from '../src/quantize/index.js';
+import { writeFileAtomic } from '../src/util/files.js';
+import type { ModelGraph } from '../src/ir/graph.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const RESULTS = resolve(ROOT, 'bench/results/pruning.json');
+const MNIST = resolve(ROOT, '../shared/datasets/mnist');
+const QUICK = process.argv.includes('--quick');
+const which = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const run = (name: string): boolean => which.length === 0 || which.includes('all') || which.includes(name);
+
+interface Run {
+  experiment: string;
+  model: string;
+  method: string;
+  granularity: string;
+  seed: number;
+  nonzeroFraction: number | null;
+  weightBytes: number | null;
+  denseFloat32Bytes: number | null;
+  accuracy: number | null;
+  denseAccuracy: number | null;
+  epochs: number | null;
+  backend: string;
+  [extra: string]: unknown;
+}
+
+const t0 = performance.now();
+const log = (s: string): void => console.log(`[${((performance.now() - t0) / 1000).toFixed(0).padStart(5)} s] ${s}`);
+const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
+
+if (!existsSync(MNIST)) {
+  console.error(`[skip] ${MNIST} is absent: the pruning benchmarks need ../shared/datasets/mnist`);
+  process.exit(0);
+}
+const backend = await initBackend((process.env.TINYPRUNE_BACKEND ?? 'auto') as 'auto');
+log(`backend ${backend.name}${backend.notes.length ? ` (${backend.notes.join('; ')})` : ''}`);
+const all = loadMnistDir(MNIST);
+const [train8k, heldOut] = splitDataset(all, { first: 8000, seed: 1 });
+const [trainSet, valSet] = splitDataset(train8k, { first: 7000, seed: 2 });
+log(`MNIST t10k: ${trainSet.y.length} train + ${valSet.y.length} validation (of 8,000) / ${heldOut.y.length} held out`);
+
+const LR = 1e-3;
+const BUILDERS: Record<string, (seed: number) => ModelGraph> = { 'lenet-300-100': lenet300100, lenet5 };
+const DENSE_EPOCHS: Record<string, number> = QUICK ? { 'lenet-300-100': 2, lenet5: 1 } : { 'lenet-300-100': 20, lenet5: 10 };
+const FT_EPOCHS: Record<string, number> = QUICK ? { 'lenet-300-100': 1, lenet5: 1 } : { 'lenet-300-100': 12, lenet5: 8 };
+
+function weightCounts(m: TrainableModel): { nonzero: number; total: number } {
+  let nz = 0;
+  let total = 0;
+  for (const l of weightLayers(m.graph)) {
+    const v = m.params.get(l.weight)!.dataSync();
+    total += v.length;
+    for (const x of v) if (x !== 0) nz++;
+  }
+  return { nonzero: nz, total };
+}
+
+function trainDense(model: string, seed: number): { m: TrainableModel; acc: number; epochs: number } {
+  const m = createTrainable(BUILDERS[model]!(seed));
+  const r = train(m, trainSet, {
+    epochs: DENSE_EPOCHS[model]!,
+    learningRate: LR,
+    seed,
+    validation: valSet,
+    patience: 3,
+    onEpoch: (e) => log(`  ${model} seed ${seed} epoch ${e.epoch}: loss ${e.loss.toFixed(4)} val ${pct(e.valAccuracy ?? 0)} (${e.seconds.toFixed(1)} s)`),
+  });
+  const acc = evaluate(m, heldOut);
+  log(`${model} dense (seed ${seed}): held-out ${pct(acc)} after ${r.epochs} epochs`);
+  return { m, acc, epochs: r.epochs };
+}
+
+/** int8 + best sparse encoding of the pruned float model. */
+function int8Point(m: TrainableModel): { int8Accuracy: number; weightBytes: number; formats: string[] } {
+  const ranges = calibrate(m, trainSet, { samples: 512 });
+  const q = quantizeGraph(toGraph(m), ranges).graph;
+  const enc = encodedWeightBytes(q);
+  return { int8Accuracy: evaluateInt8(q, heldOut), weightBytes: enc.bytes, formats: enc.layers.map((l) => `${l.name}:${l.format}:${l.bytes}`) };
+}
+
+function loadResults(): Run[] {
+  if (!existsSync(RESULTS)) return [];
+  try {
+    return JSON.parse(readFileSync(RESULTS, 'utf8')) as Run[];
+  } catch {
+    return [];
+  }
+}
+
+function saveResults(experiment: string, runs: Run[]): void {
+  const kept = loadResults().filter((r) => r.experiment !== experiment);
+  writeFileAtomic(RESULTS, JSON.stringify([...kept, ...runs], null, 2) + '\n');
+  log(`wrote ${runs.length} run(s) of '${experiment}' to ${RESULTS}`);
+}
+
+const meanStd = (xs: number[]): string => {
+  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const s = Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, xs.length - 1));
+  return `${(m * 100).toFixed(2)} ± ${(s * 100).toFixed(2)}%`;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Han et al. style: ≥ 12x fewer non-zeros, and int8 + sparse indices ≥ 40x smaller.
+const HAN_PLANS: Record<string, { name: string; plan: PrunePlan }[]> = {
+  'lenet-300-100': [
+    // Han et al. 2015, Table 2: 8% / 9% / 26% of the weights kept.
+    { name: 'agp-12x', plan: { layers: { 'fc1/weights': { sparsity: 0.92 }, 'fc2/weights': { sparsity: 0.91 }, 'fc3/weights': { sparsity: 0.74 } } } },
+    { name: 'agp-40x-bytes', plan: { layers: { 'fc1/weights': { sparsity: 0.97 }, 'fc2/weights': { sparsity: 0.92 }, 'fc3/weights': { sparsity: 0.75 } } } },
+  ],
+  lenet5: [
+    // Han et al. 2015, Table 3: 66% / 12% / 8% / 19% kept.
+    { name: 'agp-12x', plan: { layers: { 'conv1/weights': { sparsity: 0.34 }, 'conv2/weights': { sparsity: 0.88 }, 'fc1/weights': { sparsity: 0.92 }, 'fc2/weights': { sparsity: 0.81 } } } },
+    { name: 'agp-40x-bytes', plan: { layers: { 'conv1/weights': { sparsity: 0.34 }, 'conv2/weights': { sparsity: 0.88 }, 'fc1/weights': { sparsity: 0.98 }, 'fc2/weights': { sparsity: 0.81 } } } },
+  ],
+};
+
+if (run('lenet')) {
+  const runs: Run[] = [];
+  for (const model of ['lenet-300-100', 'lenet5']) {
+    const seed = 1;
+    const dense = trainDense(model, seed);
+    const denseSnap = snapshot(dense.m);
+    const counts = weightCounts(dense.m);
+    const denseFloat32Bytes = 4 * counts.total;
+    const d8 = int8Point(dense.m);
+    runs.push({ experiment: 'lenet', model, method: 'dense', granularity: 'none', seed, nonzeroFraction: 1, weightBytes: d8.weightBytes, denseFloat32Bytes, accuracy: dense.acc, denseAccuracy: dense.acc, epochs: dense.epochs, backend: backend.name, int8Accuracy: d8.int8Accuracy });
+    log(`${model} dense int8: ${pct(d8.int8Accuracy)}, ${d8.weightBytes} bytes (float32 ${denseFloat32Bytes})`);
+    for (const { name, plan } of HAN_PLANS[model]!) {
+      clearMasks(dense.m);
+      restore(dense.m, denseSnap);
+      const resolved = resolvePlan(dense.m.graph, { ...plan, schedule: { kind: 'agp', pruneSteps: 20, pruneFraction: 0.5 }, fineTune: { epochs: FT_EPOCHS[model]!, learningRateScale: 0.3 } });
+      const out = runPlan(dense.m, resolved, { train: trainSet, validation: valSet, baseLearningRate: LR, seed, log: (s) => log(`  ${model} ${name}: ${s}`) });
+      const acc = evaluate(out.model, heldOut);
+      const c = weightCounts(out.model);
+      const p8 = int8Point(out.model);
+      const r: Run = {
+        experiment: 'lenet', model, method: name, granularity: 'element', seed, nonzeroFraction: c.nonzero / c.total, weightBytes: p8.weightBytes, denseFloat32Bytes,
+        accuracy: acc, denseAccuracy: dense.acc, epochs: out.fineTuneEpochs, backend: backend.name,
+        int8Accuracy: p8.int8Accuracy, fewerNonzeros: c.total / c.nonzero, bytesRatio: denseFloat32Bytes / p8.weightBytes, accuracyDropPt: (dense.acc - acc) * 100, int8DropPt: (dense.acc - p8.int8Accuracy) * 100, formats: p8.formats,
+        layers: out.layers.map((l) => ({ name: l.name, sparsity: l.achievedSparsity, nonzeros: l.nonzeros })),
+      };
+      runs.push(r);
+      log(`${model} ${name}: ${(r.fewerNonzeros as number).toFixed(1)}x fewer non-zeros, held-out ${pct(acc)} (drop ${(r.accuracyDropPt as number).toFixed(2)} pt); int8 ${pct(p8.int8Accuracy)} (drop ${(r.int8DropPt as number).toFixed(2)} pt), ${p8.weightBytes} bytes = ${(r.bytesRatio as number).toFixed(1)}x smaller than float32`);
+    }
+    disposeTrainable(dense.m);
+  }
+  saveResults('lenet', runs);
+}
+
+// ---------------------------------------------------------------------------------------------
+if (run('schedules')) {
+  const runs: Run[] = [];
+  const model = 'lenet-300-100';
+  const acc: Record<string, number[]> = { oneshot: [], agp: [] };
+  for (const seed of [1, 2, 3]) {
+    const dense = trainDense(model, seed);
+    const snap = snapshot(dense.m);
+    const denseFloat32Bytes = 4 * weightCounts(dense.m).total;
+    for (const kind of ['oneshot', 'agp'] as const) {
+      clearMasks(dense.m);
+      restore(dense.m, snap);
+      // Same epoch budget; no early stopping so both get exactly FT_EPOCHS.
+      const resolved = resolvePlan(dense.m.graph, { sparsity: 0.95, schedule: { kind, pruneSteps: 20, pruneFraction: 0.5 }, fineTune: { epochs: FT_EPOCHS[model]!, learningRateScale: 0.3, patience: 1000 } });
+      const out = runPlan(dense.m, resolved, { train: trainSet, validation: valSet, baseLearningRate: LR, seed });
+      const a = evaluate(out.model, heldOut);
+      acc[kind]!.push(a);
+      const c = weightCounts(out.model);
+      runs.push({ experiment: 'schedules', model, method: kind, granularity: 'element', seed, nonzeroFraction: c.nonzero / c.total, weightBytes: null, denseFloat32Bytes, accuracy: a, denseAccuracy: dense.acc, epochs: out.fineTuneEpochs, backend: backend.name });
+      log(`${model} 95% ${kind} seed ${seed}: held-out ${pct(a)} (dense ${pct(dense.acc)}), ${out.fineTuneEpochs} epochs`);
+    }
+    disposeTrainable(dense.m);
+  }
+  log(`AGP ${meanStd(acc.agp!)} vs one-shot ${meanStd(acc.oneshot!)} (3 seeds, 95% sparsity, ${FT_EPOCHS[model]} fine-tuning epochs each)`);
+  saveResults('schedules', runs);
+}
+
+// ---------------------------------------------------------------------------------------------
+if (run('lth')) {
+  const runs: Run[] = [];
+  const model = 'lenet-300-100';
+  const ticket: number[] = [];
+  const control: number[] = [];
+  const epochs = QUICK ? 1 : 10;
+  for (const seed of [1, 2, 3]) {
+    const init = lenet300100(seed);
+    // Frankle & Carbin prune the output layer at half the rate of the others.
+    const plan = resolvePlan(init, { layers: { 'fc1/weights': { sparsity: 0.9 }, 'fc2/weights': { sparsity: 0.9 }, 'fc3/weights': { sparsity: 0.45 } } });
+    const r = lotteryTicket(init, lenet300100(seed + 1000), plan, { train: trainSet, validation: heldOut }, { epochs, learningRate: LR, seed, rewindStep: 0, rounds: 2, log: (s) => log(`  seed ${seed}: ${s}`) });
+    ticket.push(r.ticketAccuracy);
+    control.push(r.randomReinitAccuracy);
+    for (const [method, a] of [['lottery-ticket (rewind to init)', r.ticketAccuracy], ['random re-init (same mask)', r.randomReinitAccuracy]] as const) {
+      runs.push({ experiment: 'lth', model, method, granularity: 'element', seed, nonzeroFraction: 1 - r.sparsity, weightBytes: null, denseFloat32Bytes: null, accuracy: a, denseAccuracy: r.denseAccuracy, epochs, backend: backend.name, rounds: 2 });
+    }
+    log(`LTH seed ${seed}: ticket ${pct(r.ticketAccuracy)} vs random re-init ${pct(r.randomReinitAccuracy)} (dense ${pct(r.denseAccuracy)}, sparsity ${pct(r.sparsity)})`);
+  }
+  log(`lottery ticket ${meanStd(ticket)} vs random re-init ${meanStd(control)} (3 seeds)`);
+  saveResults('lth', runs);
+}
+
+// ---------------------------------------------------------------------------------------------
+/** The CPU backend is far slower (its Conv2DBackpropFilter is plain JS), so it runs fewer steps. */
+function msPerStep(name: 'wasm' | 'cpu', steps: number, data: Dataset): number {
+  const m = createTrainable(lenet5(1));
+  const batch = 64;
+  const opts = { epochs: 1, learningRate: LR, batchSize: batch, seed: 1 };
+  train(m, data, { ...opts, maxSteps: 1 }); // warm-up (kernel compilation, allocations)
+  const t = performance.now();
+  train(m, data, { ...opts, maxSteps: steps });
+  const ms = (performance.now() - t) / steps;
+  disposeTrainable(m);
+  log(`LeNet-5 training on ${name}: ${ms.toFixed(1)} ms/step (batch ${batch}, ${steps} steps)`);
+  return ms;
+}
+
+if (run('speed')) {
+  const steps = QUICK ? 2 : 10;
+  await tf.setBackend('wasm');
+  const wasm = msPerStep('wasm', steps, trainSet);
+  await tf.setBackend('cpu');
+  const cpu = msPerStep('cpu', QUICK ? 1 : 3, trainSet);
+  await initBackend((process.env.TINYPRUNE_BACKEND ?? 'auto') as 'auto');
+  const ratio = cpu / wasm;
+  console.log(`WASM vs CPU on LeNet-5 training: ${ratio.toFixed(2)}x faster (${wasm.toFixed(1)} vs ${cpu.toFixed(1)} ms/step)`);
+  saveResults('speed', [
+    { experiment: 'speed', model: 'lenet5', method: 'train-speed', granularity: 'none', seed: 1, nonzeroFraction: null, weightBytes: null, denseFloat32Bytes: null, accuracy: null, denseAccuracy: null, epochs: null, backend: 'wasm vs cpu', wasmMsPerStep: wasm, cpuMsPerStep: cpu, ratio, wasmSteps: steps, cpuSteps: QUICK ? 1 : 3 },
+  ]);
+}
+log('done');
