@@ -15,13 +15,14 @@ tp_status tp_concatenation_f32(const tp_concat_params *params, const float *cons
     TP_CHECK(params->num_inputs >= 1 && params->outer_size >= 1 && params->inner_size >= 1,
              TP_ERR_SHAPE);
     for (i = 0; i < params->num_inputs; ++i) {
-        TP_CHECK(inputs[i] != NULL, TP_ERR_NULL);
         TP_CHECK(params->axis_sizes[i] >= 0, TP_ERR_SHAPE);
+        /* An empty input may have no buffer at all. */
+        TP_CHECK(inputs[i] != NULL || params->axis_sizes[i] == 0, TP_ERR_NULL);
     }
     for (o = 0; o < params->outer_size; ++o) {
         for (i = 0; i < params->num_inputs; ++i) {
             const size_t n = (size_t)params->axis_sizes[i] * (size_t)params->inner_size;
-            memcpy(out, inputs[i] + (size_t)o * n, n * sizeof(float));
+            if (n != 0) memcpy(out, inputs[i] + (size_t)o * n, n * sizeof(float));
             out += n;
         }
     }
