@@ -22,7 +22,7 @@ export const pruneCommand: Command = {
   spec: {
     name: 'prune',
     summary: 'Prune a model on a data set (any granularity, one-shot or AGP), fine-tune, optionally quantize to int8; write .tflite + a JSON report.',
-    usage: 'tinyprune prune <model.tflite | lenet-300-100 | lenet5 | tiny-digits> --data <dataset> (--sparsity <0..1> | --plan <plan.json>) [options]',
+    usage: 'tinyprune prune <model.tflite | model.h5 | model.json | lenet-300-100 | lenet5 | tiny-digits> --data <dataset> (--sparsity <0..1> | --plan <plan.json>) [options]',
     options: {
       data: { type: 'string', value: '<dataset>', description: 'mnist:<dir>, digits:<file>, .csv, .npz, x.npy,y.npy or a folder of class folders' },
       sparsity: { type: 'string', value: '<0..1>', description: 'target fraction of weights removed in every layer' },
@@ -96,7 +96,15 @@ export const pruneCommand: Command = {
 
     const modelArg = args.positionals[0]!;
     const example = (models.EXAMPLE_MODELS as Record<string, (seed: number) => import('../../ir/graph.js').ModelGraph>)[modelArg];
-    const source = example ? example(seed) : tflite.readTfliteFile(resolve(io.cwd, modelArg)).graph;
+    const modelPath = resolve(io.cwd, modelArg);
+    const imp = await import('../../import/index.js');
+    const source = example
+      ? example(seed)
+      : /\.(h5|hdf5|keras)$/i.test(modelPath)
+        ? await imp.readKerasH5(modelPath)
+        : /\.json$/i.test(modelPath)
+          ? imp.readTfjsLayersModel(modelPath)
+          : tflite.readTfliteFile(modelPath).graph;
     const ds = data.loadDataset(dataSpec, io.cwd);
     const holdout = num(stringOpt(args, 'holdout'), 'holdout', 0.2);
     const [trainSet, valSet] = data.splitDataset(ds, { first: 1 - holdout, seed });

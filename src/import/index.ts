@@ -1,0 +1,3 @@
+export * from './keras.js';
+export * from './h5.js';
+export * from './tfjs_layers.js';
