@@ -239,9 +239,12 @@ ${calls}
 `;
 }
 
+type Results = Map<number, { status: number; output: Uint8Array }>;
+
 describe.skipIf(!hasShared || !haveCc)('C kernels against TFLM, layer by layer', () => {
   let layers: Layer[] = [];
-  let results = new Map<number, { status: number; output: Uint8Array }>();
+  let plain: Results = new Map();
+  let dsp: Results = new Map();
 
   beforeAll(async () => {
     const blob = new Blob();
@@ -251,27 +254,33 @@ describe.skipIf(!hasShared || !haveCc)('C kernels against TFLM, layer by layer',
     const data = path.join(dir, 'tensors.bin');
     writeFileSync(src, program(layers));
     writeFileSync(data, Buffer.concat(blob.parts.map((p) => Buffer.from(p))));
-    // TP_GOLDEN_ASAN=1 builds it with the sanitizers, to debug a crash.
-    const exe = await buildHost({
-      sources: [src, ...kernelSources('plain')],
-      includeDirs: [INCLUDE_DIR],
-      outDir: dir,
-      name: 'golden',
-      optimize: '-O2',
-      sanitize: process.env['TP_GOLDEN_ASAN'] === '1',
-    });
-    const r = await runHost(exe.exe, '', 120_000, [data]);
-    expect(r.exitCode, r.stderr).toBe(0);
-    results = new Map(
-      r.stdout
-        .toString('utf8')
-        .split('\n')
-        .filter((l) => l.trim())
-        .map((l) => {
-          const [i, st, hex] = l.split(' ');
-          return [Number(i), { status: Number(st), output: Uint8Array.from(Buffer.from(hex ?? '', 'hex')) }];
-        }),
-    );
+    // The plain kernels, and the dsp ones with the DSP instructions emulated in C (their
+    // index arithmetic on real layer shapes; QEMU runs the real instructions elsewhere).
+    // TP_GOLDEN_ASAN=1 builds both with the sanitizers, to debug a crash.
+    const run = async (variant: 'plain' | 'dsp'): Promise<Results> => {
+      const exe = await buildHost({
+        sources: [src, ...kernelSources(variant)],
+        includeDirs: [INCLUDE_DIR],
+        defines: variant === 'dsp' ? ['TP_DSP_EMULATE'] : [],
+        outDir: path.join(dir, variant),
+        name: `golden-${variant}`,
+        optimize: '-O2',
+        sanitize: process.env['TP_GOLDEN_ASAN'] === '1',
+      });
+      const r = await runHost(exe.exe, '', 120_000, [data]);
+      expect(r.exitCode, r.stderr).toBe(0);
+      return new Map(
+        r.stdout
+          .toString('utf8')
+          .split('\n')
+          .filter((l) => l.trim())
+          .map((l) => {
+            const [i, st, hex] = l.split(' ');
+            return [Number(i), { status: Number(st), output: Uint8Array.from(Buffer.from(hex ?? '', 'hex')) }];
+          }),
+      );
+    };
+    [plain, dsp] = await Promise.all([run('plain'), run('dsp')]);
   });
 
   it('covers the operators of the shared models', () => {
@@ -283,10 +292,10 @@ describe.skipIf(!hasShared || !haveCc)('C kernels against TFLM, layer by layer',
     console.info(`${layers.length} layers of ${MODELS.length} models checked against TFLM`);
   });
 
-  it('reproduces every TFLM output byte for byte (float softmax within 1 ulp)', () => {
+  const check = (results: () => Results) => () => {
     const bad: string[] = [];
     layers.forEach((l, i) => {
-      const r = results.get(i);
+      const r = results().get(i);
       if (!r || r.status !== 0) return bad.push(`${l.name}: status ${r?.status}`);
       if (l.float && l.name.includes('SOFTMAX')) {
         const ulps = maxUlpDiff(r.output, l.expected);
@@ -299,5 +308,8 @@ describe.skipIf(!hasShared || !haveCc)('C kernels against TFLM, layer by layer',
       return undefined;
     });
     expect(bad).toEqual([]);
-  });
+  };
+
+  it('plain kernels reproduce every TFLM output byte for byte (float softmax within 1 ulp)', check(() => plain));
+  it('dsp kernels (instructions emulated on the host) reproduce them too', check(() => dsp));
 });
