@@ -3,8 +3,8 @@
  * (SXTB16, SXTAB16, SADD16, SMLAD, SMLABB, SMLATT) and 4-byte loads.
  *
  * On a core with the DSP extension (__ARM_FEATURE_DSP: Cortex-M4, M7, M33 with DSP, M55) they
- * are the ACLE intrinsics plus one inline-asm form (SXTB16 with ROR #8, which the intrinsic
- * cannot express). Anywhere else, with TP_DSP_EMULATE defined, they are exact C emulations —
+ * are the ACLE intrinsics plus inline-asm forms of SXTB16/SXTAB16 with ROR #8 (which the
+ * intrinsics cannot express), and the hot 4-row dot-product loop is assembly (see below). Anywhere else, with TP_DSP_EMULATE defined, they are exact C emulations —
  * lane by lane with the instructions' wrap-around — so the dsp kernels' index arithmetic and
  * tail handling can be tested on the host under AddressSanitizer. Without either, compiling a
  * dsp kernel is an error: the build picked the wrong variant for the core.
@@ -98,7 +98,8 @@ static inline uint32_t tp_read_u32(const int8_t *p) {
 #if defined(__GNUC__) || defined(__clang__)
     __builtin_memcpy(&v, p, 4);
 #else
-    memcpy(&v, p, 4);
+    v = (uint32_t)(uint8_t)p[0] | ((uint32_t)(uint8_t)p[1] << 8) | ((uint32_t)(uint8_t)p[2] << 16) |
+        ((uint32_t)(uint8_t)p[3] << 24);
 #endif
     return v;
 }
