@@ -183,8 +183,10 @@ export function runPlan(start: TrainableModel, plan: ResolvedPlan, ctx: PruneCon
       applyPlanMasks(m, planMasks(m, plan, layerScores(m, plan, ctx.train, ctx.seed), s / maxS));
     };
     pruneAt(0);
-    // No early stopping while the schedule still prunes: accuracy dips by design.
+    // No early stopping while the schedule still prunes (accuracy dips by design); among the
+    // epochs at the final sparsity, the best on validation is kept.
     const r = train(m, ctx.train, {
+      bestAfterStep: endStep,
       epochs: ft.epochs,
       learningRate: lr,
       batchSize: ft.batchSize,

@@ -25,6 +25,11 @@ export interface TrainOptions {
   onStep?: (step: number) => void;
   /** Stop after this many optimizer steps in total (partial epochs). */
   maxSteps?: number;
+  /**
+   * Keep the weights of the best validation epoch among those ending after this step and
+   * restore them at the end (AGP: only epochs at the final sparsity compete).
+   */
+  bestAfterStep?: number;
   /** L2 weight decay on weights (not biases). */
   weightDecay?: number;
 }
@@ -106,9 +111,10 @@ export function train(m: TrainableModel, ds: Dataset, opts: TrainOptions): Train
       const log: EpochLog = { epoch: epoch + 1, loss: lossSum / Math.max(1, batches), seconds: (performance.now() - t0) / 1000 };
       if (opts.validation) {
         log.valAccuracy = evaluate(m, opts.validation);
-        if (log.valAccuracy > best) {
+        const competes = opts.bestAfterStep === undefined || step >= opts.bestAfterStep;
+        if (competes && log.valAccuracy > best) {
           best = log.valAccuracy;
-          if (opts.patience !== undefined) bestSnap = snapshot(m);
+          if (opts.patience !== undefined || opts.bestAfterStep !== undefined) bestSnap = snapshot(m);
           sinceBest = 0;
         } else sinceBest++;
       }
