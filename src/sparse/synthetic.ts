@@ -52,7 +52,14 @@ export class LayerGraph {
   private opCount = 0;
   private readonly pending: { op: number; spec: LayerSpec; weights: number }[] = [];
 
-  constructor(private readonly rng: Prng) {}
+  /** Inputs by shape and dtype, when layers share them (benchmarks: less to feed the board). */
+  private readonly sharedInputs = new Map<string, { tensor: number; scale: number; zp: number }>();
+
+  /** shareInputs: layers whose input has the same shape and dtype read one graph input. */
+  constructor(
+    private readonly rng: Prng,
+    private readonly shareInputs = false,
+  ) {}
 
   add(spec: LayerSpec): SyntheticLayer {
     const rng = this.rng;
@@ -60,8 +67,8 @@ export class LayerGraph {
     const k = this.layers.length;
     const name = spec.name ?? `l${k}_${spec.op}_${spec.dtype}`;
     const int8 = spec.dtype === 'int8';
-    const inScale = Math.fround(0.02 + rng.next() * 0.05);
-    const inZp = int8 ? rng.int(-20, 20) : 0;
+    let inScale = Math.fround(0.02 + rng.next() * 0.05);
+    let inZp = int8 ? rng.int(-20, 20) : 0;
     const act = spec.activation ?? 'NONE';
     const q = (scale: number, zp: number) => (int8 ? perTensor(scale, zp) : undefined);
     let inShape: number[];
@@ -104,7 +111,17 @@ export class LayerGraph {
     }
     const wf = new Float32Array(rows * cols);
     for (let i = 0; i < wf.length; i++) wf[i] = Math.fround(rng.normal() * 0.5);
-    const input = b.input(`${name}/input`, inShape, spec.dtype, q(inScale, inZp));
+    const key = `${spec.dtype} ${inShape.join('x')}`;
+    const shared = this.shareInputs ? this.sharedInputs.get(key) : undefined;
+    let input: number;
+    if (shared) {
+      input = shared.tensor;
+      inScale = shared.scale;
+      inZp = shared.zp;
+    } else {
+      input = b.input(`${name}/input`, inShape, spec.dtype, q(inScale, inZp));
+      if (this.shareInputs) this.sharedInputs.set(key, { tensor: input, scale: inScale, zp: inZp });
+    }
     let weights: number;
     let wScales: number[] = [1];
     if (int8) {

@@ -1,8 +1,7 @@
 /*
  * CONV_2D, float32, sparse weights: dense over the kept output and input channels — plain C.
- * Bit-exact with the dense kernel on the same weights (tp_sparse.h).
- * The patch gathers only the kept input channels (im2col), the rows are
- * dense over them.
+ * Bit-exact with the dense kernel on the same weights (tp_sparse.h). The patch gathers only the
+ * kept input channels (im2col), the rows are dense over them.
  */
 #include "tp_sp_rows.h"
 

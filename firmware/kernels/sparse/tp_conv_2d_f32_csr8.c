@@ -1,8 +1,8 @@
 /*
- * CONV_2D, float32, sparse weights: CSR with 8-bit columns within 256-column segments — plain C.
- * Bit-exact with the dense kernel on the same weights (tp_sparse.h).
- * Each output pixel's input patch is built in scratch (im2col; padding taps
- * hold the input zero point as 0.0f) and multiplied by the sparse rows.
+ * CONV_2D, float32, sparse weights: CSR with 8-bit columns within 256-column segments — plain
+ * C. Bit-exact with the dense kernel on the same weights (tp_sparse.h). Each output pixel's
+ * input patch is built in scratch (im2col; padding taps hold the input zero point as 0.0f) and
+ * multiplied by the sparse rows.
  */
 #include "tp_sp_rows.h"
 

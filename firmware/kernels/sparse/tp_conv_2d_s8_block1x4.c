@@ -1,8 +1,8 @@
 /*
- * CONV_2D, int8, sparse weights: blocks of 4 consecutive inputs of one row — plain C.
- * Bit-exact with the dense kernel on the same weights (tp_sparse.h).
- * Each output pixel's input patch is built in scratch (im2col; padding taps
- * hold the input zero point, which the folded bias cancels) and multiplied by the sparse rows.
+ * CONV_2D, int8, sparse weights: blocks of 4 consecutive inputs of one row — plain C. Bit-exact
+ * with the dense kernel on the same weights (tp_sparse.h). Each output pixel's input patch is
+ * built in scratch (im2col; padding taps hold the input zero point, which the folded bias
+ * cancels) and multiplied by the sparse rows.
  */
 #include "tp_sp_rows.h"
 

@@ -1,7 +1,7 @@
 /*
- * DEPTHWISE_CONV_2D, float32: the channels left after removing those whose filter is all
- * zero, dense over their taps — plain C. A removed channel outputs clamp(bias). Bit-exact with
- * the dense kernel on the same weights.
+ * DEPTHWISE_CONV_2D, float32: the channels left after removing those whose filter is all zero,
+ * dense over their taps — plain C. A removed channel outputs clamp(bias). Bit-exact with the
+ * dense kernel on the same weights.
  */
 #include "tp_sp_dw.h"
 

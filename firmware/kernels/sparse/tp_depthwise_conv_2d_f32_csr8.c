@@ -1,7 +1,7 @@
 /*
  * DEPTHWISE_CONV_2D, float32, sparse weights: per output channel the list of kept taps (CSR
- * with 8-bit tap indices) — plain C. Bit-exact with the dense kernel on the same weights
- * (taps in increasing order, as the reference sums them).
+ * with 8-bit tap indices) — plain C. Bit-exact with the dense kernel on the same weights (taps
+ * in increasing order, as the reference sums them).
  */
 #include "tp_sp_dw.h"
 

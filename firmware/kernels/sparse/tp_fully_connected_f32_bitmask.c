@@ -1,6 +1,7 @@
 /*
- * FULLY_CONNECTED, float32, sparse weights: a bit mask per row and the non-zeros packed; set bits found with CTZ — plain C.
- * Bit-exact with the dense kernel on the same weights (tp_sparse.h).
+ * FULLY_CONNECTED, float32, sparse weights: a bit mask per row and the non-zeros packed; set
+ * bits found with CTZ — plain C. Bit-exact with the dense kernel on the same weights
+ * (tp_sparse.h).
  */
 #include "tp_sp_rows.h"
 

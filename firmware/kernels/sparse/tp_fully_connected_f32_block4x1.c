@@ -1,6 +1,6 @@
 /*
- * FULLY_CONNECTED, float32, sparse weights: blocks of 4 rows x 1 input (each input read once per 4 rows) — plain C.
- * Bit-exact with the dense kernel on the same weights (tp_sparse.h).
+ * FULLY_CONNECTED, float32, sparse weights: blocks of 4 rows x 1 input (each input read once
+ * per 4 rows) — plain C. Bit-exact with the dense kernel on the same weights (tp_sparse.h).
  */
 #include "tp_sp_rows.h"
 

@@ -1,6 +1,6 @@
 /*
- * FULLY_CONNECTED, float32, sparse weights: CSR with 8-bit columns within 256-column segments — plain C.
- * Bit-exact with the dense kernel on the same weights (tp_sparse.h).
+ * FULLY_CONNECTED, float32, sparse weights: CSR with 8-bit columns within 256-column segments —
+ * plain C. Bit-exact with the dense kernel on the same weights (tp_sparse.h).
  */
 #include "tp_sp_rows.h"
 

@@ -1,6 +1,7 @@
 /*
- * FULLY_CONNECTED, float32, sparse weights: N:M along the input (2:4, 1:4, 1:8): N values and packed positions per M inputs — plain C.
- * Bit-exact with the dense kernel on the same weights (tp_sparse.h).
+ * FULLY_CONNECTED, float32, sparse weights: N:M along the input (2:4, 1:4, 1:8): N values and
+ * packed positions per M inputs — plain C. Bit-exact with the dense kernel on the same weights
+ * (tp_sparse.h).
  */
 #include "tp_sp_rows.h"
 

@@ -1,7 +1,7 @@
 /*
- * FULLY_CONNECTED, int8, sparse weights: dense over the kept output and input channels — plain C.
- * Bit-exact with the dense kernel on the same weights (tp_sparse.h).
- * The kept inputs are gathered into scratch first.
+ * FULLY_CONNECTED, int8, sparse weights: dense over the kept output and input channels — plain
+ * C. Bit-exact with the dense kernel on the same weights (tp_sparse.h). The kept inputs are
+ * gathered into scratch first.
  */
 #include "tp_sp_rows.h"
 

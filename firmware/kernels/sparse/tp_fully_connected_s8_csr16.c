@@ -1,6 +1,6 @@
 /*
- * FULLY_CONNECTED, int8, sparse weights: CSR with 16-bit columns — plain C.
- * Bit-exact with the dense kernel on the same weights (tp_sparse.h).
+ * FULLY_CONNECTED, int8, sparse weights: CSR with 16-bit columns — plain C. Bit-exact with the
+ * dense kernel on the same weights (tp_sparse.h).
  */
 #include "tp_sp_rows.h"
 

@@ -16,6 +16,15 @@
 #include "tp_fixedpoint.h"
 #include "tp_sparse.h"
 
+/* Row functions are separate functions, called once per input vector: inlined into the
+ * drivers, GCC ran out of registers and spilled the inner loops' pointers to the stack. The
+ * attribute keeps them out of line; `unused` because every kernel file includes them all. */
+#if defined(__GNUC__) || defined(__clang__)
+#define TP_SP_ROWS static __attribute__((noinline, unused))
+#else
+#define TP_SP_ROWS static
+#endif
+
 /* ---------------------------------------------------------------- requantisation */
 
 typedef struct {

@@ -1,0 +1,139 @@
+/**
+ * Measuring kernels: single-layer cases (src/sparse/synthetic.ts) built into firmware for an
+ * emulated board with the real build, run once in QEMU, and each layer's exact instruction
+ * count read from the per-layer marks. Outputs are checked against the reference interpreter
+ * on the way, so a number never comes from a wrong kernel. Used by the benchmark and by the
+ * cost-model fit (bench/); like `run`, this end of the pipeline starts processes.
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+
+import { resolveTarget } from '../boards/index.js';
+import { buildGraph, coreFamily } from '../build/build.js';
+import { TinypruneError } from '../errors.js';
+import { interpret } from '../interp/index.js';
+import { prepare } from '../interp/prepare.js';
+import type { FullyConnectedParams } from '../interp/kernels/fully_connected.js';
+import { runBuild } from '../run/run.js';
+import { Prng } from '../util/prng.js';
+import { callGeometry, costFeatures, type CallGeometry } from './cost.js';
+import { FORMATS } from './formats/index.js';
+import { sparseKernelVariant, type KernelFamily } from './kernels.js';
+import { layerWeights } from './matrix.js';
+import { sparsityOf } from './prune.js';
+import { LayerGraph, type LayerSpec } from './synthetic.js';
+import { ELEM_BYTES, roundUp4, type EncodedMatrix, type FormatName } from './types.js';
+
+export interface MeasureCase {
+  spec: LayerSpec;
+  /** 'dense' runs the dense kernel (the core's optimised variant). */
+  format: FormatName;
+  /** Free-form label carried into the result. */
+  label?: string;
+}
+
+export interface MeasuredLayer {
+  case: MeasureCase;
+  instructions: number;
+  /** Weight bytes as stored (encoded arrays; dense: the weight tensor). */
+  bytes: number;
+  sparsity: number;
+  encoded: EncodedMatrix | undefined;
+  geometry: CallGeometry;
+  features: number[];
+  /** Kernel variant the core ran. */
+  variant: KernelFamily;
+  kernel: string;
+}
+
+export interface MeasureOptions {
+  outDir: string;
+  seed?: number;
+  kernels?: 'auto' | 'plain';
+  /** Weight bytes per firmware image (default: a safe share of the board's flash). */
+  bytesPerImage?: number;
+  /** Called after each image with the layers measured so far. */
+  onImage?: (done: number, total: number) => void;
+}
+
+/** Estimated flash bytes of a case's weights (chunking images so that they link). */
+function estimateBytes(spec: LayerSpec): number {
+  const e = spec.dtype === 'int8' ? 1 : 4;
+  if (spec.op === 'fc') return (spec.inputs ?? 16) * (spec.outputs ?? 8) * e;
+  const taps = (spec.kh ?? 3) * (spec.kw ?? 3);
+  return spec.op === 'conv' ? taps * (spec.cin ?? 4) * (spec.cout ?? 4) * e : taps * (spec.cin ?? 4) * (spec.depthMultiplier ?? 1) * e;
+}
+
+export async function measureCases(board: string, cases: MeasureCase[], opts: MeasureOptions): Promise<MeasuredLayer[]> {
+  const target = resolveTarget(board, { emulate: false });
+  if (target.mode === 'device') throw new TinypruneError('E_BOARD', `${board} is not a QEMU board`, { hint: 'measure on mps2-an385, mps2-an386, mps2-an500, mps2-an505 or mps3-an547' });
+  const family: KernelFamily = opts.kernels === 'plain' ? 'plain' : coreFamily(target);
+  const budget = opts.bytesPerImage ?? Math.min(3_000_000, Math.floor(target.board.flash.size * 0.6));
+  // Images of cases whose weights fit the budget together.
+  const chunks: MeasureCase[][] = [];
+  let cur: MeasureCase[] = [];
+  let bytes = 0;
+  for (const c of cases) {
+    const b = estimateBytes(c.spec);
+    if (cur.length > 0 && bytes + b > budget) {
+      chunks.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(c);
+    bytes += b;
+  }
+  if (cur.length > 0) chunks.push(cur);
+
+  const results: MeasuredLayer[] = [];
+  for (const [ci, chunk] of chunks.entries()) {
+    const lg = new LayerGraph(new Prng((opts.seed ?? 7) + ci), true);
+    for (const c of chunk) lg.add(c.spec);
+    const graph = lg.build();
+    const plan = prepare(graph);
+    const sparse = new Map<number, EncodedMatrix>();
+    const info = chunk.map((c, i) => {
+      const op = lg.layers[i]!.op;
+      const lw = layerWeights(graph, graph.ops[op]!)!;
+      let encoded: EncodedMatrix | undefined;
+      if (c.format !== 'dense') {
+        const why = FORMATS[c.format].notApplicable(lw.matrix);
+        if (why) throw new TinypruneError('E_USAGE', `case ${c.label ?? i}: ${c.format} cannot hold these weights: ${why}`);
+        encoded = FORMATS[c.format].encode(lw.matrix);
+        sparse.set(op, encoded);
+      }
+      const geometry = callGeometry(lw.op, plan.ops[op]!.params as FullyConnectedParams);
+      const dense = roundUp4(lw.matrix.rows * lw.matrix.cols * ELEM_BYTES[lw.matrix.dtype]);
+      return { op, encoded, geometry, bytes: encoded ? encoded.bytes : dense, sparsity: sparsityOf(lw.matrix) };
+    });
+    const dir = path.join(opts.outDir, `image${ci}`);
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(path.dirname(dir), { recursive: true });
+    const report = await buildGraph({ graph, source: `measure-${ci}`, sha256: '-', target, outDir: dir, toolVersion: 'measure', kernels: opts.kernels ?? 'auto', sparse });
+    const inputs = lg.randomInputs(graph, 99 + ci);
+    const r = await runBuild({ dir, input: Buffer.concat(inputs.map((b) => Buffer.from(b))), timeoutMs: 900_000 });
+    const want = interpret(graph, inputs).outputs;
+    r.outputs.forEach((o, k) => {
+      if (Buffer.compare(Buffer.from(o), Buffer.from(want[k]!)) !== 0) {
+        throw new TinypruneError('E_KERNEL', `measure: layer ${k} (${chunk[k]!.format}) on ${board} differs from the reference interpreter`, { where: dir });
+      }
+    });
+    chunk.forEach((c, i) => {
+      const x = info[i]!;
+      const kernel = report.layers[x.op]!.kernel ?? '';
+      results.push({
+        case: c,
+        instructions: r.instructions.layers[x.op]!,
+        bytes: x.bytes,
+        sparsity: x.sparsity,
+        encoded: x.encoded,
+        geometry: x.geometry,
+        features: costFeatures(x.geometry, x.encoded),
+        variant: x.encoded ? sparseKernelVariant(kernel, family) : family,
+        kernel,
+      });
+    });
+    opts.onImage?.(results.length, cases.length);
+  }
+  return results;
+}
