@@ -41,6 +41,7 @@ export const pruneCommand: Command = {
       calibration: { type: 'string', value: '<m>', description: 'minmax | percentile (99.99) for int8 activation ranges (default minmax)' },
       sensitivity: { type: 'string', value: '<prefix>', description: 'also write <prefix>.csv/.json/.svg sensitivity curves of the trained model' },
       out: { type: 'string', value: '<file.tflite>', description: 'where to write the pruned model' },
+      tfjs: { type: 'string', value: '<dir>', description: 'also write the pruned float model as a TF.js layers model (model.json + shard)' },
       report: { type: 'string', value: '<file.json>', description: 'where to write the JSON report (default: stdout)' },
       help: { type: 'boolean', short: 'h', description: 'show this help' },
     },
@@ -150,6 +151,15 @@ export const pruneCommand: Command = {
       log(`non-zero weights: ${nz} of ${total} (${((nz / total) * 100).toFixed(2)}%)`);
     }
     let graph = view.toGraph(m);
+    const tfjsDir = stringOpt(args, 'tfjs');
+    if (tfjsDir) {
+      const files = imp.exportTfjsLayers(graph);
+      const dir = resolve(io.cwd, tfjsDir);
+      writeFileAtomic(resolve(dir, 'model.json'), files.modelJson);
+      for (const [n, bytes] of files.shards) writeFileAtomic(resolve(dir, n), bytes);
+      log(`wrote TF.js layers model to ${dir}`);
+      report.tfjs = dir;
+    }
     if (boolOpt(args, 'int8')) {
       const method = stringOpt(args, 'calibration') === 'percentile' ? { kind: 'percentile' as const, percentile: 99.99 } : { kind: 'minmax' as const };
       const ranges = quant.calibrate(m, trainSet, { samples: 512, method });
