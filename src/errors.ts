@@ -32,6 +32,18 @@ export type ErrorCode =
   | 'E_FAULT'
   | 'E_DOES_NOT_FIT'
   | 'E_CODEGEN'
+  // boards over serial, flashing, benchmarks (src/device, src/bench)
+  | 'E_DEVICE_NOT_FOUND'
+  | 'E_DEVICE_PERMISSION'
+  | 'E_DEVICE_BUSY'
+  | 'E_DEVICE_SILENT'
+  | 'E_DEVICE_GARBAGE'
+  | 'E_DEVICE_DISCONNECTED'
+  | 'E_DEVICE_PROTOCOL'
+  | 'E_WRONG_FIRMWARE'
+  | 'E_FLASH_FAILED'
+  | 'E_BENCH_MISMATCH'
+  | 'E_REGRESSION'
   // data sets, training, pruning, quantization, model import
   | 'E_DATA'
   | 'E_BACKEND'

@@ -16,6 +16,7 @@ import { readInputFile } from '../util/files.js';
 import { generateSources, kernelSources, runtimeIncludeDir, type CoreFamily, type GeneratedSources } from '../codegen/generate.js';
 import { resolveTarget, type Target } from '../boards/index.js';
 import { buildFirmware, type BuildResult } from '../firmware/build.js';
+import { buildBenchFirmware, hashSources } from '../bench/firmware.js';
 import { packageRoot } from '../firmware/paths.js';
 import { macsOf } from '../inspect/summary.js';
 import { chooseFormats, pruneGraph, sparseEncodings, type LayerChoice, type Objective } from '../sparse/plan.js';
@@ -96,7 +97,13 @@ export interface BuildReport {
   sparse?: { sparsity: number | null; granularity: Granularity | null; optimize: Objective | null; format: FormatName | null; family: CoreFamily };
   /** Build --measure: instructions of one whole inference (QEMU). */
   measured?: { instructions: number };
-  files: { elf: string; bin: string; hex: string; model: string; sources: string[] };
+  /**
+   * Identity of the model on a board: sha256 of the generated library (lib/). The benchmark
+   * firmware reports it over serial and `tinyprune bench` refuses a board that runs another.
+   */
+  sourcesSha256: string;
+  /** bench: the benchmark firmware (serial protocol, firmware/app/tp_bench_main.c); null if it does not fit. */
+  files: { elf: string; bin: string; hex: string; model: string; sources: string[]; bench: { elf: string; bin: string; hex: string } | null };
   toolchain: { commands: string[][] };
   warnings: Warning[];
 }
@@ -179,7 +186,21 @@ export async function buildGraph(req: GraphBuildRequest): Promise<BuildReport> {
       throw explainDoesNotFit(e, gen, graph, target);
     });
     writeFileSync(path.join(staging, 'model.tflite'), writeTflite(graph));
-    const report = makeReport(req, target, graph, gen, firmware, req.source, req.sha256, [...warnings, ...target.warnings, ...firmware.warnings], choices);
+    // The benchmark firmware: same library, the serial-protocol app (tinyprune bench / flash).
+    const sourcesSha256 = hashSources(path.join(staging, 'lib'));
+    const bench = await buildBenchFirmware({
+      target,
+      sources: lib.sources,
+      includeDirs: lib.includeDirs,
+      outDir: staging,
+      modelName: req.source.replace(/\.tflite$/, ''),
+      sourcesSha256,
+      inputBytes: graph.inputs.reduce((s, t) => s + tensorBytes(graph.tensors[t]!), 0),
+      stackBytes: target.stackBytes,
+    });
+    const report = makeReport(req, target, graph, gen, firmware, req.source, req.sha256, [...warnings, ...target.warnings, ...firmware.warnings, ...bench.warnings], choices);
+    report.sourcesSha256 = sourcesSha256;
+    report.files.bench = bench.firmware ? { elf: 'bench.elf', bin: 'bench.bin', hex: 'bench.hex' } : null;
     if (choices) {
       report.sparse = { sparsity: req.sparsity ?? null, granularity: req.sparsity !== undefined ? (req.granularity ?? 'element') : null, optimize: req.format ? null : (req.optimize ?? 'balanced'), format: req.format ?? null, family };
     }
@@ -326,6 +347,7 @@ function makeReport(
       ramLimit: fw.limits.ram,
     },
     fits: true,
+    sourcesSha256: '', // set by buildGraph once lib/ is written
     flash: { total: fw.flash.total, weights, model, code: fw.flash.total - weights - model, limit: fw.limits.flash },
     ram: {
       arena: fw.ram.arena,
@@ -343,6 +365,7 @@ function makeReport(
       hex: rel(fw.hex),
       model: 'model.tflite',
       sources: gen.files.map((f) => `lib/${f.name}`),
+      bench: null,
     },
     toolchain: { commands: fw.commands.map((c) => c.map((a) => a.split(path.dirname(fw.elf)).join('<out>'))) },
     warnings,

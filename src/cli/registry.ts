@@ -5,6 +5,8 @@ import { interpretCommand } from './commands/interpret.js';
 import { buildCommand } from './commands/build.js';
 import { runCommand } from './commands/run.js';
 import { pruneCommand } from './commands/prune.js';
+import { flashCommand } from './commands/flash.js';
+import { benchCommand } from './commands/bench.js';
 
 export const COMMANDS = {
   inspect: inspectCommand,
@@ -12,6 +14,8 @@ export const COMMANDS = {
   build: buildCommand,
   run: runCommand,
   prune: pruneCommand,
+  flash: flashCommand,
+  bench: benchCommand,
 } satisfies Record<string, Command>;
 
 export type CommandName = keyof typeof COMMANDS;

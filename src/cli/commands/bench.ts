@@ -1,0 +1,155 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+import type { Command } from '../command.js';
+import { boolOpt, stringOpt } from '../args.js';
+import { TinypruneError } from '../../errors.js';
+import { runBench, type BenchResult } from '../../bench/bench.js';
+import { baselineMeasures, compareToBaseline, formatComparison, type Comparison } from '../../bench/compare.js';
+import { readSamples } from '../../bench/inputs.js';
+import { readBuildModel } from '../../run/run.js';
+import { writeFileAtomic } from '../../util/files.js';
+
+function positiveInt(text: string | undefined, flag: string, min = 1): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min) {
+    throw new TinypruneError('E_USAGE', `--${flag} ${text} is not an integer >= ${min}`, { where: `tinyprune bench --${flag}` });
+  }
+  return n;
+}
+
+export const benchCommand: Command = {
+  spec: {
+    name: 'bench',
+    summary: 'Benchmark a build on its board over serial (QEMU boards: over a pty): latency per inference and per layer, memory, outputs vs the interpreter, accuracy.',
+    usage:
+      'tinyprune bench --board <board> <build-dir> [--port <path>] [--input <raw.bin> | --data <file> [--labels <file>] [--samples N]] [--output <raw.bin>] [--flash] [--baseline <json> --max-regression <pct>] [--json]',
+    options: {
+      board: { type: 'string', value: '<board>', description: 'the board the directory was built for (checked)' },
+      port: { type: 'string', value: '<path>', description: 'serial port (default: QEMU\'s pty for emulated boards, else found by the board\'s USB VID/PID)' },
+      baud: { type: 'string', value: '<rate>', description: 'baud rate (default: the board profile\'s)' },
+      input: { type: 'string', value: '<raw.bin>', description: 'raw input bytes, inputs concatenated in order (default: zeros)' },
+      output: { type: 'string', value: '<raw.bin>', description: 'write the first sample\'s raw output bytes' },
+      data: { type: 'string', value: '<file>', description: 'samples: raw .bin (N x input bytes) or a data set (mnist:<dir>, .npz, .csv, x.npy,y.npy)' },
+      labels: { type: 'string', value: '<file>', description: 'labels for raw --data: uint8 .bin, or text (one per line / CSV, last column)' },
+      samples: { type: 'string', value: '<N>', description: 'use the first N samples' },
+      iterations: { type: 'string', value: '<N>', description: 'timed inferences per sample (default 1)' },
+      warmup: { type: 'string', value: '<N>', description: 'warm-up inferences before them (default 0)' },
+      flash: { type: 'boolean', description: 'flash first (real board: its flasher; emulated: GDB load through QEMU\'s gdbstub)' },
+      flasher: { type: 'string', value: '<name>', description: 'with --flash: the flasher (see tinyprune flash)' },
+      drive: { type: 'string', value: '<dir>', description: 'with --flash: the board\'s USB drive' },
+      'gdb-remote': { type: 'string', value: '<host:port>', description: 'with --flash --flasher gdb: the GDB server' },
+      baseline: { type: 'string', value: '<json>', description: 'an earlier `bench --json` result or a build report.json to compare with' },
+      'max-regression': { type: 'string', value: '<percent>', description: 'with --baseline: fail when latency, flash or RAM grew by more (default 0)' },
+      timeout: { type: 'string', value: '<seconds>', description: 'silence allowed while inferences run (default 120)' },
+      json: { type: 'boolean', description: 'print the result as JSON' },
+      verbose: { type: 'boolean', short: 'v', description: 'print every protocol line (stderr)' },
+      help: { type: 'boolean', short: 'h', description: 'show this help' },
+    },
+    positionals: [1, 1],
+  },
+  async run(args, io) {
+    const board = stringOpt(args, 'board');
+    if (!board) {
+      throw new TinypruneError('E_USAGE', '--board is required', { where: 'tinyprune bench', allowed: this.spec.usage, hint: 'the board the build directory was made for, e.g. --board mps2-an386' });
+    }
+    const dir = resolve(io.cwd, args.positionals[0]!);
+    const baselinePath = stringOpt(args, 'baseline');
+    const maxRegText = stringOpt(args, 'max-regression');
+    const maxRegression = maxRegText === undefined ? 0 : Number(maxRegText);
+    if (maxRegText !== undefined && !(maxRegression >= 0)) {
+      throw new TinypruneError('E_USAGE', `--max-regression ${maxRegText} is not a percentage >= 0`, { where: 'tinyprune bench --max-regression', allowed: 'e.g. --max-regression 2.5' });
+    }
+    if (maxRegText !== undefined && baselinePath === undefined) {
+      throw new TinypruneError('E_USAGE', '--max-regression needs --baseline', { where: 'tinyprune bench', hint: 'e.g. --baseline main.json --max-regression 2' });
+    }
+    const timeoutText = stringOpt(args, 'timeout');
+    const timeoutS = timeoutText === undefined ? undefined : Number(timeoutText);
+    if (timeoutS !== undefined && !(timeoutS > 0)) throw new TinypruneError('E_USAGE', `--timeout ${timeoutText} is not a positive number of seconds`, { where: 'tinyprune bench --timeout' });
+    // Read the baseline before touching the board: a typo should not cost a benchmark run.
+    const baseline = baselinePath === undefined ? undefined : readBaseline(resolve(io.cwd, baselinePath));
+
+    const graph = readBuildModel(dir);
+    const limit = positiveInt(stringOpt(args, 'samples'), 'samples');
+    const s = readSamples(graph, {
+      cwd: io.cwd,
+      ...(stringOpt(args, 'input') !== undefined ? { input: stringOpt(args, 'input')! } : {}),
+      ...(stringOpt(args, 'data') !== undefined ? { data: stringOpt(args, 'data')! } : {}),
+      ...(stringOpt(args, 'labels') !== undefined ? { labels: stringOpt(args, 'labels')! } : {}),
+      ...(limit !== undefined ? { limit } : {}),
+    });
+    const verbose = boolOpt(args, 'verbose');
+    const json = boolOpt(args, 'json');
+    const r = await runBench({
+      dir,
+      board,
+      samples: s.samples,
+      ...(s.labels ? { labels: s.labels } : {}),
+      ...(stringOpt(args, 'port') !== undefined ? { port: stringOpt(args, 'port')! } : {}),
+      ...(stringOpt(args, 'baud') !== undefined ? { baud: positiveInt(stringOpt(args, 'baud'), 'baud')! } : {}),
+      ...(stringOpt(args, 'iterations') !== undefined ? { iterations: positiveInt(stringOpt(args, 'iterations'), 'iterations')! } : {}),
+      ...(stringOpt(args, 'warmup') !== undefined ? { warmup: positiveInt(stringOpt(args, 'warmup'), 'warmup', 0)! } : {}),
+      flash: boolOpt(args, 'flash'),
+      ...(stringOpt(args, 'flasher') !== undefined ? { flasher: stringOpt(args, 'flasher')! } : {}),
+      ...(stringOpt(args, 'drive') !== undefined ? { drive: resolve(io.cwd, stringOpt(args, 'drive')!) } : {}),
+      ...(stringOpt(args, 'gdb-remote') !== undefined ? { gdbRemote: stringOpt(args, 'gdb-remote')! } : {}),
+      ...(timeoutS !== undefined ? { timeouts: { inferMs: timeoutS * 1000 } } : {}),
+      ...(verbose ? { trace: (d: '>' | '<', l: string) => io.err(`${d} ${l}\n`) } : {}),
+      ...(!json ? { progress: (t: string) => io.err(`${t}\n`) } : {}),
+    });
+
+    const outPath = stringOpt(args, 'output');
+    if (outPath) {
+      writeFileAtomic(resolve(io.cwd, outPath), Buffer.concat(r.outputsHex.map((h) => Buffer.from(h, 'hex'))));
+    }
+    const comparison = baseline ? compareToBaseline({ latency: { unit: r.latency.unit, total: r.latency.total }, flash: r.memory.flash, ram: r.memory.ram }, baseline, maxRegression) : undefined;
+    if (json) io.out(JSON.stringify({ ...r, ...(comparison ? { comparison } : {}) }, null, 2) + '\n');
+    else io.out(formatBench(r, comparison).join('\n') + '\n');
+
+    if (r.reference.mismatches.length > 0) {
+      const m = r.reference.mismatches[0]!;
+      throw new TinypruneError('E_BENCH_MISMATCH', `${r.reference.checked - r.reference.matches} of ${r.reference.checked} samples differ from the reference interpreter (first: sample ${m.sample}, output ${m.output}: ${m.detail})`, {
+        where: r.port,
+        hint: 'generated code must be bit-exact with the interpreter: this is a bug in tinyprune (or a board fault); report it with the model and the input',
+      });
+    }
+    if (comparison?.regressed) {
+      const worst = comparison.metrics.filter((x) => x.regressed).map((x) => `${x.metric} +${Number.isFinite(x.changePct) ? x.changePct.toFixed(2) : 'inf'}%`);
+      throw new TinypruneError('E_REGRESSION', `regressed past ${maxRegression}% against the baseline: ${worst.join(', ')}`, {
+        where: baselinePath!,
+        hint: 'if the growth is intended, store this run\'s `--json` output as the new baseline',
+      });
+    }
+    return 0;
+  },
+};
+
+function readBaseline(file: string) {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new TinypruneError('E_FILE_READ', `cannot read the baseline: ${(e as Error).message}`, { where: file, cause: e });
+  }
+  return baselineMeasures(json, file);
+}
+
+function formatBench(r: BenchResult, comparison: Comparison | undefined): string[] {
+  const n = (x: number): string => Math.round(x).toLocaleString('en-US');
+  const unit = r.latency.unit === 'instructions' ? 'instructions (QEMU)' : r.latency.unit === 'cycles' ? `cycles (${r.latency.source === 'dwt' ? 'DWT' : 'SysTick'})` : 'SysTick ticks (QEMU, not cycles)';
+  const lines = [
+    `bench ${r.board}${r.target.machine ? ` on QEMU ${r.target.machine}` : ''} over ${r.port} (${r.loaded === 'gdb' ? 'loaded by GDB' : r.loaded === 'flasher' ? 'flashed' : r.loaded === 'qemu-kernel' ? 'loaded by QEMU' : 'already flashed'})`,
+    `  model ${r.identity.sourcesSha256.slice(0, 16)}… (matches the build)`,
+    `  latency: ${n(r.latency.total)} ${unit} per inference${r.latency.microseconds !== undefined ? ` = ${(r.latency.microseconds / 1000).toFixed(3)} ms at ${(r.target.clockHz / 1e6).toFixed(0)} MHz` : ''}` +
+      (r.latency.perInference.count > 1 ? ` (min ${n(r.latency.perInference.min)}, max ${n(r.latency.perInference.max)}, mean ${n(r.latency.perInference.mean)} over ${r.latency.perInference.count})` : ''),
+    '  per layer:',
+    ...r.layers.map((l) => `    ${String(l.index).padStart(3)} ${l.op.padEnd(20)} ${n(l.count).padStart(14)}`),
+    `  memory: flash ${n(r.memory.flash)} B, RAM ${n(r.memory.ram)} B; arena used ${n(r.memory.arena.used)} of ${n(r.memory.arena.planned)} B; stack used ${n(r.memory.stack.used)} of ${n(r.memory.stack.size)} B`,
+    `  outputs vs reference interpreter: ${r.reference.matches}/${r.reference.checked} samples identical`,
+  ];
+  if (r.accuracy) lines.push(`  accuracy on the board: ${r.accuracy.correct}/${r.accuracy.total} = ${(r.accuracy.top1 * 100).toFixed(2)}% top-1`);
+  for (const o of r.outputs) lines.push(`  output ${o.index} '${o.name}' ${o.dtype}[${o.shape.join('x')}]: ${JSON.stringify(o.values.slice(0, 16))}${o.values.length > 16 ? ' …' : ''}`);
+  if (comparison) lines.push(...formatComparison(comparison));
+  return lines;
+}
