@@ -34,6 +34,8 @@ const MNIST = resolve(ROOT, '../shared/datasets/mnist');
 const QUICK = process.argv.includes('--quick');
 const which = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const run = (name: string): boolean => which.length === 0 || which.includes('all') || which.includes(name);
+/** --model <name>: run the lenet experiment for one model only (its other runs are kept). */
+const onlyModel = process.argv.includes('--model') ? process.argv[process.argv.indexOf('--model') + 1] : undefined;
 
 interface Run {
   experiment: string;
@@ -69,7 +71,11 @@ log(`MNIST t10k: ${trainSet.y.length} train + ${valSet.y.length} validation (of 
 const LR = 1e-3;
 const BUILDERS: Record<string, (seed: number) => ModelGraph> = { 'lenet-300-100': lenet300100, lenet5 };
 const DENSE_EPOCHS: Record<string, number> = QUICK ? { 'lenet-300-100': 2, lenet5: 1 } : { 'lenet-300-100': 20, lenet5: 10 };
-const FT_EPOCHS: Record<string, number> = QUICK ? { 'lenet-300-100': 1, lenet5: 1 } : { 'lenet-300-100': 12, lenet5: 8 };
+const FT_EPOCHS: Record<string, number> = QUICK ? { 'lenet-300-100': 1, lenet5: 1 } : { 'lenet-300-100': 20, lenet5: 8 };
+/** AGP prunes during the first part of fine-tuning, then the rest recovers at the final sparsity. */
+const PRUNE_FRACTION: Record<string, number> = { 'lenet-300-100': 0.4, lenet5: 0.5 };
+/** The schedule comparison and LTH use shorter runs (3 seeds each on 2 shared cores). */
+const SCHEDULE_EPOCHS = QUICK ? 1 : 8;
 
 function weightCounts(m: TrainableModel): { nonzero: number; total: number } {
   let nz = 0;
@@ -82,10 +88,10 @@ function weightCounts(m: TrainableModel): { nonzero: number; total: number } {
   return { nonzero: nz, total };
 }
 
-function trainDense(model: string, seed: number): { m: TrainableModel; acc: number; epochs: number } {
+function trainDense(model: string, seed: number, maxEpochs = DENSE_EPOCHS[model]!): { m: TrainableModel; acc: number; epochs: number } {
   const m = createTrainable(BUILDERS[model]!(seed));
   const r = train(m, trainSet, {
-    epochs: DENSE_EPOCHS[model]!,
+    epochs: QUICK ? DENSE_EPOCHS[model]! : maxEpochs,
     learningRate: LR,
     seed,
     validation: valSet,
@@ -115,7 +121,8 @@ function loadResults(): Run[] {
 }
 
 function saveResults(experiment: string, runs: Run[]): void {
-  const kept = loadResults().filter((r) => r.experiment !== experiment);
+  const models = new Set(runs.map((r) => r.model));
+  const kept = loadResults().filter((r) => r.experiment !== experiment || (onlyModel !== undefined && !models.has(r.model)));
   writeFileAtomic(RESULTS, JSON.stringify([...kept, ...runs], null, 2) + '\n');
   log(`wrote ${runs.length} run(s) of '${experiment}' to ${RESULTS}`);
 }
@@ -143,7 +150,7 @@ const HAN_PLANS: Record<string, { name: string; plan: PrunePlan }[]> = {
 
 if (run('lenet')) {
   const runs: Run[] = [];
-  for (const model of ['lenet-300-100', 'lenet5']) {
+  for (const model of ['lenet-300-100', 'lenet5'].filter((m) => !onlyModel || m === onlyModel)) {
     const seed = 1;
     const dense = trainDense(model, seed);
     const denseSnap = snapshot(dense.m);
@@ -155,7 +162,7 @@ if (run('lenet')) {
     for (const { name, plan } of HAN_PLANS[model]!) {
       clearMasks(dense.m);
       restore(dense.m, denseSnap);
-      const resolved = resolvePlan(dense.m.graph, { ...plan, schedule: { kind: 'agp', pruneSteps: 20, pruneFraction: 0.5 }, fineTune: { epochs: FT_EPOCHS[model]!, learningRateScale: 0.3 } });
+      const resolved = resolvePlan(dense.m.graph, { ...plan, schedule: { kind: 'agp', pruneSteps: 20, pruneFraction: PRUNE_FRACTION[model]! }, fineTune: { epochs: FT_EPOCHS[model]!, learningRateScale: 0.3 } });
       const out = runPlan(dense.m, resolved, { train: trainSet, validation: valSet, baseLearningRate: LR, seed, log: (s) => log(`  ${model} ${name}: ${s}`) });
       const acc = evaluate(out.model, heldOut);
       const c = weightCounts(out.model);
@@ -180,14 +187,14 @@ if (run('schedules')) {
   const model = 'lenet-300-100';
   const acc: Record<string, number[]> = { oneshot: [], agp: [] };
   for (const seed of [1, 2, 3]) {
-    const dense = trainDense(model, seed);
+    const dense = trainDense(model, seed, 12);
     const snap = snapshot(dense.m);
     const denseFloat32Bytes = 4 * weightCounts(dense.m).total;
     for (const kind of ['oneshot', 'agp'] as const) {
       clearMasks(dense.m);
       restore(dense.m, snap);
       // Same epoch budget; no early stopping so both get exactly FT_EPOCHS.
-      const resolved = resolvePlan(dense.m.graph, { sparsity: 0.95, schedule: { kind, pruneSteps: 20, pruneFraction: 0.5 }, fineTune: { epochs: FT_EPOCHS[model]!, learningRateScale: 0.3, patience: 1000 } });
+      const resolved = resolvePlan(dense.m.graph, { sparsity: 0.95, schedule: { kind, pruneSteps: 20, pruneFraction: 0.5 }, fineTune: { epochs: SCHEDULE_EPOCHS, learningRateScale: 0.3, patience: 1000 } });
       const out = runPlan(dense.m, resolved, { train: trainSet, validation: valSet, baseLearningRate: LR, seed });
       const a = evaluate(out.model, heldOut);
       acc[kind]!.push(a);
@@ -197,7 +204,7 @@ if (run('schedules')) {
     }
     disposeTrainable(dense.m);
   }
-  log(`AGP ${meanStd(acc.agp!)} vs one-shot ${meanStd(acc.oneshot!)} (3 seeds, 95% sparsity, ${FT_EPOCHS[model]} fine-tuning epochs each)`);
+  log(`AGP ${meanStd(acc.agp!)} vs one-shot ${meanStd(acc.oneshot!)} (3 seeds, 95% sparsity, ${SCHEDULE_EPOCHS} fine-tuning epochs each)`);
   saveResults('schedules', runs);
 }
 
@@ -207,16 +214,16 @@ if (run('lth')) {
   const model = 'lenet-300-100';
   const ticket: number[] = [];
   const control: number[] = [];
-  const epochs = QUICK ? 1 : 10;
+  const epochs = QUICK ? 1 : 6;
   for (const seed of [1, 2, 3]) {
     const init = lenet300100(seed);
     // Frankle & Carbin prune the output layer at half the rate of the others.
     const plan = resolvePlan(init, { layers: { 'fc1/weights': { sparsity: 0.9 }, 'fc2/weights': { sparsity: 0.9 }, 'fc3/weights': { sparsity: 0.45 } } });
-    const r = lotteryTicket(init, lenet300100(seed + 1000), plan, { train: trainSet, validation: heldOut }, { epochs, learningRate: LR, seed, rewindStep: 0, rounds: 2, log: (s) => log(`  seed ${seed}: ${s}`) });
+    const r = lotteryTicket(init, lenet300100(seed + 1000), plan, { train: trainSet, validation: heldOut }, { epochs, learningRate: LR, seed, rewindStep: 0, rounds: 1, log: (s) => log(`  seed ${seed}: ${s}`) });
     ticket.push(r.ticketAccuracy);
     control.push(r.randomReinitAccuracy);
     for (const [method, a] of [['lottery-ticket (rewind to init)', r.ticketAccuracy], ['random re-init (same mask)', r.randomReinitAccuracy]] as const) {
-      runs.push({ experiment: 'lth', model, method, granularity: 'element', seed, nonzeroFraction: 1 - r.sparsity, weightBytes: null, denseFloat32Bytes: null, accuracy: a, denseAccuracy: r.denseAccuracy, epochs, backend: backend.name, rounds: 2 });
+      runs.push({ experiment: 'lth', model, method, granularity: 'element', seed, nonzeroFraction: 1 - r.sparsity, weightBytes: null, denseFloat32Bytes: null, accuracy: a, denseAccuracy: r.denseAccuracy, epochs, backend: backend.name, rounds: 1 });
     }
     log(`LTH seed ${seed}: ticket ${pct(r.ticketAccuracy)} vs random re-init ${pct(r.randomReinitAccuracy)} (dense ${pct(r.denseAccuracy)}, sparsity ${pct(r.sparsity)})`);
   }
