@@ -122,15 +122,18 @@ export function fitCost(samples: { features: number[]; instructions: number }[])
   const scale = new Array<number>(k).fill(0);
   for (const s of samples) s.features.forEach((f, i) => (scale[i] = Math.max(scale[i]!, Math.abs(f))));
   for (let i = 0; i < k; i++) if (scale[i] === 0) scale[i] = 1;
+  // Weighted by 1/y: each sample's row is divided by its count, so the target is 1.
   for (const s of samples) {
     const w = 1 / Math.max(1, s.instructions);
-    const x = s.features.map((f, i) => f / scale[i]!);
+    const x = s.features.map((f, i) => (w * f) / scale[i]!);
     for (let i = 0; i < k; i++) {
-      b[i]! += w * w * x[i]! * s.instructions;
-      for (let j = 0; j < k; j++) a[i]![j]! += w * w * x[i]! * x[j]!;
+      b[i]! += x[i]!;
+      for (let j = 0; j < k; j++) a[i]![j]! += x[i]! * x[j]!;
     }
   }
-  for (let i = 0; i < k; i++) a[i]![i]! += 1e-9;
+  // A tiny ridge, relative to the data, for features the samples do not vary.
+  const ridge = 1e-9 * Math.max(...a.map((row, i) => row[i]!));
+  for (let i = 0; i < k; i++) a[i]![i]! += ridge;
   const sol = solve(a, b).map((c, i) => c / scale[i]!);
   const entry: CostEntry = { coef: sol, samples: samples.length, maxError: 0 };
   for (const s of samples) {

@@ -56,25 +56,48 @@ export interface MeasureOptions {
   onImage?: (done: number, total: number) => void;
 }
 
-/** Estimated flash bytes of a case's weights (chunking images so that they link). */
-function estimateBytes(spec: LayerSpec): number {
-  const e = spec.dtype === 'int8' ? 1 : 4;
-  if (spec.op === 'fc') return (spec.inputs ?? 16) * (spec.outputs ?? 8) * e;
-  const taps = (spec.kh ?? 3) * (spec.kw ?? 3);
-  return spec.op === 'conv' ? taps * (spec.cin ?? 4) * (spec.cout ?? 4) * e : taps * (spec.cin ?? 4) * (spec.depthMultiplier ?? 1) * e;
+export interface CaseInfo {
+  /** Weight bytes as stored (encoded arrays; dense: the weight tensor). */
+  bytes: number;
+  sparsity: number;
+  encoded: EncodedMatrix | undefined;
+  geometry: CallGeometry;
+}
+
+/** A case's weights, encoding and geometry without running it (the layer alone in a graph). */
+export function describeCase(c: MeasureCase): CaseInfo {
+  const lg = new LayerGraph(new Prng(0));
+  lg.add(c.spec);
+  const g = lg.build();
+  const lw = layerWeights(g, g.ops[0]!)!;
+  const m = lw.matrix;
+  const encoded = c.format === 'dense' ? undefined : FORMATS[c.format].encode(m);
+  const geometry = callGeometry(lw.op, prepare(g).ops[0]!.params as FullyConnectedParams);
+  return { bytes: encoded ? encoded.bytes : roundUp4(m.rows * m.cols * ELEM_BYTES[m.dtype]), sparsity: sparsityOf(m), encoded, geometry };
+}
+
+/** Weight bytes one image may hold on a board (flash minus room for code). */
+export function imageBudget(board: string): number {
+  const target = resolveTarget(board, { emulate: false });
+  return Math.min(3_000_000, Math.floor(target.board.flash.size * 0.8));
 }
 
 export async function measureCases(board: string, cases: MeasureCase[], opts: MeasureOptions): Promise<MeasuredLayer[]> {
   const target = resolveTarget(board, { emulate: false });
   if (target.mode === 'device') throw new TinypruneError('E_BOARD', `${board} is not a QEMU board`, { hint: 'measure on mps2-an385, mps2-an386, mps2-an500, mps2-an505 or mps3-an547' });
   const family: KernelFamily = opts.kernels === 'plain' ? 'plain' : coreFamily(target);
-  const budget = opts.bytesPerImage ?? Math.min(3_000_000, Math.floor(target.board.flash.size * 0.6));
+  const budget = opts.bytesPerImage ?? imageBudget(board);
+  // Every case gets its own random stream, so its weights do not depend on the image it is in.
+  const seeded = cases.map((c, i) => ({ ...c, spec: { ...c.spec, seed: c.spec.seed ?? (opts.seed ?? 7) * 100_003 + i } }));
   // Images of cases whose weights fit the budget together.
   const chunks: MeasureCase[][] = [];
   let cur: MeasureCase[] = [];
   let bytes = 0;
-  for (const c of cases) {
-    const b = estimateBytes(c.spec);
+  for (const c of seeded) {
+    const b = describeCase(c).bytes;
+    if (b > budget) {
+      throw new TinypruneError('E_DOES_NOT_FIT', `case ${c.label ?? ''}: ${b} bytes of weights do not fit a ${board} image (budget ${budget})`, { hint: 'measure it on a board with more flash' });
+    }
     if (cur.length > 0 && bytes + b > budget) {
       chunks.push(cur);
       cur = [];

@@ -36,6 +36,8 @@ export interface LayerSpec {
   /** Applied to the weight matrix before it is stored (pruning). */
   prune?: (m: WeightMatrix, rowScale: number[]) => WeightMatrix;
   name?: string;
+  /** The layer's own random stream (same weights in whatever graph it is added to). */
+  seed?: number;
 }
 
 export interface SyntheticLayer {
@@ -62,7 +64,7 @@ export class LayerGraph {
   ) {}
 
   add(spec: LayerSpec): SyntheticLayer {
-    const rng = this.rng;
+    const rng = spec.seed !== undefined ? new Prng(spec.seed) : this.rng;
     const b = this.b;
     const k = this.layers.length;
     const name = spec.name ?? `l${k}_${spec.op}_${spec.dtype}`;

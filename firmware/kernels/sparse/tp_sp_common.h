@@ -268,6 +268,13 @@ static inline const int8_t *tp_sp_patch_s8(const tp_dims4 *in, int32_t kh, int32
     }
     for (ky = 0; ky < kh; ++ky) {
         const int32_t y = y0 + dh * ky;
+        if (!chans && dw == 1 && y >= 0 && y < in->h && x0 >= 0 && x0 + kw <= in->w) {
+            /* The row's taps are adjacent pixels: one copy of kw * C_in values. */
+            memcpy(patch + (size_t)(ky * kw) * (size_t)kc,
+                   in_b + ((size_t)y * (size_t)in->w + (size_t)x0) * (size_t)in->c,
+                   (size_t)kw * (size_t)kc * sizeof(int8_t));
+            continue;
+        }
         for (kx = 0; kx < kw; ++kx) {
             const int32_t x = x0 + dw * kx;
             int8_t *dst = patch + (size_t)(ky * kw + kx) * (size_t)kc;
@@ -295,6 +302,13 @@ static inline const float *tp_sp_patch_f32(const tp_dims4 *in, int32_t kh, int32
     }
     for (ky = 0; ky < kh; ++ky) {
         const int32_t y = y0 + dh * ky;
+        if (!chans && dw == 1 && y >= 0 && y < in->h && x0 >= 0 && x0 + kw <= in->w) {
+            /* The row's taps are adjacent pixels: one copy of kw * C_in values. */
+            memcpy(patch + (size_t)(ky * kw) * (size_t)kc,
+                   in_b + ((size_t)y * (size_t)in->w + (size_t)x0) * (size_t)in->c,
+                   (size_t)kw * (size_t)kc * sizeof(float));
+            continue;
+        }
         for (kx = 0; kx < kw; ++kx) {
             const int32_t x = x0 + dw * kx;
             float *dst = patch + (size_t)(ky * kw + kx) * (size_t)kc;

@@ -1,0 +1,188 @@
+/**
+ * Fits the sparse cost model (src/sparse/cost.ts) to exact QEMU instruction counts and
+ * regenerates src/sparse/cost-table.ts:
+ *
+ *   npm run bench:cost-model [-- --family plain|dsp|mve] [--samples N] [--check]
+ *
+ * For every core family (the kernel variants a core runs: plain C on Cortex-M0/M3, SMLAD on
+ * M4/M7/M33, Helium on M55), every op x dtype x format that has a kernel — dense included — it
+ * measures seeded single-layer cases of varied shapes and sparsities on that family's QEMU
+ * machine (mps2-an385, mps2-an386, mps3-an547), fits instructions = c . features by least
+ * squares, and records the fit's largest relative error. --check refits nothing: it measures
+ * fresh cases and reports the committed table's prediction error on them.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { FEATURE_NAMES, costKey, fitCost, predict, type CostEntry, type CostTable } from '../src/sparse/cost.js';
+import { COST_TABLE } from '../src/sparse/cost-table.js';
+import { sparseFormatsFor, type SparseOp } from '../src/sparse/formats/index.js';
+import type { KernelFamily } from '../src/sparse/kernels.js';
+import { measureCases, type MeasureCase, type MeasuredLayer } from '../src/sparse/measure.js';
+import { pruneMatrix, type Granularity } from '../src/sparse/prune.js';
+import type { LayerSpec } from '../src/sparse/synthetic.js';
+import type { FormatName } from '../src/sparse/types.js';
+import { Prng } from '../src/util/prng.js';
+
+const MACHINES: Record<KernelFamily, string> = { plain: 'mps2-an385', dsp: 'mps2-an386', mve: 'mps3-an547' };
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+/** The granularity that gives a format its structure (element for the unstructured ones). */
+export function granularityFor(format: FormatName): Granularity {
+  return (['block1x4', 'block4x1', 'block1x16', 'nm2_4', 'nm1_4', 'nm1_8', 'pattern', 'filterlet', 'channel'] as string[]).includes(format) ? (format as Granularity) : 'element';
+}
+
+function natural(format: FormatName): number {
+  return format === 'nm2_4' ? 0.5 : format === 'nm1_4' ? 0.75 : format === 'nm1_8' ? 0.875 : 0;
+}
+
+/** Seeded sample layers for one op x dtype x format: shapes and sparsities spread out. */
+export function sampleCases(op: SparseOp, dtype: 'int8' | 'float32', format: FormatName, count: number, seed: number): MeasureCase[] {
+  const rng = new Prng(seed);
+  const out: MeasureCase[] = [];
+  const pick = <T>(xs: readonly T[]): T => xs[rng.int(0, xs.length - 1)]!;
+  for (let i = 0; i < count; i++) {
+    const s = Math.max(natural(format), [0.3, 0.5, 0.7, 0.85, 0.95][i % 5]!);
+    const g = format === 'dense' ? 'element' : granularityFor(format);
+    const spec: LayerSpec = { op, dtype, prune: (m, rs) => pruneMatrix(m, rs, g, s), activation: 'RELU' };
+    if (op === 'fc') {
+      Object.assign(spec, { inputs: pick([48, 130, 256, 400, 784]), outputs: pick([12, 40, 96, 200]), batches: i % 4 === 3 ? 2 : 1 });
+    } else if (op === 'conv') {
+      const k = format === 'pattern' ? 3 : pick([1, 3, 3]);
+      Object.assign(spec, {
+        height: pick([6, 8, 12]),
+        width: pick([6, 8, 12]),
+        cin: pick([8, 16, 32]),
+        cout: pick([8, 16, 32]),
+        kh: k,
+        kw: k,
+        stride: i % 3 === 2 ? [2, 2] : [1, 1],
+        padding: i % 2 === 0 ? 'SAME' : 'VALID',
+      });
+    } else {
+      Object.assign(spec, { height: pick([8, 12, 16]), width: pick([8, 12, 16]), cin: pick([8, 16, 32, 64]), kh: 3, kw: 3, depthMultiplier: 1, stride: i % 3 === 2 ? [2, 2] : [1, 1], padding: i % 2 === 0 ? 'SAME' : 'VALID' });
+    }
+    out.push({ spec, format, label: `${op}/${dtype}/${format}#${i}` });
+  }
+  return out;
+}
+
+/** Every (op, dtype, format) with a kernel, dense first. */
+export function combos(): { op: SparseOp; dtype: 'int8' | 'float32'; format: FormatName }[] {
+  const out: { op: SparseOp; dtype: 'int8' | 'float32'; format: FormatName }[] = [];
+  for (const op of ['fc', 'conv', 'dw'] as SparseOp[]) {
+    for (const dtype of ['int8', 'float32'] as const) {
+      for (const format of ['dense' as FormatName, ...sparseFormatsFor(op, dtype)]) out.push({ op, dtype, format });
+    }
+  }
+  return out;
+}
+
+/** What a fit needs of a measured layer (kept in bench/results so refits skip QEMU). */
+interface Sample {
+  key: string;
+  label: string;
+  features: number[];
+  instructions: number;
+}
+
+const RESULTS = path.join(path.dirname(new URL(import.meta.url).pathname), 'results');
+
+async function measureFamily(family: KernelFamily, samples: number, seed: number, reuse: boolean): Promise<Sample[]> {
+  const cache = path.join(RESULTS, `cost-samples-${family}${seed === 1 ? '' : `-${seed}`}.json`);
+  if (reuse && existsSync(cache)) return JSON.parse(readFileSync(cache, 'utf8')) as Sample[];
+  const cases = combos().flatMap((c, k) => sampleCases(c.op, c.dtype, c.format, samples, seed + 1000 * k));
+  const t = Date.now();
+  const r: MeasuredLayer[] = await measureCases(MACHINES[family], cases, {
+    outDir: path.join(os.tmpdir(), `tp-cost-model-${family}`),
+    seed,
+    onImage: (done, total) => process.stderr.write(`  [${family}] ${done}/${total} layers measured (${Math.round((Date.now() - t) / 1000)} s)\n`),
+  });
+  const out = r.map((l) => ({ key: costKey(family, l.geometry.op, l.case.spec.dtype, l.case.format), label: l.case.label ?? '', features: l.features, instructions: l.instructions }));
+  mkdirSync(RESULTS, { recursive: true });
+  writeFileSync(cache, JSON.stringify(out) + '\n');
+  return out;
+}
+
+function groupByKey(layers: Sample[]): Map<string, Sample[]> {
+  const m = new Map<string, Sample[]>();
+  for (const l of layers) m.set(l.key, [...(m.get(l.key) ?? []), l]);
+  return m;
+}
+
+function renderTable(table: CostTable): string {
+  const entries = Object.keys(table.entries)
+    .sort()
+    .map((k) => {
+      const e = table.entries[k]!;
+      const coef = e.coef.map((c) => Number(c.toPrecision(6)));
+      return `    ${JSON.stringify(k)}: { coef: [${coef.join(', ')}], samples: ${e.samples}, maxError: ${Number(e.maxError.toFixed(4))} },`;
+    });
+  return [
+    '/* Generated by `npm run bench:cost-model` (bench/cost-model.ts) — do not edit. */',
+    "import type { CostTable } from './cost.js';",
+    '',
+    `/** Features: ${FEATURE_NAMES.join(', ')}. */`,
+    'export const COST_TABLE: CostTable = {',
+    `  source: ${JSON.stringify(table.source)},`,
+    `  machines: ${JSON.stringify(table.machines).replace(/"(\w+)":/g, '$1: ').replace(/,/g, ', ')},`,
+    '  entries: {',
+    ...entries,
+    '  },',
+    '};',
+    '',
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const only = arg('family') as KernelFamily | undefined;
+  const samples = Number(arg('samples') ?? 10);
+  const check = process.argv.includes('--check');
+  // --reuse: fit the samples measured last time (bench/results/cost-samples-*.json).
+  const reuse = process.argv.includes('--reuse');
+  const families: KernelFamily[] = only ? [only] : ['plain', 'dsp', 'mve'];
+  const table: CostTable = { source: COST_TABLE.source, machines: MACHINES, entries: { ...COST_TABLE.entries } };
+  for (const family of families) {
+    process.stderr.write(`${family}: measuring on ${MACHINES[family]}\n`);
+    const layers = await measureFamily(family, samples, check ? 777 : 1, reuse);
+    const byKey = groupByKey(layers);
+    let worst = 0;
+    for (const [key, ls] of [...byKey].sort()) {
+      if (check) {
+        const e = COST_TABLE.entries[key];
+        if (!e) {
+          console.log(`${key.padEnd(28)} no entry`);
+          continue;
+        }
+        const errs = ls.map((l) => Math.abs(predict(e, l.features) - l.instructions) / l.instructions);
+        const max = Math.max(...errs);
+        worst = Math.max(worst, max);
+        console.log(`${key.padEnd(28)} max error ${(100 * max).toFixed(2)}% over ${ls.length}`);
+        continue;
+      }
+      const entry: CostEntry = fitCost(ls);
+      table.entries[key] = entry;
+      worst = Math.max(worst, entry.maxError);
+      console.log(`${key.padEnd(28)} fit over ${ls.length}: max error ${(100 * entry.maxError).toFixed(2)}%`);
+    }
+    console.log(`${family}: worst ${(100 * worst).toFixed(2)}%`);
+  }
+  if (!check) {
+    table.source = 'exact instruction counts in QEMU 7.2 (TCG plugin), arm-none-eabi-gcc 12.2 -O2; plain = mps2-an385 Cortex-M3, dsp = mps2-an386 Cortex-M4F, mve = mps3-an547 Cortex-M55';
+    const file = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'src', 'sparse', 'cost-table.ts');
+    writeFileSync(file, renderTable(table));
+    console.log(`wrote ${file}`);
+  }
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)) {
+  main().catch((e: unknown) => {
+    console.error(e instanceof Error ? (e as Error & { format?: () => string }).format?.() ?? e.stack : e);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,82 @@
+/**
+ * Pruning a graph and choosing formats (pure stages): every prunable layer reaches the target
+ * and only loses weights; the chosen format minimises the objective among dense and every
+ * format that can hold the layer (so it is never worse than dense on it); forcing a format
+ * applies it wherever it fits; and the committed cost table covers every kernel on every core
+ * family with a fit error within 5%.
+ */
+import { describe, expect, it } from 'vitest';
+
+import { synthDigitsCnn } from '../../src/examples/synthetic.js';
+import { COST_TABLE } from '../../src/sparse/cost-table.js';
+import { costKey } from '../../src/sparse/cost.js';
+import { sparseFormatsFor, type SparseOp } from '../../src/sparse/formats/index.js';
+import { layerWeights } from '../../src/sparse/matrix.js';
+import { chooseFormats, pruneGraph, type LayerChoice, type Objective } from '../../src/sparse/plan.js';
+import { sparsityOf } from '../../src/sparse/prune.js';
+
+describe('pruneGraph', () => {
+  it('prunes every FC/CONV/DEPTHWISE layer to the target, only zeroing weights', () => {
+    const g = synthDigitsCnn(1);
+    const { graph, layers } = pruneGraph(g, 0.7);
+    expect(layers.map((l) => l.opcode).sort()).toEqual(['CONV_2D', 'CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED']);
+    for (const l of layers) {
+      const before = layerWeights(g, g.ops[l.op]!)!.matrix;
+      const after = layerWeights(graph, graph.ops[l.op]!)!.matrix;
+      expect(sparsityOf(after)).toBeCloseTo(0.7, 1);
+      for (let i = 0; i < after.values.length; i++) if (after.values[i] !== 0) expect(after.values[i]).toBe(before.values[i]);
+    }
+    // The input graph is untouched (stages are pure).
+    expect(sparsityOf(layerWeights(g, g.ops[layers[0]!.op]!)!.matrix)).toBeLessThan(0.1);
+  });
+
+  it('rejects a sparsity outside [0, 1] with a typed error', () => {
+    expect(() => pruneGraph(synthDigitsCnn(1), 1.5)).toThrow(/not in \[0, 1\]/);
+  });
+});
+
+describe('chooseFormats', () => {
+  const graph = pruneGraph(synthDigitsCnn(1), 0.8).graph;
+  const score = (c: { bytes: number; predictedInstructions: number | undefined }, d: LayerChoice['dense'], o: Objective): number =>
+    o === 'size' ? c.bytes : o === 'speed' ? (c.predictedInstructions ?? Infinity) : 0.5 * (c.bytes / d.bytes) + 0.5 * ((c.predictedInstructions ?? Infinity) / (d.predictedInstructions ?? 1));
+
+  for (const family of ['plain', 'dsp', 'mve'] as const) {
+    for (const objective of ['size', 'speed', 'balanced'] as const) {
+      it(`${family}, --optimize ${objective}: the best candidate, never worse than dense`, () => {
+        const choices = chooseFormats(graph, { family, objective });
+        expect(choices.size).toBe(4);
+        for (const c of choices.values()) {
+          const mine = score(c, c.dense, objective);
+          expect(mine).toBeLessThanOrEqual(score(c.dense, c.dense, objective));
+          for (const other of c.candidates) expect(mine).toBeLessThanOrEqual(score(other, c.dense, objective) + 1e-9);
+          if (c.format !== 'dense') expect(c.encoded?.format).toBe(c.format);
+        }
+      });
+    }
+  }
+
+  it('--format forces one format where it fits, dense elsewhere', () => {
+    const choices = chooseFormats(graph, { family: 'dsp', objective: 'balanced', force: 'filterlet' });
+    for (const c of choices.values()) expect(c.format).toBe(c.kind === 'conv' ? 'filterlet' : 'dense');
+  });
+});
+
+describe('the committed cost table', () => {
+  it('has an entry within 5% for every kernel on every core family', () => {
+    const missing: string[] = [];
+    const loose: string[] = [];
+    for (const family of ['plain', 'dsp', 'mve'] as const) {
+      for (const op of ['fc', 'conv', 'dw'] as SparseOp[]) {
+        for (const dtype of ['int8', 'float32'] as const) {
+          for (const f of ['dense' as const, ...sparseFormatsFor(op, dtype)]) {
+            const e = COST_TABLE.entries[costKey(family, op, dtype, f)];
+            if (!e) missing.push(costKey(family, op, dtype, f));
+            else if (e.maxError > 0.05) loose.push(`${costKey(family, op, dtype, f)} ${(100 * e.maxError).toFixed(1)}%`);
+          }
+        }
+      }
+    }
+    expect(missing).toEqual([]);
+    expect(loose).toEqual([]);
+  });
+});
