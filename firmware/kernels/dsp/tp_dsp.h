@@ -1,6 +1,6 @@
 /*
  * Internal to the dsp/ kernels: the Armv7E-M / Armv8-M DSP-extension operations they use
- * (SXTB16, SXTAB16, SADD16, SMLAD, SMLABB, SMLATT) and 4-byte loads.
+ * (SXTB16, SXTAB16, SADD16, SMLAD, SMLABB, SMLATT, SMLATB) and 4-byte loads.
  *
  * On a core with the DSP extension (__ARM_FEATURE_DSP: Cortex-M4, M7, M33 with DSP, M55) they
  * are the ACLE intrinsics plus inline-asm forms of SXTB16/SXTAB16 with ROR #8 (which the
@@ -55,6 +55,10 @@ static inline int32_t tp_smlabb(uint32_t a, uint32_t b, int32_t acc) {
 static inline int32_t tp_smlatt(uint32_t a, uint32_t b, int32_t acc) {
     return __smlatt((int32_t)a, (int32_t)b, acc);
 }
+/* acc + a.hi * b.lo. */
+static inline int32_t tp_smlatb(uint32_t a, uint32_t b, int32_t acc) {
+    return __smlatb((int32_t)a, (int32_t)b, acc);
+}
 
 #elif defined(TP_DSP_EMULATE)
 
@@ -84,6 +88,9 @@ static inline int32_t tp_smlabb(uint32_t a, uint32_t b, int32_t acc) {
 }
 static inline int32_t tp_smlatt(uint32_t a, uint32_t b, int32_t acc) {
     return (int32_t)((uint32_t)acc + (uint32_t)(tp_lane_hi(a) * tp_lane_hi(b)));
+}
+static inline int32_t tp_smlatb(uint32_t a, uint32_t b, int32_t acc) {
+    return (int32_t)((uint32_t)acc + (uint32_t)(tp_lane_hi(a) * tp_lane_lo(b)));
 }
 
 #else
