@@ -29,6 +29,8 @@ command -v qemu-system-arm >/dev/null 2>&1 || missing+=(qemu-system-arm)
 command -v gdb-multiarch >/dev/null 2>&1 || missing+=(gdb-multiarch)
 command -v cc >/dev/null 2>&1 || missing+=(gcc)
 command -v make >/dev/null 2>&1 || missing+=(make)
+# socat: pseudo-terminal pairs for the serial fault tests (test/device/faults.test.ts).
+command -v socat >/dev/null 2>&1 || missing+=(socat)
 
 if [ "${#missing[@]}" -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1; then

@@ -11,13 +11,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-import { execa } from 'execa';
 
 import { flasherCommand, loadBoard, resolveTarget, type BoardProfile, type FlashFiles } from '../boards/index.js';
 import type { BuildReport } from '../build/build.js';
 import { TinypruneError } from '../errors.js';
 import { which } from '../firmware/toolchain.js';
 import { readBuildReport } from '../run/run.js';
+import { runTool } from './exec.js';
 import { copyToDrive, driveCandidates, findDrive } from './drive.js';
 import { FLASHERS, FLASHER_NAMES, flasherByName, registryNameOf, type FlasherDef, type FlasherName } from './flashers.js';
 import { gdbLoadArgs, gdbLoadProblem } from './gdb.js';
@@ -124,7 +124,7 @@ export async function planFlash(req: FlashRequest): Promise<FlashPlan> {
         hint: 'to flash the real board, build without --emulate',
       });
     }
-    const gdb = which(process.env['TINYPRUNE_GDB'] ?? 'gdb-multiarch');
+    const gdb = which(gdbName());
     if (!gdb) problems.push(missingTool('gdb'));
     const qemu = which(process.env['TINYPRUNE_QEMU'] ?? 'qemu-system-arm');
     if (!qemu) problems.push(new TinypruneError('E_TOOL_MISSING', 'qemu-system-arm not found', { hint: 'install it: sudo apt-get install qemu-system-arm' }));
@@ -137,7 +137,7 @@ export async function planFlash(req: FlashRequest): Promise<FlashPlan> {
       flasher: 'gdb',
       commands: [
         shellQuote(['qemu-system-arm', '-M', report.target.machine ?? '?', '-display', 'none', '-monitor', 'none', '-serial', 'pty', '-gdb', 'tcp:127.0.0.1:<port>', '-S']),
-        shellQuote([gdb ?? 'gdb-multiarch', ...args]),
+        shellQuote([gdbName(), ...args]),
       ],
       problems,
       files,
@@ -221,16 +221,19 @@ export async function planFlash(req: FlashRequest): Promise<FlashPlan> {
   }
   if (def.kind === 'gdb') {
     const remote = req.gdbRemote ?? 'localhost:3333';
-    const gdb = which(process.env['TINYPRUNE_GDB'] ?? 'gdb-multiarch');
+    const gdb = which(gdbName());
     if (!gdb) problems.push(missingTool('gdb'));
-    const args = gdbLoadArgs({ gdb: 'gdb-multiarch', elf: files.elf, remote, reset: 'reset' });
-    return { board, report, mode: 'device', flasher: name, commands: [shellQuote([gdb ?? 'gdb-multiarch', ...args])], problems, files, program: gdb ?? 'gdb-multiarch', args, gdbRemote: remote };
+    const args = gdbLoadArgs({ gdb: 'gdb-multiarch', elf: files.elf, remote, reset: 'reset', connectTimeoutS: connectTimeoutS(req.timeoutMs ?? FLASHERS.gdb.timeoutMs) });
+    return { board, report, mode: 'device', flasher: name, commands: [shellQuote([gdbName(), ...args])], problems, files, program: gdb ?? 'gdb-multiarch', args, gdbRemote: remote };
   }
   const cmd = flasherCommand(board, { tool: def.program!, args: template }, fill);
   const program = which(def.program!);
   if (!program) problems.push(missingTool(name));
   return { board, report, mode: 'device', flasher: name, commands: [shellQuote([def.program!, ...cmd.args])], problems, files, program: program ?? def.program!, args: cmd.args };
 }
+
+/** The GDB a user types (TINYPRUNE_GDB overrides, as for every tool). */
+const gdbName = (): string => process.env['TINYPRUNE_GDB'] ?? 'gdb-multiarch';
 
 function available(name: FlasherName, volumeLabel: string | undefined): boolean {
   const def: FlasherDef = FLASHERS[name];
@@ -283,12 +286,12 @@ export async function executeFlash(plan: FlashPlan, req: FlashRequest): Promise<
     return { flasher: plan.flasher, commands: plan.commands, output: '', durationMs: Date.now() - started };
   }
   if (def.kind === 'gdb') {
-    const out = await gdbLoad(plan.program!, plan.files.elf, plan.gdbRemote!, 'reset', timeoutMs);
+    const out = await runGdbLoad(plan.program!, plan.args!, plan.gdbRemote!, timeoutMs);
     return { flasher: plan.flasher, commands: plan.commands, output: out, durationMs: Date.now() - started };
   }
   if (plan.args?.includes(plan.files.uf2)) writeUf2(plan);
-  const r = await execa(plan.program!, plan.args ?? [], { reject: false, timeout: timeoutMs, stdin: 'ignore', all: true, encoding: 'utf8' });
-  const output = String(r.all ?? '');
+  const r = await runTool(plan.program!, plan.args ?? [], timeoutMs);
+  const output = r.all;
   if (r.timedOut) {
     throw new TinypruneError('E_TIMEOUT', `${def.program} did not finish within ${timeoutMs} ms`, {
       where: plan.commands[0],
@@ -296,7 +299,7 @@ export async function executeFlash(plan: FlashPlan, req: FlashRequest): Promise<
     });
   }
   if (r.exitCode !== 0) {
-    const tail = String(r.stderr || r.all || '').trim().split('\n').slice(-8).join('\n');
+    const tail = (r.stderr || r.all).trim().split('\n').slice(-8).join('\n');
     throw new TinypruneError('E_FLASH_FAILED', `${def.program} failed (exit ${r.exitCode ?? r.signal}):\n${tail}`, {
       where: plan.commands[0],
       ...(def.diagnose?.(output) ? { hint: def.diagnose(output) } : {}),
@@ -309,11 +312,17 @@ function writeUf2(plan: FlashPlan): void {
   writeFileSync(plan.files.uf2, binToUf2(readFileSync(plan.files.bin), plan.board.flash.origin, uf2Family(plan.board)));
 }
 
+/** How long GDB retries a refused connection: a quarter of the load's bound, 1..10 s. */
+const connectTimeoutS = (timeoutMs: number): number => Math.min(10, Math.max(1, Math.round(timeoutMs / 4000)));
+
 /** GDB remote load (bounded); E_FLASH_FAILED with GDB's complaint when it does not complete. */
 export async function gdbLoad(gdb: string, elf: string, remote: string, reset: string, timeoutMs: number): Promise<string> {
-  const args = gdbLoadArgs({ gdb, elf, remote, reset });
-  const r = await execa(gdb, args, { reject: false, timeout: timeoutMs, stdin: 'ignore', encoding: 'utf8' });
-  const out = `${String(r.stdout)}\n${String(r.stderr)}`;
+  return runGdbLoad(gdb, gdbLoadArgs({ gdb, elf, remote, reset, connectTimeoutS: connectTimeoutS(timeoutMs) }), remote, timeoutMs);
+}
+
+async function runGdbLoad(gdb: string, args: string[], remote: string, timeoutMs: number): Promise<string> {
+  const r = await runTool(gdb, args, timeoutMs);
+  const out = `${r.stdout}\n${r.stderr}`;
   if (r.timedOut) {
     throw new TinypruneError('E_TIMEOUT', `GDB load did not finish within ${timeoutMs} ms`, { where: shellQuote([gdb, ...args]), hint: out.trim().split('\n').slice(-3).join(' | ') });
   }

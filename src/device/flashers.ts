@@ -131,7 +131,7 @@ export const FLASHERS = {
     install: 'sudo apt-get install gdb-multiarch',
     defaultArgs: () => [],
     timeoutMs: 120_000,
-    diagnose: (o: string) => (/Connection refused/i.test(o) ? 'no GDB server at that address: start one (e.g. `openocd -f board/<board>.cfg`, `pyocd gdbserver`) or pass --gdb-remote host:port' : undefined),
+    diagnose: (o: string) => (/Connection refused|Connection timed out/i.test(o) ? 'no GDB server at that address: start one (e.g. `openocd -f board/<board>.cfg`, `pyocd gdbserver`) or pass --gdb-remote host:port' : undefined),
   },
 } satisfies Record<string, FlasherDef>;
 

@@ -19,6 +19,8 @@ export interface GdbLoadOptions {
   reset: string;
   /** Read the sections back after loading (default true). */
   verify?: boolean;
+  /** GDB retries a refused connection this long (its default is 15 s); omitted: GDB's default. */
+  connectTimeoutS?: number;
 }
 
 /** The argument list (pure; the caller runs it with a timeout). */
@@ -29,6 +31,7 @@ export function gdbLoadArgs(o: GdbLoadOptions): string[] {
     '-batch',
     ...ex('set confirm off'),
     ...ex('set pagination off'),
+    ...(o.connectTimeoutS !== undefined ? ex(`set tcp connect-timeout ${o.connectTimeoutS}`) : []),
     ...ex(`target remote ${o.remote}`),
     ...ex('load'),
     ...(o.verify === false ? [] : ex('compare-sections')),
