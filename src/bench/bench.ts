@@ -271,7 +271,8 @@ export async function runBench(req: BenchRequest): Promise<BenchResult> {
     const timer = info.timer.source;
     const unit: BenchResult['latency']['unit'] = counted ? 'instructions' : info.emulated ? 'ticks' : 'cycles';
     const source: BenchResult['latency']['source'] = counted ? 'qemu-plugin' : timer;
-    const clockHz = board.clockHz;
+    // The clock of what ran: the board's, or the QEMU machine's (only cycles are converted to time).
+    const clockHz = resolveTarget(report.board, { emulate: report.target.mode === 'emulate' }).clockHz;
     const result: BenchResult = {
       transport: 'serial',
       port: portPath,

@@ -145,7 +145,7 @@ function formatBench(r: BenchResult, comparison: Comparison | undefined): string
       (r.latency.perInference.count > 1 ? ` (min ${n(r.latency.perInference.min)}, max ${n(r.latency.perInference.max)}, mean ${n(r.latency.perInference.mean)} over ${r.latency.perInference.count})` : ''),
     '  per layer:',
     ...r.layers.map((l) => `    ${String(l.index).padStart(3)} ${l.op.padEnd(20)} ${n(l.count).padStart(14)}`),
-    `  memory: flash ${n(r.memory.flash)} B, RAM ${n(r.memory.ram)} B; arena used ${n(r.memory.arena.used)} of ${n(r.memory.arena.planned)} B; stack used ${n(r.memory.stack.used)} of ${n(r.memory.stack.size)} B`,
+    `  memory (the build's firmware): flash ${n(r.memory.flash)} B, RAM ${n(r.memory.ram)} B; arena used ${n(r.memory.arena.used)} of ${n(r.memory.arena.planned)} B; stack used ${n(r.memory.stack.used)} of ${n(r.memory.stack.size)} B`,
     `  outputs vs reference interpreter: ${r.reference.matches}/${r.reference.checked} samples identical`,
   ];
   if (r.accuracy) lines.push(`  accuracy on the board: ${r.accuracy.correct}/${r.accuracy.total} = ${(r.accuracy.top1 * 100).toFixed(2)}% top-1`);

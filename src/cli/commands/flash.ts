@@ -66,7 +66,10 @@ export const flashCommand: Command = {
       return 0;
     }
     const lines = [`flashed ${plan.files.elf} onto ${plan.report.board} with ${r.flasher} (${(r.durationMs / 1000).toFixed(1)} s)`, ...r.commands.map((c) => `  $ ${c}`)];
-    if (r.verified) lines.push(`  verified: the firmware answered on ${r.verified.port} with this build's model ${r.verified.sourcesSha256.slice(0, 16)}…`);
+    if (r.verified) {
+      lines.push(`  verified: the firmware answered on ${r.verified.port} with this build's model ${r.verified.sourcesSha256.slice(0, 16)}…`);
+      lines.push('  (QEMU was stopped after the check: `tinyprune bench --flash` loads through GDB and benchmarks in one QEMU session)');
+    }
     io.out(lines.join('\n') + '\n');
     return 0;
   },
