@@ -70,8 +70,8 @@ log(`MNIST t10k: ${trainSet.y.length} train + ${valSet.y.length} validation (of 
 
 const LR = 1e-3;
 const BUILDERS: Record<string, (seed: number) => ModelGraph> = { 'lenet-300-100': lenet300100, lenet5 };
-const DENSE_EPOCHS: Record<string, number> = QUICK ? { 'lenet-300-100': 2, lenet5: 1 } : { 'lenet-300-100': 20, lenet5: 10 };
-const FT_EPOCHS: Record<string, number> = QUICK ? { 'lenet-300-100': 1, lenet5: 1 } : { 'lenet-300-100': 20, lenet5: 8 };
+const DENSE_EPOCHS: Record<string, number> = QUICK ? { 'lenet-300-100': 2, lenet5: 1 } : { 'lenet-300-100': 20, lenet5: 8 };
+const FT_EPOCHS: Record<string, number> = QUICK ? { 'lenet-300-100': 1, lenet5: 1 } : { 'lenet-300-100': 20, lenet5: 6 };
 /** AGP prunes during the first part of fine-tuning, then the rest recovers at the final sparsity. */
 const PRUNE_FRACTION: Record<string, number> = { 'lenet-300-100': 0.4, lenet5: 0.5 };
 /** The schedule comparison and LTH use shorter runs (3 seeds each on 2 shared cores). */

@@ -270,7 +270,11 @@ function masked(v: tf.Tensor, mask: tf.Tensor): tf.Tensor {
 export function applyMasks(m: TrainableModel): void {
   for (const [t, mask] of m.masks) {
     const v = m.params.get(t);
-    if (v) v.assign(tf.tidy(() => masked(v, mask)));
+    if (!v) continue;
+    // assign() shares the new tensor's data; dispose our handle or every call leaks a copy.
+    const nv = tf.tidy(() => masked(v, mask));
+    v.assign(nv);
+    nv.dispose();
   }
 }
 
@@ -297,7 +301,9 @@ export function paramValues(m: TrainableModel, t: number): Float32Array {
 export function setParamValues(m: TrainableModel, t: number, values: Float32Array): void {
   const v = m.params.get(t);
   if (!v) throw new TinypruneError('E_TRAIN', `tensor ${t} is not a trainable parameter`);
-  v.assign(tf.tensor(values, v.shape));
+  const nv = tf.tensor(values, v.shape);
+  v.assign(nv);
+  nv.dispose();
 }
 
 /** Current values of every parameter (a checkpoint for rewinding). */

@@ -62,6 +62,11 @@ describe('trainable view', () => {
     for (let i = 0; i < w.length; i += 3) expect(w[i]).toBe(0);
     const g = toGraph(m);
     verifyGraph(g);
+    // No tensor leaks per step (assign() + masks): a second run leaves memory where it was.
+    train(m, data, { epochs: 1, learningRate: 3e-3, batchSize: 32, seed: 2 });
+    const before2 = tf.memory().numBytes;
+    train(m, data, { epochs: 2, learningRate: 3e-3, batchSize: 32, seed: 3 });
+    expect(tf.memory().numBytes).toBe(before2);
     disposeTrainable(m);
   });
 });
