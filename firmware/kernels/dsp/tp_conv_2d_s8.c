@@ -8,11 +8,66 @@
  * otherwise each in-bounds tap is one of C_in/groups bytes. Four output channels are computed
  * together (tp_dot4_s8), sharing every input load; the channels left over take the one-row
  * loop. Padding taps are skipped exactly as in the reference.
+ *
+ * Short rows make that slow (a first layer with C_in = 1 and a 10x4 filter has runs of 4
+ * bytes: per run the dot product's setup costs more than its 16 MACs). So when the whole
+ * filter patch (k_h * k_w * C_in bytes, no groups) fits TP_CONV_PATCH_MAX, each output pixel's
+ * patch is first gathered into a contiguous buffer on the stack — im2col for one pixel —
+ * and every block of four output channels is then one dot product over the whole patch, the
+ * OHWI filter of one channel being exactly that contiguous patch. Padding positions get the
+ * byte -input_offset (the input zero point, always an int8), so they add w * 0 = 0, just as
+ * the reference skips them. 1x1 filters, and rows of 32 bytes or more, skip the gather.
  */
 #include "../tp_kernel_checks.h"
 #include "tp_dsp.h"
 #include "tp_fixedpoint.h"
 #include "tp_kernels.h"
+
+/* Largest gathered patch (bytes of stack); larger filters take the per-row path. */
+#define TP_CONV_PATCH_MAX 512
+
+/* n bytes from src to dst, a word at a time (no library memcpy call in firmware builds). */
+static inline int8_t *copy_bytes(int8_t *dst, const int8_t *src, int32_t n) {
+    int32_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        const uint32_t v = tp_read_u32(src + i);
+        __builtin_memcpy(dst + i, &v, 4);
+    }
+    for (; i < n; ++i) dst[i] = src[i];
+    return dst + n;
+}
+
+static inline int8_t *fill_bytes(int8_t *dst, int8_t v, int32_t n) {
+    int32_t i;
+    for (i = 0; i < n; ++i) dst[i] = v;
+    return dst + n;
+}
+
+/* The patch of one output pixel, k_h x k_w x C_in in filter order, padding positions = pad. */
+static void gather_patch(int8_t *dst, const int8_t *in_b, int32_t in_w, int32_t in_c, int32_t y0,
+                         int32_t x0, int32_t k_h, int32_t k_w, int32_t dil_h, int32_t dil_w,
+                         int32_t ky_start, int32_t ky_end, int32_t kx_start, int32_t kx_end,
+                         int8_t pad) {
+    const int32_t row_bytes = k_w * in_c;
+    int32_t ky, kx;
+    for (ky = 0; ky < k_h; ++ky) {
+        if (ky < ky_start || ky >= ky_end) {
+            dst = fill_bytes(dst, pad, row_bytes);
+            continue;
+        }
+        {
+            const int8_t *row = in_b + (size_t)(y0 + dil_h * ky) * (size_t)in_w * (size_t)in_c;
+            dst = fill_bytes(dst, pad, kx_start * in_c);
+            if (dil_w == 1) {
+                dst = copy_bytes(dst, row + (size_t)(x0 + kx_start) * (size_t)in_c, (kx_end - kx_start) * in_c);
+            } else {
+                for (kx = kx_start; kx < kx_end; ++kx)
+                    dst = copy_bytes(dst, row + (size_t)(x0 + dil_w * kx) * (size_t)in_c, in_c);
+            }
+            dst = fill_bytes(dst, pad, (k_w - kx_end) * in_c);
+        }
+    }
+}
 
 int32_t tp_conv_2d_s8_get_scratch_size(const tp_conv_s8_params *params) {
     (void)params;
@@ -36,6 +91,15 @@ tp_status tp_conv_2d_s8(const tp_conv_s8_params *params, const int8_t *input,
         const size_t filter_stride = (size_t)k_h * (size_t)k_w * (size_t)k_c; /* one output channel */
         /* One contiguous run per filter row when the row's taps are adjacent in memory. */
         const int row_runs = dil_w == 1 && groups == 1;
+        /* Gather each pixel's patch (see the top): no groups, fits the buffer, not 1x1, and
+         * filter rows short (under 32 bytes; with longer rows the per-row dot products are
+         * already efficient and the copy costs more than it saves: 3x3x32 measured 2.07 vs
+         * 2.05 instructions per MAC). */
+        const int use_patch = groups == 1 && filter_stride <= TP_CONV_PATCH_MAX && (k_h > 1 || k_w > 1) &&
+                              k_w * k_c < 32;
+        const int8_t pad = (int8_t)(-off); /* the input zero point: pad + off == 0 */
+        uint32_t patch_words[TP_CONV_PATCH_MAX / 4]; /* word-aligned for the dot product's loads */
+        int8_t *patch = (int8_t *)patch_words;
         int32_t b, oy, ox, g, oc, ky, kx;
         int8_t *out = output;
         for (b = 0; b < params->input.n; ++b) {
@@ -49,6 +113,32 @@ tp_status tp_conv_2d_s8(const tp_conv_s8_params *params, const int8_t *input,
                     const int32_t x0 = ox * params->stride_w - params->pad_w;
                     int32_t kx_start, kx_end;
                     tp_tap_range(x0, dil_w, k_w, in_w, &kx_start, &kx_end);
+                    if (use_patch) {
+                        const int32_t n = (int32_t)filter_stride;
+                        gather_patch(patch, in_b, in_w, in_c, y0, x0, k_h, k_w, dil_h, dil_w, ky_start, ky_end,
+                                     kx_start, kx_end, pad);
+                        for (oc = 0; oc < out_c; oc += 4) {
+                            const int32_t n_oc = out_c - oc < 4 ? out_c - oc : 4;
+                            const int8_t *w_oc = filter + (size_t)oc * filter_stride;
+                            int32_t acc[4] = {0, 0, 0, 0};
+                            int r;
+                            if (n_oc == 4) {
+                                tp_dot4_s8(patch, w_oc, n, n, off, acc);
+                            } else {
+                                for (r = 0; r < n_oc; ++r)
+                                    acc[r] = tp_dot1_s8(patch, w_oc + (size_t)r * filter_stride, n, off, 0);
+                            }
+                            for (r = 0; r < n_oc; ++r) {
+                                int32_t a = acc[r];
+                                if (bias) a += bias[oc + r];
+                                a = tp_mbqm(a, params->output_multiplier[oc + r], params->output_shift[oc + r]) +
+                                    params->output_offset;
+                                out[oc + r] = (int8_t)tp_clamp_i32(a, params->activation_min, params->activation_max);
+                            }
+                        }
+                        out += out_c;
+                        continue;
+                    }
                     for (g = 0; g < groups; ++g) {
                         const int32_t oc_end = (g + 1) * per_group;
                         const size_t in_ch = (size_t)g * (size_t)k_c;
