@@ -55,6 +55,8 @@ export interface BuildRequest {
   format?: FormatName;
   /** After building for QEMU, run one inference and add measured per-layer instructions. */
   measure?: boolean;
+  /** Also link bench.elf, the benchmark firmware for `tinyprune bench` / `flash` (default true). */
+  bench?: boolean;
 }
 
 export interface LayerReport {
@@ -188,7 +190,7 @@ export async function buildGraph(req: GraphBuildRequest): Promise<BuildReport> {
     writeFileSync(path.join(staging, 'model.tflite'), writeTflite(graph));
     // The benchmark firmware: same library, the serial-protocol app (tinyprune bench / flash).
     const sourcesSha256 = hashSources(path.join(staging, 'lib'));
-    const bench = await buildBenchFirmware({
+    const bench = req.bench === false ? { firmware: null, warnings: [] } : await buildBenchFirmware({
       target,
       sources: lib.sources,
       includeDirs: lib.includeDirs,

@@ -5,12 +5,14 @@
  * copies checked by FAIL.TXT / by the UF2 drive going away, and a GDB server that is not there.
  * Needs arm-none-eabi-gcc (skipped with a message otherwise); ~15 s, most of it the 3 builds.
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 
+import { buildBenchFirmware } from '../../src/bench/firmware.js';
+import { resolveTarget } from '../../src/boards/index.js';
 import { executeFlash, planFlash } from '../../src/device/flash.js';
 import { freePort } from '../../src/device/qemu.js';
 import { parseUf2, UF2_FAMILIES } from '../../src/device/uf2.js';
@@ -185,5 +187,22 @@ describe.skipIf(!hasGcc)('flash', () => {
     // GDB retries a refused connection for its connect-timeout (1 s here), then gives up.
     expect(r.stderr).toMatch(/E_FLASH_FAILED.*Connection (refused|timed out)/);
     expect(r.stderr).toMatch(/no GDB server at that address/);
+  });
+
+  test('a benchmark firmware that does not fit is a build warning, not a failed build', async () => {
+    const lib = path.join(dirs['nucleo-f446re']!, 'lib');
+    const sources = (readdirSync(lib, { recursive: true }) as string[]).filter((f) => f.endsWith('.c')).map((f) => path.join(lib, f));
+    const r = await buildBenchFirmware({
+      target: resolveTarget('nucleo-f446re'),
+      sources,
+      includeDirs: [lib, path.join(lib, 'include'), path.join(lib, 'kernels')],
+      outDir: mkdtempSync(path.join(tmp, 'nofit-')),
+      modelName: 'synth',
+      sourcesSha256: '0'.repeat(64),
+      inputBytes: 256 * 1024, // an input buffer larger than the board's 128 KiB of RAM
+    });
+    expect(r.firmware).toBeNull();
+    expect(r.warnings[0]?.code).toBe('W_BENCH_DOES_NOT_FIT');
+    expect(r.warnings[0]?.message).toMatch(/RAM overflowed/);
   });
 });
