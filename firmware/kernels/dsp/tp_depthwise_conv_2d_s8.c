@@ -29,7 +29,7 @@ int32_t tp_depthwise_conv_2d_s8_get_scratch_size(const tp_dwconv_s8_params *para
 static inline int8_t requant(const tp_dwconv_s8_params *p, int32_t acc, const int32_t *bias,
                              int32_t oc) {
     if (bias) acc += bias[oc];
-    acc = tp_mbqm(acc, p->output_multiplier[oc], p->output_shift[oc]) + p->output_offset;
+    acc = tp_dsp_mbqm(acc, p->output_multiplier[oc], p->output_shift[oc]) + p->output_offset;
     return (int8_t)tp_clamp_i32(acc, p->activation_min, p->activation_max);
 }
 
@@ -120,6 +120,48 @@ static void dw_block4(const dw_window *w, int32_t *acc) {
     acc[3] = a3;
 }
 
+/* depth_multiplier == 1: four channels over the window, each tap one input word and one
+ * filter word. Out of line with only the window as state so that the 4 accumulators, both
+ * pointers, both tap strides and the offset pair stay in registers (inlined into the pixel
+ * loop GCC spilled about half of them: ~50 instead of ~33 instructions per 3-tap row). */
+#if defined(__GNUC__) || defined(__clang__)
+#define TP_DW_NOINLINE __attribute__((noinline))
+#else
+#define TP_DW_NOINLINE
+#endif
+
+static TP_DW_NOINLINE void dw_block4_m1(const dw_window *w, uint32_t off2, int32_t *acc) {
+    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    const int8_t *px_r = w->px, *pw_r = w->pw;
+    const size_t sx = w->px_tap, sw = w->pw_tap;
+    int32_t ky, kx;
+    if (w->taps == 3) {
+        /* The common full 3-tap row, no pointer updates or loop control between taps. */
+        for (ky = 0; ky < w->rows; ++ky) {
+            TP_DW_TAP(px_r, pw_r);
+            TP_DW_TAP(px_r + sx, pw_r + sw);
+            TP_DW_TAP(px_r + 2 * sx, pw_r + 2 * sw);
+            px_r += w->px_row;
+            pw_r += w->pw_row;
+        }
+    } else {
+        for (ky = 0; ky < w->rows; ++ky) {
+            const int8_t *px = px_r, *pw = pw_r;
+            for (kx = 0; kx < w->taps; ++kx) {
+                TP_DW_TAP(px, pw);
+                px += sx;
+                pw += sw;
+            }
+            px_r += w->px_row;
+            pw_r += w->pw_row;
+        }
+    }
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+}
+
 tp_status tp_depthwise_conv_2d_s8(const tp_dwconv_s8_params *params, const int8_t *input,
                                   const int8_t *filter, const int32_t *bias, int8_t *output,
                                   void *scratch) {
@@ -149,33 +191,27 @@ tp_status tp_depthwise_conv_2d_s8(const tp_dwconv_s8_params *params, const int8_
                     int32_t kx_start, kx_end;
                     tp_tap_range(x0, dil_w, k_w, in_w, &kx_start, &kx_end);
                     c = 0;
-                    if (mult == 1) {
+                    if (mult == 1 && ky_end > ky_start && kx_end > kx_start) {
+                        dw_window win;
+                        int32_t acc[4];
+                        win.px = in_b + (size_t)(y0 + dil_h * ky_start) * in_row_stride +
+                                 (size_t)(x0 + dil_w * kx_start) * (size_t)in_c;
+                        win.pw = filter + ((size_t)ky_start * (size_t)k_w + (size_t)kx_start) * (size_t)out_c;
+                        win.rows = ky_end - ky_start;
+                        win.taps = kx_end - kx_start;
+                        win.px_tap = in_tap_stride;
+                        win.px_row = (size_t)dil_h * in_row_stride;
+                        win.pw_tap = (size_t)out_c;
+                        win.pw_row = (size_t)k_w * (size_t)out_c;
+                        win.off = off;
                         for (; c + 4 <= in_c; c += 4) {
-                            int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-                            for (ky = ky_start; ky < ky_end; ++ky) {
-                                const int8_t *px = in_b + (size_t)(y0 + dil_h * ky) * in_row_stride +
-                                                   (size_t)(x0 + dil_w * kx_start) * (size_t)in_c + (size_t)c;
-                                const int8_t *pw = filter + ((size_t)ky * (size_t)k_w + (size_t)kx_start) * (size_t)out_c +
-                                                   (size_t)c;
-                                if (kx_end - kx_start == 3) {
-                                    /* The common full 3-tap row: the taps are at px, px + s and
-                                     * px + 2s, which LDR reaches with (scaled) register offsets,
-                                     * so no pointer updates or loop control between them. */
-                                    TP_DW_TAP(px, pw);
-                                    TP_DW_TAP(px + in_tap_stride, pw + out_c);
-                                    TP_DW_TAP(px + 2 * in_tap_stride, pw + 2 * (size_t)out_c);
-                                } else {
-                                    for (kx = kx_start; kx < kx_end; ++kx) {
-                                        TP_DW_TAP(px, pw);
-                                        px += in_tap_stride;
-                                        pw += out_c;
-                                    }
-                                }
-                            }
-                            out[c] = requant(params, a0, bias, c);
-                            out[c + 1] = requant(params, a1, bias, c + 1);
-                            out[c + 2] = requant(params, a2, bias, c + 2);
-                            out[c + 3] = requant(params, a3, bias, c + 3);
+                            dw_block4_m1(&win, off2, acc);
+                            out[c] = requant(params, acc[0], bias, c);
+                            out[c + 1] = requant(params, acc[1], bias, c + 1);
+                            out[c + 2] = requant(params, acc[2], bias, c + 2);
+                            out[c + 3] = requant(params, acc[3], bias, c + 3);
+                            win.px += 4;
+                            win.pw += 4;
                         }
                     }
                     if (mult >= 4 && ky_end > ky_start && kx_end > kx_start) {
