@@ -139,7 +139,8 @@ const HAN_PLANS: Record<string, { name: string; plan: PrunePlan }[]> = {
   'lenet-300-100': [
     // Han et al. 2015, Table 2: 8% / 9% / 26% of the weights kept.
     { name: 'agp-12x', plan: { layers: { 'fc1/weights': { sparsity: 0.92 }, 'fc2/weights': { sparsity: 0.91 }, 'fc3/weights': { sparsity: 0.74 } } } },
-    { name: 'agp-40x-bytes', plan: { layers: { 'fc1/weights': { sparsity: 0.97 }, 'fc2/weights': { sparsity: 0.92 }, 'fc3/weights': { sparsity: 0.75 } } } },
+    // Sized for ~41x fewer bytes than float32 (97/92/75% measured 48.9x at a 0.75 pt drop).
+    { name: 'agp-40x-bytes', plan: { layers: { 'fc1/weights': { sparsity: 0.965 }, 'fc2/weights': { sparsity: 0.9 }, 'fc3/weights': { sparsity: 0.72 } } } },
   ],
   lenet5: [
     // Han et al. 2015, Table 3: 66% / 12% / 8% / 19% kept.
