@@ -129,14 +129,14 @@ export async function planFlash(req: FlashRequest): Promise<FlashPlan> {
     const qemu = which(process.env['TINYPRUNE_QEMU'] ?? 'qemu-system-arm');
     if (!qemu) problems.push(new TinypruneError('E_TOOL_MISSING', 'qemu-system-arm not found', { hint: 'install it: sudo apt-get install qemu-system-arm' }));
     const remote = '127.0.0.1:<port>';
-    const args = gdbLoadArgs({ gdb: 'gdb-multiarch', elf: files.elf, remote, reset: 'system_reset' });
+    const args = gdbLoadArgs({ gdb: 'gdb-multiarch', elf: files.elf, remote, reset: 'system_reset', connectTimeoutS: connectTimeoutS(req.timeoutMs ?? FLASHERS.gdb.timeoutMs) });
     return {
       board,
       report,
       mode: report.target.mode,
       flasher: 'gdb',
       commands: [
-        shellQuote(['qemu-system-arm', '-M', report.target.machine ?? '?', '-display', 'none', '-monitor', 'none', '-serial', 'pty', '-gdb', 'tcp:127.0.0.1:<port>', '-S']),
+        shellQuote(['qemu-system-arm', '-M', report.target.machine ?? '?', ...qemuExtra(report), '-display', 'none', '-monitor', 'none', '-serial', 'pty', '-semihosting-config', 'enable=on,target=native', '-icount', 'shift=0,align=off,sleep=off', '-gdb', 'tcp:127.0.0.1:<port>', '-S']),
         shellQuote([gdbName(), ...args]),
       ],
       problems,
@@ -232,6 +232,12 @@ export async function planFlash(req: FlashRequest): Promise<FlashPlan> {
   return { board, report, mode: 'device', flasher: name, commands: [shellQuote([def.program!, ...cmd.args])], problems, files, program: program ?? def.program!, args: cmd.args };
 }
 
+/** The QEMU board's -cpu and extra arguments (as startQemuSession passes them). */
+function qemuExtra(report: BuildReport): string[] {
+  const q = resolveTarget(report.board, { emulate: report.target.mode === 'emulate' }).qemuBoard?.qemu;
+  return q ? [...(q.cpu ? ['-cpu', q.cpu] : []), ...q.extraArgs] : [];
+}
+
 /** The GDB a user types (TINYPRUNE_GDB overrides, as for every tool). */
 const gdbName = (): string => process.env['TINYPRUNE_GDB'] ?? 'gdb-multiarch';
 
@@ -270,9 +276,10 @@ export async function executeFlash(plan: FlashPlan, req: FlashRequest): Promise<
     const target = resolveTarget(plan.report.board, { emulate: plan.mode === 'emulate' });
     const session = await startQemuSession({ target, gdb: true });
     try {
-      const loaded = await gdbLoad(plan.program!, plan.files.elf, session.gdbRemote!, 'system_reset', timeoutMs);
+      const args = gdbLoadArgs({ gdb: plan.program!, elf: plan.files.elf, remote: session.gdbRemote!, reset: 'system_reset', connectTimeoutS: connectTimeoutS(timeoutMs) });
+      const loaded = await runGdbLoad(plan.program!, args, session.gdbRemote!, timeoutMs);
       const verified = await verifyIdentity(session, plan.report);
-      return { flasher: plan.flasher, commands: [session.command.join(' '), shellQuote([plan.program!, ...gdbLoadArgs({ gdb: plan.program!, elf: plan.files.elf, remote: session.gdbRemote!, reset: 'system_reset' })])], output: loaded, verified, durationMs: Date.now() - started };
+      return { flasher: plan.flasher, commands: [shellQuote(session.command), shellQuote([plan.program!, ...args])], output: loaded, verified, durationMs: Date.now() - started };
     } finally {
       await session.stop();
     }
