@@ -2,7 +2,7 @@
  * Fits the sparse cost model (src/sparse/cost.ts) to exact QEMU instruction counts and
  * regenerates src/sparse/cost-table.ts:
  *
- *   npm run bench:cost-model [-- --family plain|dsp|mve] [--samples N] [--check]
+ *   npm run bench:cost-model [-- --family plain|dsp|mve] [--formats a,b] [--samples N] [--reuse] [--check]
  *
  * For every core family (the kernel variants a core runs: plain C on Cortex-M0/M3, SMLAD on
  * M4/M7/M33, Helium on M55), every op x dtype x format that has a kernel — dense included — it
@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { FEATURE_NAMES, costKey, fitCost, predict, type CostEntry, type CostTable } from '../src/sparse/cost.js';
+import { FEATURE_NAMES, costFeatures, costKey, fitCost, predict, type CallGeometry, type CostEncoding, type CostEntry, type CostTable } from '../src/sparse/cost.js';
 import { COST_TABLE } from '../src/sparse/cost-table.js';
 import { sparseFormatsFor, type SparseOp } from '../src/sparse/formats/index.js';
 import type { KernelFamily } from '../src/sparse/kernels.js';
@@ -34,7 +34,7 @@ function arg(name: string): string | undefined {
 
 /** The granularity that gives a format its structure (element for the unstructured ones). */
 export function granularityFor(format: FormatName): Granularity {
-  return (['block1x4', 'block4x1', 'block1x16', 'nm2_4', 'nm1_4', 'nm1_8', 'pattern', 'filterlet', 'channel'] as string[]).includes(format) ? (format as Granularity) : 'element';
+  return (['block1x4', 'block4x1', 'block4x2', 'block1x16', 'nm2_4', 'nm1_4', 'nm1_8', 'pattern', 'filterlet', 'channel'] as string[]).includes(format) ? (format as Granularity) : 'element';
 }
 
 function natural(format: FormatName): number {
@@ -51,7 +51,9 @@ export function sampleCases(op: SparseOp, dtype: 'int8' | 'float32', format: For
     const g = format === 'dense' ? 'element' : granularityFor(format);
     const spec: LayerSpec = { op, dtype, prune: (m, rs) => pruneMatrix(m, rs, g, s), activation: 'RELU' };
     if (op === 'fc') {
-      Object.assign(spec, { inputs: pick([48, 130, 256, 400, 784]), outputs: pick([12, 40, 96, 200]), batches: i % 4 === 3 ? 2 : 1 });
+      // Float layers smaller: every sample must fit the Cortex-M55's 512 KiB ITCM.
+      const big = dtype === 'int8';
+      Object.assign(spec, { inputs: pick(big ? [48, 130, 256, 400, 784] : [48, 130, 256, 400]), outputs: pick(big ? [12, 40, 96, 200] : [12, 40, 96]), batches: i % 4 === 3 ? 2 : 1 });
     } else if (op === 'conv') {
       const k = format === 'pattern' ? 3 : pick([1, 3, 3]);
       Object.assign(spec, {
@@ -87,23 +89,34 @@ export function combos(): { op: SparseOp; dtype: 'int8' | 'float32'; format: For
 interface Sample {
   key: string;
   label: string;
-  features: number[];
+  geometry: CallGeometry;
+  encoding: CostEncoding | null;
   instructions: number;
 }
 
+const featuresOf = (s: Sample): number[] => costFeatures(s.geometry, s.encoding ?? undefined);
+
 const RESULTS = path.join(path.dirname(new URL(import.meta.url).pathname), 'results');
 
-async function measureFamily(family: KernelFamily, samples: number, seed: number, reuse: boolean): Promise<Sample[]> {
-  const cache = path.join(RESULTS, `cost-samples-${family}${seed === 1 ? '' : `-${seed}`}.json`);
+async function measureFamily(family: KernelFamily, samples: number, seed: number, reuse: boolean, formats: string[] | undefined): Promise<Sample[]> {
+  const tag = `${seed === 1 ? '' : `-${seed}`}${formats ? `-${formats.join('-')}` : ''}`;
+  const cache = path.join(RESULTS, `cost-samples-${family}${tag}.json`);
   if (reuse && existsSync(cache)) return JSON.parse(readFileSync(cache, 'utf8')) as Sample[];
-  const cases = combos().flatMap((c, k) => sampleCases(c.op, c.dtype, c.format, samples, seed + 1000 * k));
+  // Seeds follow the position in the full list, so a --formats run measures the same cases.
+  const cases = combos().flatMap((c, k) => (formats && !formats.includes(c.format) ? [] : sampleCases(c.op, c.dtype, c.format, samples, seed + 1000 * k)));
   const t = Date.now();
   const r: MeasuredLayer[] = await measureCases(MACHINES[family], cases, {
     outDir: path.join(os.tmpdir(), `tp-cost-model-${family}`),
     seed,
     onImage: (done, total) => process.stderr.write(`  [${family}] ${done}/${total} layers measured (${Math.round((Date.now() - t) / 1000)} s)\n`),
   });
-  const out = r.map((l) => ({ key: costKey(family, l.geometry.op, l.case.spec.dtype, l.case.format), label: l.case.label ?? '', features: l.features, instructions: l.instructions }));
+  const out: Sample[] = r.map((l) => ({
+    key: costKey(family, l.geometry.op, l.case.spec.dtype, l.case.format),
+    label: l.case.label ?? '',
+    geometry: l.geometry,
+    encoding: l.encoded ? { format: l.encoded.format, aux2: l.encoded.aux2, taps: l.encoded.taps, cols: l.encoded.cols, stored: l.encoded.stored, units: l.encoded.units } : null,
+    instructions: l.instructions,
+  }));
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(cache, JSON.stringify(out) + '\n');
   return out;
@@ -145,11 +158,13 @@ async function main(): Promise<void> {
   const check = process.argv.includes('--check');
   // --reuse: fit the samples measured last time (bench/results/cost-samples-*.json).
   const reuse = process.argv.includes('--reuse');
+  // --formats a,b: measure and refit only these (other entries of the table are kept).
+  const formats = arg('formats')?.split(',');
   const families: KernelFamily[] = only ? [only] : ['plain', 'dsp', 'mve'];
   const table: CostTable = { source: COST_TABLE.source, machines: MACHINES, entries: { ...COST_TABLE.entries } };
   for (const family of families) {
     process.stderr.write(`${family}: measuring on ${MACHINES[family]}\n`);
-    const layers = await measureFamily(family, samples, check ? 777 : 1, reuse);
+    const layers = await measureFamily(family, samples, check ? 777 : 1, reuse, formats);
     const byKey = groupByKey(layers);
     let worst = 0;
     for (const [key, ls] of [...byKey].sort()) {
@@ -159,13 +174,13 @@ async function main(): Promise<void> {
           console.log(`${key.padEnd(28)} no entry`);
           continue;
         }
-        const errs = ls.map((l) => Math.abs(predict(e, l.features) - l.instructions) / l.instructions);
+        const errs = ls.map((l) => Math.abs(predict(e, featuresOf(l)) - l.instructions) / l.instructions);
         const max = Math.max(...errs);
         worst = Math.max(worst, max);
         console.log(`${key.padEnd(28)} max error ${(100 * max).toFixed(2)}% over ${ls.length}`);
         continue;
       }
-      const entry: CostEntry = fitCost(ls);
+      const entry: CostEntry = fitCost(ls.map((l) => ({ features: featuresOf(l), instructions: l.instructions })));
       table.entries[key] = entry;
       worst = Math.max(worst, entry.maxError);
       console.log(`${key.padEnd(28)} fit over ${ls.length}: max error ${(100 * entry.maxError).toFixed(2)}%`);

@@ -48,6 +48,9 @@
  *            ptr[groups + 1], index: column per block (uint8/uint16 as above); values: blocks
  *            in pairs (k, k+1) as [a0 a1 b0 b1 a2 a3 b2 b3] (a, b = rows 0..3 of block k,
  *            k+1), an odd last block as [a0 a1 a2 a3].
+ *  BLOCK4X2  blocks of 4 rows x 2 columns (columns 2b, 2b+1): ptr[groups + 1], index: block
+ *            column b (uint8/uint16); values per block [r0c0 r1c0 r0c1 r1c1 r2c0 r3c0 r2c1
+ *            r3c1] (zero past the last row or column).
  *  NM        N:M along the input (aux = N, aux2 = M in {4, 8}): per row ceil(cols / M)
  *            groups, N values each in increasing column order; index: uint32_t metadata, a
  *            group's positions take N*b bits (b = log2 M, position k at bit k*b), gpw =
@@ -90,7 +93,8 @@ typedef enum {
     TP_SPARSE_NM = 8,
     TP_SPARSE_PATTERN = 9,
     TP_SPARSE_FILTERLET = 10,
-    TP_SPARSE_CHANNEL = 11
+    TP_SPARSE_CHANNEL = 11,
+    TP_SPARSE_BLOCK4X2 = 12
 } tp_sparse_format;
 
 /* Depthwise kernels keep one offset per tap on the stack. */
@@ -203,6 +207,9 @@ tp_status tp_fully_connected_s8_block1x4(const tp_sparse_fc_s8_params *params,
 tp_status tp_fully_connected_s8_block4x1(const tp_sparse_fc_s8_params *params,
                                          const int8_t *input, const int32_t *bias,
                                          int8_t *output, void *scratch);
+tp_status tp_fully_connected_s8_block4x2(const tp_sparse_fc_s8_params *params,
+                                         const int8_t *input, const int32_t *bias,
+                                         int8_t *output, void *scratch);
 tp_status tp_fully_connected_s8_block1x16(const tp_sparse_fc_s8_params *params,
                                           const int8_t *input, const int32_t *bias,
                                           int8_t *output, void *scratch);
@@ -228,6 +235,9 @@ tp_status tp_fully_connected_f32_block1x4(const tp_sparse_fc_f32_params *params,
 tp_status tp_fully_connected_f32_block4x1(const tp_sparse_fc_f32_params *params,
                                           const float *input, const float *bias, float *output,
                                           void *scratch);
+tp_status tp_fully_connected_f32_block4x2(const tp_sparse_fc_f32_params *params,
+                                          const float *input, const float *bias, float *output,
+                                          void *scratch);
 tp_status tp_fully_connected_f32_block1x16(const tp_sparse_fc_f32_params *params,
                                            const float *input, const float *bias, float *output,
                                            void *scratch);
@@ -248,6 +258,8 @@ tp_status tp_conv_2d_s8_rel4(const tp_sparse_conv_s8_params *params, const int8_
 tp_status tp_conv_2d_s8_block1x4(const tp_sparse_conv_s8_params *params, const int8_t *input,
                                  const int32_t *bias, int8_t *output, void *scratch);
 tp_status tp_conv_2d_s8_block4x1(const tp_sparse_conv_s8_params *params, const int8_t *input,
+                                 const int32_t *bias, int8_t *output, void *scratch);
+tp_status tp_conv_2d_s8_block4x2(const tp_sparse_conv_s8_params *params, const int8_t *input,
                                  const int32_t *bias, int8_t *output, void *scratch);
 tp_status tp_conv_2d_s8_block1x16(const tp_sparse_conv_s8_params *params, const int8_t *input,
                                   const int32_t *bias, int8_t *output, void *scratch);
@@ -271,6 +283,8 @@ tp_status tp_conv_2d_f32_rel4(const tp_sparse_conv_f32_params *params, const flo
 tp_status tp_conv_2d_f32_block1x4(const tp_sparse_conv_f32_params *params, const float *input,
                                   const float *bias, float *output, void *scratch);
 tp_status tp_conv_2d_f32_block4x1(const tp_sparse_conv_f32_params *params, const float *input,
+                                  const float *bias, float *output, void *scratch);
+tp_status tp_conv_2d_f32_block4x2(const tp_sparse_conv_f32_params *params, const float *input,
                                   const float *bias, float *output, void *scratch);
 tp_status tp_conv_2d_f32_block1x16(const tp_sparse_conv_f32_params *params, const float *input,
                                    const float *bias, float *output, void *scratch);

@@ -1,14 +1,15 @@
 /**
  * Cost model: instructions of one kernel call as a linear function of a few counts,
  *
- *   instructions = c0 + c1*n + c2*n*rows + c3*n*stored + c4*n*units + c5*n*extra + c6*n*taps
+ *   instructions = c0 + c1*n + c2*n*rows + c3*n*stored + c4*n*units + c5*n*extra + c6*copies
  *
  * where n is the number of input vectors the weights are applied to (batches for
  * FULLY_CONNECTED, output pixels for the convolutions), rows the output channels, stored the
  * values the format stores (what the kernel multiplies, padding included), units the format's
  * own loop units (blocks, groups, filterlets, mask bytes, kernels …), extra the values moved
- * per vector besides the weights (a convolution's im2col patch, a gathered input) and taps the
- * kernel taps. Coefficients are per core family (the kernel variant a core runs), op, dtype and
+ * per vector besides the weights (a convolution's im2col patch, a gathered input) and copies the
+ * pieces those are moved in (per output pixel: one per kernel row that lies inside the input,
+ * one per tap where a row is clipped by padding; n*taps for depthwise, n for fully-connected). Coefficients are per core family (the kernel variant a core runs), op, dtype and
  * format, fitted by least squares to exact QEMU instruction counts by bench/cost-model.ts,
  * which regenerates cost-table.ts. Dense kernels have entries too (stored = MACs per vector).
  */
@@ -20,7 +21,7 @@ import type { KernelFamily } from './kernels.js';
 import type { EncodedMatrix, FormatName, WeightDType } from './types.js';
 import { COST_TABLE } from './cost-table.js';
 
-export const FEATURE_NAMES = ['fixed', 'n', 'n*rows', 'n*stored', 'n*units', 'n*extra', 'n*taps'] as const;
+export const FEATURE_NAMES = ['fixed', 'n', 'n*rows', 'n*stored', 'n*units', 'n*extra', 'copies'] as const;
 
 export interface CostEntry {
   /** One coefficient per FEATURE_NAMES entry. */
@@ -56,12 +57,17 @@ export interface CallGeometry {
   denseMacsPerVector: number;
   /** The conv patch is the input pixel itself (1x1, in bounds): no im2col copy. */
   inPlace: boolean;
+  /** Convolutions: copies that build the patches (whole kernel rows inside the input, else taps). */
+  rowCopies: number;
 }
+
+/** The part of an encoding the cost depends on. */
+export type CostEncoding = Pick<EncodedMatrix, 'format' | 'aux2' | 'taps' | 'cols' | 'stored' | 'units'>;
 
 export function callGeometry(op: SparseOp, params: FullyConnectedParams | Conv2DParams | DepthwiseConv2DParams): CallGeometry {
   if (op === 'fc') {
     const p = params as FullyConnectedParams;
-    return { op, n: p.batches, rows: p.outputDepth, cols: p.accumDepth, taps: 1, cin: p.accumDepth, denseMacsPerVector: p.outputDepth * p.accumDepth, inPlace: true };
+    return { op, n: p.batches, rows: p.outputDepth, cols: p.accumDepth, taps: 1, cin: p.accumDepth, denseMacsPerVector: p.outputDepth * p.accumDepth, inPlace: true, rowCopies: 0 };
   }
   const p = params as Conv2DParams | DepthwiseConv2DParams;
   const taps = p.filterHeight * p.filterWidth;
@@ -80,22 +86,42 @@ export function callGeometry(op: SparseOp, params: FullyConnectedParams | Conv2D
     inside(p.outputWidth, p.strideW, p.padW, p.dilationW, p.filterWidth, p.inputWidth) * p.batches;
   if (op === 'conv') {
     const q = p as Conv2DParams;
-    return { op, n, rows: q.outputDepth, cols: taps * q.filterInputDepth, taps, cin: q.filterInputDepth, denseMacsPerVector: (insideTaps / n) * q.filterInputDepth * q.outputDepth, inPlace: taps === 1 && p.padH === 0 && p.padW === 0 };
+    // Per output pixel and kernel row: one copy when the whole row lies inside the input
+    // (dilation 1), else one per tap (tp_sp_patch_s8).
+    let rowCopies = 0;
+    for (let oy = 0; oy < p.outputHeight; oy++) {
+      for (let ox = 0; ox < p.outputWidth; ox++) {
+        const x0 = ox * p.strideW - p.padW;
+        const rowFits = p.dilationW === 1 && x0 >= 0 && x0 + p.filterWidth <= p.inputWidth;
+        for (let ky = 0; ky < p.filterHeight; ky++) {
+          const y = oy * p.strideH - p.padH + ky * p.dilationH;
+          rowCopies += rowFits && y >= 0 && y < p.inputHeight ? 1 : p.filterWidth;
+        }
+      }
+    }
+    rowCopies *= p.batches;
+    const inPlace = taps === 1 && p.padH === 0 && p.padW === 0;
+    return { op, n, rows: q.outputDepth, cols: taps * q.filterInputDepth, taps, cin: q.filterInputDepth, denseMacsPerVector: (insideTaps / n) * q.filterInputDepth * q.outputDepth, inPlace, rowCopies: inPlace ? 0 : rowCopies };
   }
-  return { op, n, rows: p.outputDepth, cols: taps, taps, cin: 1, denseMacsPerVector: (insideTaps / n) * p.outputDepth, inPlace: false };
+  return { op, n, rows: p.outputDepth, cols: taps, taps, cin: 1, denseMacsPerVector: (insideTaps / n) * p.outputDepth, inPlace: false, rowCopies: 0 };
 }
 
 /** The feature vector of a call (dense when `e` is undefined). */
-export function costFeatures(g: CallGeometry, e: EncodedMatrix | undefined): number[] {
+export function costFeatures(g: CallGeometry, e: CostEncoding | undefined): number[] {
   const n = g.n;
+  const copies = g.op === 'conv' ? g.rowCopies : n * g.taps;
   if (!e || e.format === 'dense') {
-    return [1, n, n * g.rows, n * g.denseMacsPerVector, 0, n * (g.op === 'conv' && !g.inPlace ? g.cols : 0), n * g.taps];
+    return [1, n, n * g.rows, n * g.denseMacsPerVector, 0, n * (g.op === 'conv' && !g.inPlace ? g.cols : 0), copies];
   }
   let extra = 0;
+  let c = copies;
   if (g.op === 'fc') extra = e.format === 'channel' ? e.aux2 : 0;
-  else if (g.op === 'conv') extra = g.inPlace && e.format !== 'channel' ? 0 : e.format === 'channel' ? e.taps * e.aux2 : e.cols;
-  else extra = g.taps;
-  return [1, n, n * g.rows, n * e.stored, n * e.units, n * extra, n * g.taps];
+  else if (g.op === 'conv') {
+    // The channel format gathers its channels tap by tap; 1x1 in-place patches copy nothing.
+    extra = g.inPlace && e.format !== 'channel' ? 0 : e.format === 'channel' ? e.taps * e.aux2 : e.cols;
+    c = e.format === 'channel' ? n * g.taps : copies;
+  } else extra = g.taps;
+  return [1, n, n * g.rows, n * e.stored, n * e.units, n * extra, c];
 }
 
 export function predict(entry: CostEntry, features: number[]): number {
@@ -105,7 +131,7 @@ export function predict(entry: CostEntry, features: number[]): number {
 }
 
 /** Predicted instructions of a call, or undefined when the table has no entry for it. */
-export function predictCall(family: KernelFamily, g: CallGeometry, dtype: WeightDType, e: EncodedMatrix | undefined, table: CostTable = COST_TABLE): number | undefined {
+export function predictCall(family: KernelFamily, g: CallGeometry, dtype: WeightDType, e: CostEncoding | undefined, table: CostTable = COST_TABLE): number | undefined {
   const entry = table.entries[costKey(family, g.op, dtype, e?.format ?? 'dense')];
   return entry ? predict(entry, costFeatures(g, e)) : undefined;
 }

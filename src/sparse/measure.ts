@@ -52,6 +52,9 @@ export interface MeasureOptions {
   kernels?: 'auto' | 'plain';
   /** Weight bytes per firmware image (default: a safe share of the board's flash). */
   bytesPerImage?: number;
+  /** Input bytes per image (default 48 KiB): they reach the board through its emulated UART,
+   * a few kB per second, and take arena RAM. */
+  inputBytesPerImage?: number;
   /** Called after each image with the layers measured so far. */
   onImage?: (done: number, total: number) => void;
 }
@@ -76,6 +79,13 @@ export function describeCase(c: MeasureCase): CaseInfo {
   return { bytes: encoded ? encoded.bytes : roundUp4(m.rows * m.cols * ELEM_BYTES[m.dtype]), sparsity: sparsityOf(m), encoded, geometry };
 }
 
+/** Bytes of a case's input (all batches). */
+function inputBytes(spec: LayerSpec): number {
+  const e = spec.dtype === 'int8' ? 1 : 4;
+  const n = spec.batches ?? 1;
+  return spec.op === 'fc' ? n * (spec.inputs ?? 16) * e : n * (spec.height ?? 6) * (spec.width ?? 6) * (spec.cin ?? 4) * e;
+}
+
 /** Weight bytes one image may hold on a board (flash minus room for code). */
 export function imageBudget(board: string): number {
   const target = resolveTarget(board, { emulate: false });
@@ -93,18 +103,23 @@ export async function measureCases(board: string, cases: MeasureCase[], opts: Me
   const chunks: MeasureCase[][] = [];
   let cur: MeasureCase[] = [];
   let bytes = 0;
+  let inBytes = 0;
+  const inBudget = opts.inputBytesPerImage ?? 48 * 1024;
   for (const c of seeded) {
     const b = describeCase(c).bytes;
     if (b > budget) {
       throw new TinypruneError('E_DOES_NOT_FIT', `case ${c.label ?? ''}: ${b} bytes of weights do not fit a ${board} image (budget ${budget})`, { hint: 'measure it on a board with more flash' });
     }
-    if (cur.length > 0 && bytes + b > budget) {
+    const ib = inputBytes(c.spec);
+    if (cur.length > 0 && (bytes + b > budget || inBytes + ib > inBudget)) {
       chunks.push(cur);
       cur = [];
       bytes = 0;
+      inBytes = 0;
     }
     cur.push(c);
     bytes += b;
+    inBytes += ib;
   }
   if (cur.length > 0) chunks.push(cur);
 

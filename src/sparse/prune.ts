@@ -10,7 +10,7 @@ import { TinypruneError } from '../errors.js';
 import { patternTable } from './formats/pattern.js';
 import type { WeightMatrix } from './types.js';
 
-export const GRANULARITIES = ['element', 'block1x4', 'block4x1', 'block1x16', 'nm2_4', 'nm1_4', 'nm1_8', 'pattern', 'filterlet', 'channel'] as const;
+export const GRANULARITIES = ['element', 'block1x4', 'block4x1', 'block4x2', 'block1x16', 'nm2_4', 'nm1_4', 'nm1_8', 'pattern', 'filterlet', 'channel'] as const;
 export type Granularity = (typeof GRANULARITIES)[number];
 
 export function isGranularity(s: string): s is Granularity {
@@ -122,6 +122,9 @@ export function pruneMatrix(m: WeightMatrix, rowScale: readonly number[], granul
       break;
     case 'block4x1':
       zeroUnits(p, blockUnits(p, 4, 1), mag, target);
+      break;
+    case 'block4x2':
+      zeroUnits(p, blockUnits(p, 4, 2), mag, target);
       break;
     case 'block1x16':
       zeroUnits(p, blockUnits(p, 1, 16), mag, target);

@@ -35,6 +35,7 @@ export const FORMAT_NAMES = [
   'rel4',
   'block1x4',
   'block4x1',
+  'block4x2',
   'block1x16',
   'nm2_4',
   'nm1_4',

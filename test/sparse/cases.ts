@@ -35,6 +35,7 @@ export function granularityOf(format: FormatName): Granularity {
   switch (format) {
     case 'block1x4':
     case 'block4x1':
+    case 'block4x2':
     case 'block1x16':
     case 'nm2_4':
     case 'nm1_4':

@@ -58,8 +58,8 @@ describe.skipIf(!haveCc)('sparse kernels on the host, bit-exact with the referen
 
   it('covers every op x dtype x format and fill', () => {
     const combos = new Set(set.cases.map((c) => `${c.spec.op} ${c.spec.dtype} ${c.format}`));
-    // fc: 11 formats x 2 dtypes; conv: 13 int8 + 12 float; depthwise: 4 x 2.
-    expect(combos.size).toBe(22 + 25 + 8);
+    // fc: 12 formats x 2 dtypes; conv: 14 int8 + 13 float; depthwise: 4 x 2.
+    expect(combos.size).toBe(24 + 27 + 8);
     expect(new Set(set.cases.map((c) => c.fill)).size).toBe(5);
     // Every stride x padding x dilation combination, for conv and depthwise.
     for (const op of ['conv', 'dw']) {
@@ -74,7 +74,7 @@ describe.skipIf(!haveCc)('sparse kernels on the host, bit-exact with the referen
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
     expect(mismatches(set, r.stdout, want)).toEqual([]);
-  });
+  }, 300_000);
 
   it('dsp/ variants, intrinsics emulated, under the sanitizers', async () => {
     const gen = generateSources(set.graph, { source: 'x', toolVersion: 'test', sparse: set.sparse });
@@ -85,5 +85,5 @@ describe.skipIf(!haveCc)('sparse kernels on the host, bit-exact with the referen
     expect(r.exitCode).toBe(0);
     expect(mismatches(set, r.stdout, want)).toEqual([]);
     console.info(`[sparse host] dsp variants checked: ${variants.join(', ') || '(none yet)'}`);
-  });
+  }, 300_000);
 });

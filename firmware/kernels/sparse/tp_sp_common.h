@@ -87,8 +87,10 @@ static inline int tp_sp_matrix_ok(const tp_sparse_matrix *w, int32_t format, int
                (w->index_bytes == 1 || w->index_bytes == 2) && w->aux == 1 &&
                w->aux2 == (format == TP_SPARSE_BLOCK1X4 ? 4 : 16);
     case TP_SPARSE_BLOCK4X1:
+    case TP_SPARSE_BLOCK4X2:
         return w->index && w->ptr && (w->ptr_bytes == 2 || w->ptr_bytes == 4) &&
-               (w->index_bytes == 1 || w->index_bytes == 2) && w->aux == 4 && w->aux2 == 1;
+               (w->index_bytes == 1 || w->index_bytes == 2) && w->aux == 4 &&
+               w->aux2 == (format == TP_SPARSE_BLOCK4X1 ? 1 : 2);
     case TP_SPARSE_NM:
         return w->index && (w->aux2 == 4 || w->aux2 == 8) && w->aux >= 1 && w->aux <= w->aux2 &&
                w->aux * (w->aux2 == 4 ? 2 : 3) <= 32;
@@ -259,6 +261,32 @@ static inline tp_status tp_sp_fc_f32_run(const tp_sparse_fc_f32_params *p, int32
 /* The input patch of output pixel (oy, ox): patch[tap * kc + j] = input channel chans[j] (or
  * j when chans is NULL) at the tap's pixel, or `pad` where the tap falls outside the input.
  * A 1x1 kernel over all channels at an in-bounds pixel is the input itself (no copy). */
+/* Copies and fills for the patches, four bytes at a time: inline (a memcpy call costs more
+ * than a 32-byte row of a patch) and linear in the length, which the cost model relies on.
+ * The 4-byte memcpy is one LDR/STR on cores with unaligned access, byte moves elsewhere. */
+static inline void tp_sp_copy_s8(int8_t *dst, const int8_t *src, int32_t n) {
+    for (; n >= 4; n -= 4, src += 4, dst += 4) {
+        uint32_t w;
+        memcpy(&w, src, 4);
+        memcpy(dst, &w, 4);
+    }
+    for (; n > 0; --n) *dst++ = *src++;
+}
+
+static inline void tp_sp_fill_s8(int8_t *dst, int8_t value, int32_t n) {
+    const uint32_t w = 0x01010101u * (uint8_t)value;
+    for (; n >= 4; n -= 4, dst += 4) memcpy(dst, &w, 4);
+    for (; n > 0; --n) *dst++ = value;
+}
+
+static inline void tp_sp_copy_f32(float *dst, const float *src, int32_t n) {
+    for (; n > 0; --n) *dst++ = *src++;
+}
+
+static inline void tp_sp_fill_f32(float *dst, float value, int32_t n) {
+    for (; n > 0; --n) *dst++ = value;
+}
+
 static inline const int8_t *tp_sp_patch_s8(const tp_dims4 *in, int32_t kh, int32_t kw, int32_t y0,
                                     int32_t x0, int32_t dh, int32_t dw, const int8_t *in_b,
                                     const uint16_t *chans, int32_t kc, int8_t pad, int8_t *patch) {
@@ -270,22 +298,21 @@ static inline const int8_t *tp_sp_patch_s8(const tp_dims4 *in, int32_t kh, int32
         const int32_t y = y0 + dh * ky;
         if (!chans && dw == 1 && y >= 0 && y < in->h && x0 >= 0 && x0 + kw <= in->w) {
             /* The row's taps are adjacent pixels: one copy of kw * C_in values. */
-            memcpy(patch + (size_t)(ky * kw) * (size_t)kc,
-                   in_b + ((size_t)y * (size_t)in->w + (size_t)x0) * (size_t)in->c,
-                   (size_t)kw * (size_t)kc * sizeof(int8_t));
+            tp_sp_copy_s8(patch + (size_t)(ky * kw) * (size_t)kc,
+                          in_b + ((size_t)y * (size_t)in->w + (size_t)x0) * (size_t)in->c, kw * kc);
             continue;
         }
         for (kx = 0; kx < kw; ++kx) {
             const int32_t x = x0 + dw * kx;
             int8_t *dst = patch + (size_t)(ky * kw + kx) * (size_t)kc;
             if (y < 0 || y >= in->h || x < 0 || x >= in->w) {
-                for (j = 0; j < kc; ++j) dst[j] = pad;
+                tp_sp_fill_s8(dst, pad, kc);
             } else {
                 const int8_t *src = in_b + ((size_t)y * (size_t)in->w + (size_t)x) * (size_t)in->c;
                 if (chans) {
                     for (j = 0; j < kc; ++j) dst[j] = src[chans[j]];
                 } else {
-                    memcpy(dst, src, (size_t)kc * sizeof(int8_t));
+                    tp_sp_copy_s8(dst, src, kc);
                 }
             }
         }
@@ -304,22 +331,21 @@ static inline const float *tp_sp_patch_f32(const tp_dims4 *in, int32_t kh, int32
         const int32_t y = y0 + dh * ky;
         if (!chans && dw == 1 && y >= 0 && y < in->h && x0 >= 0 && x0 + kw <= in->w) {
             /* The row's taps are adjacent pixels: one copy of kw * C_in values. */
-            memcpy(patch + (size_t)(ky * kw) * (size_t)kc,
-                   in_b + ((size_t)y * (size_t)in->w + (size_t)x0) * (size_t)in->c,
-                   (size_t)kw * (size_t)kc * sizeof(float));
+            tp_sp_copy_f32(patch + (size_t)(ky * kw) * (size_t)kc,
+                          in_b + ((size_t)y * (size_t)in->w + (size_t)x0) * (size_t)in->c, kw * kc);
             continue;
         }
         for (kx = 0; kx < kw; ++kx) {
             const int32_t x = x0 + dw * kx;
             float *dst = patch + (size_t)(ky * kw + kx) * (size_t)kc;
             if (y < 0 || y >= in->h || x < 0 || x >= in->w) {
-                for (j = 0; j < kc; ++j) dst[j] = pad;
+                tp_sp_fill_f32(dst, pad, kc);
             } else {
                 const float *src = in_b + ((size_t)y * (size_t)in->w + (size_t)x) * (size_t)in->c;
                 if (chans) {
                     for (j = 0; j < kc; ++j) dst[j] = src[chans[j]];
                 } else {
-                    memcpy(dst, src, (size_t)kc * sizeof(float));
+                    tp_sp_copy_f32(dst, src, kc);
                 }
             }
         }

@@ -320,6 +320,60 @@ TP_SP_ROWS void tp_sp_rows_f32_block4x1(const tp_sparse_matrix *w, const float *
     }
 }
 
+/* ================================================================ blocks 4 x 2 */
+
+/* Per block [r0c0 r1c0 r0c1 r1c1 r2c0 r3c0 r2c1 r3c1] against (x[2b], x[2b+1]); a last block
+ * whose second column lies past the matrix (odd cols) holds zeros there and is read as one
+ * column. */
+TP_SP_ROWS void tp_sp_rows_s8_block4x2(const tp_sparse_matrix *w, const int8_t *x,
+                                       const int32_t *bias, const tp_sp_rq *q, int8_t *y) {
+    const int8_t *v = (const int8_t *)w->values;
+    const int32_t groups = (w->rows + 3) / 4;
+    const int32_t full = w->cols / 2;
+    int32_t g, k, i, start = tp_sp_ptr(w, 0);
+    for (g = 0; g < groups; ++g) {
+        const int32_t end = tp_sp_ptr(w, g + 1);
+        const int32_t r0 = 4 * g;
+        int32_t a[4] = {0, 0, 0, 0};
+        for (k = start; k < end; ++k, v += 8) {
+            const int32_t b = tp_sp_index(w, k);
+            const int32_t x0 = x[2 * b];
+            const int32_t x1 = b < full ? x[2 * b + 1] : 0;
+            a[0] += v[0] * x0 + v[2] * x1;
+            a[1] += v[1] * x0 + v[3] * x1;
+            a[2] += v[4] * x0 + v[6] * x1;
+            a[3] += v[5] * x0 + v[7] * x1;
+        }
+        start = end;
+        for (i = 0; i < 4 && r0 + i < w->rows; ++i) y[r0 + i] = tp_sp_requant(q, bias[r0 + i] + a[i], r0 + i);
+    }
+}
+
+TP_SP_ROWS void tp_sp_rows_f32_block4x2(const tp_sparse_matrix *w, const float *x,
+                                        const float *bias, float amin, float amax, float *y) {
+    static const int8_t c0[4] = {0, 1, 4, 5}, c1[4] = {2, 3, 6, 7};
+    const float *v = (const float *)w->values;
+    const int32_t groups = (w->rows + 3) / 4;
+    const int32_t full = w->cols / 2;
+    int32_t g, k, i, start = tp_sp_ptr(w, 0);
+    for (g = 0; g < groups; ++g) {
+        const int32_t end = tp_sp_ptr(w, g + 1);
+        const int32_t r0 = 4 * g;
+        float t[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+        for (k = start; k < end; ++k, v += 8) {
+            const int32_t b = tp_sp_index(w, k);
+            const float x0 = x[2 * b];
+            for (i = 0; i < 4; ++i) t[i] += v[c0[i]] * x0; /* column 2b, then 2b + 1 */
+            if (b < full) {
+                const float x1 = x[2 * b + 1];
+                for (i = 0; i < 4; ++i) t[i] += v[c1[i]] * x1;
+            }
+        }
+        start = end;
+        for (i = 0; i < 4 && r0 + i < w->rows; ++i) y[r0 + i] = tp_clamp_f32(t[i] + TP_SP_BIAS_F32(bias, r0 + i), amin, amax);
+    }
+}
+
 /* ================================================================ N:M */
 
 /* The three layouts, unrolled: 2:4 (8 groups of two 2-bit positions per word), 1:4 (16 groups

@@ -28,6 +28,7 @@ const FORMAT_ENUM: Readonly<Record<Exclude<FormatName, 'dense'>, string>> = {
   rel4: 'TP_SPARSE_REL4',
   block1x4: 'TP_SPARSE_BLOCK1X4',
   block4x1: 'TP_SPARSE_BLOCK4X1',
+  block4x2: 'TP_SPARSE_BLOCK4X2',
   block1x16: 'TP_SPARSE_BLOCK1X16',
   nm2_4: 'TP_SPARSE_NM',
   nm1_4: 'TP_SPARSE_NM',

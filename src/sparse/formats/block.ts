@@ -10,8 +10,11 @@
  *       8 values [a0 a1 b0 b1 a2 a3 b2 b3] (a = block k rows 0..3, b = block k+1), so that one
  *       SXTB16 of a word gives rows 0 (or, rotated, 1) of both blocks as int16 lanes for SMLAD
  *       against the input pair (x[a], x[b]); an odd last block is stored as [a0 a1 a2 a3].
+ *     4x2 (block4x2): 8 values [r0c0 r1c0 r0c1 r1c1 r2c0 r3c0 r2c1 r3c1] (rN = row, cN = column
+ *       of the block): SXTB16 of each word gives one row's two weights as int16 lanes.
  *   aux = BR, aux2 = BC; units = blocks.
  * 1x4 is one 32-bit word of weights against one word of input (SMLAD on Cortex-M4/M7/M33);
+ * 4x2 is the SMLAD's natural shape: two adjacent inputs, one halfword load, against four rows;
  * 1x16 is one Helium vector (VMLADAV on Cortex-M55); 4x1 shares each input value across 4 rows.
  */
 import { emptyLike, ptrWidth, valueCType, withBytes, type EncodedMatrix, type FormatName, type WeightMatrix } from '../types.js';
@@ -29,6 +32,12 @@ function pairSlot(s: number): { block: 0 | 1; row: number } {
   const half = s >> 2;
   const within = s & 3;
   return { block: within < 2 ? 0 : 1, row: half * 2 + (within & 1) };
+}
+
+/** (row, column) within the block of value slot s of a 4x2 block. */
+function slot4x2(s: number): { row: number; col: number } {
+  // [r0c0 r1c0 r0c1 r1c1 r2c0 r3c0 r2c1 r3c1]
+  return { row: (s >> 2) * 2 + (s & 1), col: (s >> 1) & 1 };
 }
 
 function encodeBlocks(m: WeightMatrix, { name, br, bc }: Shape): EncodedMatrix {
@@ -62,6 +71,13 @@ function encodeBlocks(m: WeightMatrix, { name, br, bc }: Shape): EncodedMatrix {
         }
       }
       if (k < kept.length) for (let i = 0; i < 4; i++) values.push(at(g * 4 + i, kept[k]!));
+    } else if (br === 4 && bc === 2) {
+      for (const b of kept) {
+        for (let s = 0; s < 8; s++) {
+          const { row, col } = slot4x2(s);
+          values.push(at(g * 4 + row, b * 2 + col));
+        }
+      }
     } else {
       for (const b of kept) for (let i = 0; i < br; i++) for (let j = 0; j < bc; j++) values.push(at(g * br + i, b * bc + j));
     }
@@ -116,6 +132,14 @@ function decodeBlocks(e: EncodedMatrix): WeightMatrix {
         for (let i = 0; i < 4; i++) put(g * 4 + i, index[first + k]!, vals[off + i]!);
         off += 4;
       }
+    } else if (br === 4 && bc === 2) {
+      for (let k = 0; k < count; k++) {
+        const b = index[first + k]!;
+        for (let s = 0; s < 8; s++) {
+          const { row, col } = slot4x2(s);
+          put(g * 4 + row, b * 2 + col, vals[off++]!);
+        }
+      }
     } else {
       for (let k = 0; k < count; k++) {
         const b = index[first + k]!;
@@ -140,4 +164,5 @@ function blockFormat(shape: Shape, summary: string): SparseFormat {
 
 export const block1x4 = blockFormat({ name: 'block1x4', br: 1, bc: 4 }, 'blocks of 4 consecutive inputs of one output (one SMLAD word)');
 export const block4x1 = blockFormat({ name: 'block4x1', br: 4, bc: 1 }, 'blocks of 4 outputs x 1 input (input shared by 4 rows)');
+export const block4x2 = blockFormat({ name: 'block4x2', br: 4, bc: 2 }, 'blocks of 4 outputs x 2 adjacent inputs (SMLAD pairs)');
 export const block1x16 = blockFormat({ name: 'block1x16', br: 1, bc: 16 }, 'blocks of 16 consecutive inputs (one Helium vector)');

@@ -1,7 +1,7 @@
 /** The format registry: name -> implementation (string-keyed, one file per format). */
 import { FORMAT_NAMES, type FormatName, type WeightMatrix } from '../types.js';
 import { bitmask } from './bitmask.js';
-import { block1x16, block1x4, block4x1 } from './block.js';
+import { block1x16, block1x4, block4x1, block4x2 } from './block.js';
 import { channel } from './channel.js';
 import { csr16, csr8 } from './csr.js';
 import { dense } from './dense.js';
@@ -21,6 +21,7 @@ export const FORMATS: Readonly<Record<FormatName, SparseFormat>> = {
   rel4,
   block1x4,
   block4x1,
+  block4x2,
   block1x16,
   nm2_4,
   nm1_4,
