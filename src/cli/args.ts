@@ -44,6 +44,7 @@ export function parseCommandArgs(spec: CommandSpec, argv: string[]): ParsedArgs 
     });
   }
   const [min, max] = spec.positionals;
+  if (parsed.values['help'] === true) return { values: parsed.values as ParsedArgs['values'], positionals: parsed.positionals };
   if (parsed.positionals.length < min || parsed.positionals.length > max) {
     throw new TinypruneError(
       'E_USAGE',

@@ -80,3 +80,13 @@ describe('tinyprune CLI errors', () => {
     expect(r.stderr).toMatch(/directory/);
   });
 });
+
+describe('--help', () => {
+  it('every command prints its help without its required arguments', async () => {
+    for (const cmd of ['inspect', 'interpret', 'build', 'run']) {
+      const r = await runCli([cmd, '--help']);
+      expect(r.code, `${cmd}: ${r.stderr}`).toBe(0);
+      expect(r.stdout).toMatch(/Usage: tinyprune/);
+    }
+  });
+});
