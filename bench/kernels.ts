@@ -9,8 +9,9 @@
  * bench/results/kernels.json. Every output is checked against the reference interpreter.
  *
  *   npm run bench:kernels [-- --board mps2-an386|mps3-an547] [--op fc|conv]
+ *   npm run bench:kernels -- --repredict   (recompute the cost-model column from the table, no QEMU)
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -171,6 +172,22 @@ async function main(): Promise<void> {
   const ops = (arg('op') ?? 'fc,conv').split(',') as Layer[];
   const all: BenchRow[] = [];
   const text: string[] = [];
+  if (process.argv.includes('--repredict')) {
+    const dir = path.join(path.dirname(new URL(import.meta.url).pathname), 'results');
+    const rows = (JSON.parse(readFileSync(path.join(dir, 'kernels.json'), 'utf8')) as { rows: BenchRow[] }).rows;
+    for (const layer of ['fc', 'conv'] as Layer[]) {
+      const cases = benchCases(layer);
+      for (const c of cases) {
+        const x = describeCase(c);
+        const sp = Number(c.label!.split(' ')[2]);
+        for (const r of rows.filter((r) => r.layer === layer && r.format === c.format && r.sparsity === sp)) {
+          r.predicted = predictCall(BOARDS.find((b) => b.board === r.board)!.family, x.geometry, 'int8', x.encoded) ?? null;
+        }
+      }
+    }
+    writeResults(rows, rows);
+    return;
+  }
   for (const { board, family, core } of BOARDS.filter((b) => !only || b.board === only)) {
     for (const layer of ops) {
       process.stderr.write(`${board} (${core}): ${LAYERS[layer].title}\n`);
@@ -181,10 +198,22 @@ async function main(): Promise<void> {
       console.log(t.join('\n'));
     }
   }
+  writeResults(all, undefined);
+  void text;
+}
+
+/** Writes kernels.json and kernels.md; results of boards not measured this run are kept. */
+function writeResults(all: BenchRow[], replace: BenchRow[] | undefined): void {
   const dir = path.join(path.dirname(new URL(import.meta.url).pathname), 'results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, 'kernels.json'), JSON.stringify({ note: '(x) = predicted by the cost model: the layer does not fit the board\'s flash', rows: all }, null, 1) + '\n');
-  writeFileSync(path.join(dir, 'kernels.md'), text.join('\n') + '\n');
+  const file = path.join(dir, 'kernels.json');
+  const measured = new Set(all.map((r) => `${r.board} ${r.layer}`));
+  const kept = replace ? [] : existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { rows: BenchRow[] }).rows.filter((r) => !measured.has(`${r.board} ${r.layer}`)) : [];
+  const rows = [...kept, ...all].sort((a, b) => a.board.localeCompare(b.board) || a.layer.localeCompare(b.layer));
+  writeFileSync(file, JSON.stringify({ note: 'instructions null: the layer does not fit the board flash; predicted = cost model', rows }, null, 1) + '\n');
+  const md: string[] = [];
+  for (const key of [...new Set(rows.map((r) => `${r.board} ${r.layer}`))]) md.push(...report(rows.filter((r) => `${r.board} ${r.layer}` === key)));
+  writeFileSync(path.join(dir, 'kernels.md'), `<!-- npm run bench:kernels (bench/kernels.ts); (x) = predicted, the layer does not fit the board's flash -->\n\n${md.join('\n')}\n`);
 }
 
 main().catch((e: unknown) => {

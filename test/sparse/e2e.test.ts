@@ -24,9 +24,7 @@ describe.skipIf(!hasShared || !haveTools)('kws_ref_model pruned to 80%, sparse b
   warnIfNoShared('sparse end-to-end on kws_ref_model');
   const model = sharedPath('models/mlperf-tiny/kws/kws_ref_model.tflite');
 
-  // mps3-an547 awaits the M55 cost-table refit (see test/sparse/plan.test.ts); skipped visibly until then.
-  console.warn('[skip] sparse end to end on mps3-an547: awaiting the M55 cost-table refit');
-  for (const board of ['mps2-an386']) {
+  for (const board of ['mps2-an386', 'mps3-an547']) {
     it(`${board}: bit-exact with the interpreter on the pruned weights; fewer instructions and bytes than dense`, async () => {
       const root = mkdtempSync(join(tmpdir(), 'tp-sparse-e2e-'));
       const common = { modelPath: model, board, emulate: false, toolVersion: 'test', sparsity: 0.8, measure: true } as const;
