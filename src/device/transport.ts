@@ -7,6 +7,8 @@
  * (with the dialout/udev fix) and "busy"; a read error or a close we did not ask for after
  * the port was open is a disconnect. Nothing here waits without a bound.
  */
+import { write as fsWrite } from 'node:fs';
+
 import { SerialPort } from 'serialport';
 
 import { TinypruneError } from '../errors.js';
@@ -93,10 +95,14 @@ export async function openSerial(path: string, opts: OpenSerialOptions = {}): Pr
   return new SerialTransport(port, path);
 }
 
+/** How often an open port is checked for a hang-up the reader cannot see. */
+const HANGUP_PROBE_MS = 250;
+
 class SerialTransport implements Transport {
   private closing = false;
   private gone: TinypruneError | undefined;
   private disconnectListener: ((err: TinypruneError) => void) | undefined;
+  private readonly probe: NodeJS.Timeout;
 
   constructor(
     private readonly port: SerialPort,
@@ -108,6 +114,19 @@ class SerialTransport implements Transport {
     port.on('close', (err: unknown) => {
       if (!this.closing) this.lost((err as Error | null)?.message ?? 'the port closed', err ?? undefined);
     });
+    // A hung-up tty (the far end of a pty exited: QEMU, socat) reads as end-of-file, which the
+    // serialport reader retries forever instead of reporting. A zero-length write sends no
+    // bytes to a board but fails with EIO on a hung-up tty, so it is checked regularly.
+    this.probe = setInterval(() => this.checkHangup(), HANGUP_PROBE_MS);
+    this.probe.unref();
+  }
+
+  private checkHangup(): void {
+    const fd = (this.port.port as { fd?: unknown } | undefined)?.fd;
+    if (this.closing || this.gone || typeof fd !== 'number' || !this.port.isOpen) return;
+    fsWrite(fd, Buffer.alloc(0), 0, 0, null, (err) => {
+      if (err && (err.code === 'EIO' || err.code === 'ENXIO' || err.code === 'ENODEV')) this.lost(`${err.code}: the other end hung up`, err);
+    });
   }
 
   get isOpen(): boolean {
@@ -116,6 +135,7 @@ class SerialTransport implements Transport {
 
   private lost(detail: string, cause?: unknown): void {
     if (this.closing || this.gone) return;
+    clearInterval(this.probe);
     this.gone = disconnectError(this.path, detail, cause);
     this.disconnectListener?.(this.gone);
     // Stop the poller: a hung-up tty would otherwise keep reporting errors.
@@ -156,6 +176,7 @@ class SerialTransport implements Transport {
 
   close(): Promise<void> {
     this.closing = true;
+    clearInterval(this.probe);
     if (!this.port.isOpen) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, 2000);
