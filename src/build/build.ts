@@ -26,6 +26,7 @@ import type { EncodedMatrix, FormatName } from '../sparse/types.js';
 import { runBuild } from '../run/run.js';
 import { Prng } from '../util/prng.js';
 import { tensorBytes } from '../ir/graph.js';
+import { writeReportHtml } from '../report/html.js';
 
 export interface BuildRequest {
   modelPath: string;
@@ -207,6 +208,7 @@ export async function buildGraph(req: GraphBuildRequest): Promise<BuildReport> {
       report.sparse = { sparsity: req.sparsity ?? null, granularity: req.sparsity !== undefined ? (req.granularity ?? 'element') : null, optimize: req.format ? null : (req.optimize ?? 'balanced'), format: req.format ?? null, family };
     }
     writeFileSync(path.join(staging, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+    writeReportHtml(staging, report, graph);
     // Stage 5: publish atomically (replace an earlier build of the same directory).
     rmSync(outDir, { recursive: true, force: true });
     renameSync(staging, outDir);
@@ -214,6 +216,7 @@ export async function buildGraph(req: GraphBuildRequest): Promise<BuildReport> {
     if (req.measure) {
       await measureInto(outDir, graph, report);
       writeFileSync(path.join(outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+      writeReportHtml(outDir, report, graph);
     }
     return report;
   } catch (e) {

@@ -1,0 +1,320 @@
+/**
+ * report.html: the build report as one self-contained page (inline CSS and SVG, no scripts,
+ * no fonts or anything else from the network) next to report.json. The view below is plain
+ * data — every string already HTML-escaped, every coordinate already computed by the tested
+ * helpers in format.ts and svg.ts — and templates/report/report.html.hbs holds the structure.
+ * Same report in, same bytes out: nothing here reads the clock or the machine.
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { BuildReport, LayerReport } from '../build/build.js';
+import type { ModelGraph } from '../ir/graph.js';
+import { renderTemplateFile } from '../templates.js';
+import { escapeHtml, formatBytes, formatCount, formatInt, formatPercent, formatShape, shellQuote } from './format.js';
+import { barLengths, linearScale, niceTicks, polylinePoints, stackSegments, svgNumber } from './svg.js';
+
+/** One point of a pruning sensitivity curve (accuracy as a fraction, 0..1). */
+export interface SensitivityPoint {
+  layer: string;
+  granularity: string;
+  sparsity: number;
+  accuracy: number;
+}
+
+/** A metric before and after a pipeline stage (fractions, 0..1). */
+export interface BeforeAfter {
+  before: number;
+  after: number;
+  /** The stage in between, e.g. "prune" or "quantize". */
+  stage?: string;
+}
+
+/**
+ * What report.html renders: the build report plus sections the pipeline may add later. Each
+ * optional section is rendered only when present.
+ */
+export type ReportInput = BuildReport & {
+  sensitivity?: SensitivityPoint[];
+  accuracy?: BeforeAfter;
+  /** Agreement of the compressed model's outputs with the original's. */
+  fidelity?: BeforeAfter;
+  toolchain: BuildReport['toolchain'] & { versions?: Record<string, string> };
+};
+
+/** Input and output shapes of each operator (report.json does not carry them). */
+export type LayerShapes = ReadonlyMap<number, { inputs: number[][]; outputs: number[][] }>;
+
+/** Shapes of every operator's activation inputs (not its constants) and outputs. */
+export function layerShapes(graph: ModelGraph): LayerShapes {
+  const shapes = new Map<number, { inputs: number[][]; outputs: number[][] }>();
+  graph.ops.forEach((op, i) => {
+    const shapeOf = (t: number): number[] => [...graph.tensors[t]!.shape];
+    shapes.set(i, {
+      inputs: op.inputs.filter((t) => t >= 0 && !graph.tensors[t]!.data).map(shapeOf),
+      outputs: op.outputs.filter((t) => t >= 0).map(shapeOf),
+    });
+  });
+  return shapes;
+}
+
+/** Fill colours of the charts (exported so the screenshot test can look for them). */
+export const CHART_COLORS = {
+  weights: '#2e6fd0',
+  model: '#8db6ec',
+  code: '#e8912d',
+  arena: '#2b9a48',
+  static: '#9dd8a8',
+  stack: '#c9383a',
+  measured: '#5b4bc4',
+  predicted: '#b8b0ea',
+  other: '#c4c8d0',
+} as const;
+
+const SERIES_COLORS = ['#2e6fd0', '#c9383a', '#2b9a48', '#e8912d', '#8a4fc0', '#1f9ea8', '#a0662a', '#d45aa0'];
+
+const CHART_WIDTH = 760;
+
+/** The longest label drawn in a chart (the full text is in the tooltip and the table). */
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+function memoryView(report: BuildReport) {
+  const barX = 0;
+  const barWidth = CHART_WIDTH;
+  const resource = (
+    name: string,
+    used: number,
+    limit: number,
+    named: { key: keyof typeof CHART_COLORS; label: string; bytes: number }[],
+  ) => {
+    // What the named parts do not account for (RAM: the heap the linker script reserves).
+    const rest = used - named.reduce((s, p) => s + p.bytes, 0);
+    const parts = rest > 0 ? [...named, { key: 'other' as const, label: 'heap, other', bytes: rest }] : named;
+    const onLimit = stackSegments(
+      parts.map((p) => p.bytes),
+      Math.max(limit, used),
+      barWidth,
+      barX,
+      2,
+    );
+    const composition = stackSegments(
+      parts.map((p) => p.bytes),
+      used,
+      barWidth,
+      barX,
+      0,
+    );
+    return {
+      name,
+      usedText: formatBytes(used),
+      limitText: formatBytes(limit),
+      pctText: formatPercent(limit > 0 ? used / limit : null),
+      over: used > limit,
+      limitX: svgNumber(barX + (limit >= used ? barWidth : (limit / used) * barWidth)),
+      segments: parts.map((p, i) => ({
+        label: p.label,
+        color: CHART_COLORS[p.key],
+        bytesText: formatBytes(p.bytes),
+        x: svgNumber(onLimit[i]!.x),
+        width: svgNumber(onLimit[i]!.width),
+        cx: svgNumber(composition[i]!.x),
+        cwidth: svgNumber(composition[i]!.width),
+        legendX: svgNumber(barX + i * 190),
+      })),
+    };
+  };
+  return [
+    resource('Flash', report.flash.total, report.flash.limit, [
+      { key: 'weights', label: 'weights', bytes: report.flash.weights },
+      { key: 'model', label: 'model data', bytes: report.flash.model },
+      { key: 'code', label: 'code', bytes: report.flash.code },
+    ]),
+    resource('RAM', report.ram.total, report.ram.limit, [
+      { key: 'arena', label: 'arena', bytes: report.ram.arena },
+      { key: 'stack', label: 'stack', bytes: report.ram.stack },
+      { key: 'static', label: 'other static', bytes: report.ram.static },
+    ]),
+  ];
+}
+
+function layerLabel(l: LayerReport): string {
+  return `#${l.index} ${l.op} ${l.output}`;
+}
+
+function latencyView(report: BuildReport) {
+  const values = report.layers.map((l) => l.measuredInstructions ?? l.predictedInstructions ?? null);
+  const measured = report.layers.map((l) => l.measuredInstructions !== undefined && l.measuredInstructions !== null);
+  if (values.every((v) => v === null)) return null;
+  const rowHeight = 24;
+  const labelWidth = 250;
+  const barWidth = CHART_WIDTH - labelWidth - 110;
+  const lengths = barLengths(values, barWidth);
+  const anyMeasured = measured.some(Boolean);
+  const anyPredicted = values.some((v, i) => v !== null && !measured[i]);
+  return {
+    title: anyMeasured && !anyPredicted ? 'instructions (QEMU)' : anyMeasured ? 'instructions (QEMU where measured, cost-model prediction elsewhere)' : 'instructions (predicted by the cost model)',
+    anyMeasured,
+    anyPredicted,
+    height: svgNumber(report.layers.length * rowHeight + 8),
+    labelX: svgNumber(labelWidth - 8),
+    rows: report.layers.map((l, i) => {
+      const y = i * rowHeight + 4;
+      const len = lengths[i]!;
+      return {
+        label: escapeHtml(clip(layerLabel(l), 34)),
+        title: escapeHtml(layerLabel(l)),
+        y: svgNumber(y),
+        textY: svgNumber(y + rowHeight / 2 + 4),
+        x: svgNumber(labelWidth),
+        width: svgNumber(len),
+        height: svgNumber(rowHeight - 8),
+        color: measured[i] ? CHART_COLORS.measured : CHART_COLORS.predicted,
+        valueX: svgNumber(labelWidth + len + 6),
+        valueText: values[i] === null ? '–' : `${formatInt(values[i]!)}${measured[i] ? '' : ' (predicted)'}`,
+      };
+    }),
+  };
+}
+
+function sensitivityView(points: readonly SensitivityPoint[] | undefined) {
+  if (!points || points.length === 0) return null;
+  const plot = { x0: 60, x1: 540, y0: 20, y1: 260 };
+  const accs = points.map((p) => p.accuracy);
+  const yTicks = niceTicks(Math.min(...accs), Math.max(...accs), 5);
+  const xTicks = niceTicks(0, 1, 5);
+  const sx = linearScale([0, 1], [plot.x0, plot.x1]);
+  const sy = linearScale([yTicks[0]!, yTicks[yTicks.length - 1]!], [plot.y1, plot.y0]);
+  const series = new Map<string, SensitivityPoint[]>();
+  for (const p of points) {
+    const key = `${p.layer} (${p.granularity})`;
+    series.set(key, [...(series.get(key) ?? []), p]);
+  }
+  return {
+    width: svgNumber(CHART_WIDTH),
+    height: svgNumber(300),
+    plot: { x0: svgNumber(plot.x0), x1: svgNumber(plot.x1), y0: svgNumber(plot.y0), y1: svgNumber(plot.y1) },
+    xTicks: xTicks.map((t) => ({ x: svgNumber(sx(t)), label: formatPercent(t, 0) })),
+    yTicks: yTicks.map((t) => ({ y: svgNumber(sy(t)), label: formatPercent(t, 1) })),
+    xLabelX: svgNumber((plot.x0 + plot.x1) / 2),
+    xLabelY: svgNumber(plot.y1 + 36),
+    series: [...series.entries()].map(([key, pts], i) => {
+      const sorted = [...pts].sort((a, b) => a.sparsity - b.sparsity);
+      const color = SERIES_COLORS[i % SERIES_COLORS.length]!;
+      return {
+        label: escapeHtml(clip(key, 30)),
+        title: escapeHtml(key),
+        color,
+        points: polylinePoints(
+          sorted.map((p) => ({ x: p.sparsity, y: p.accuracy })),
+          sx,
+          sy,
+        ),
+        dots: sorted.map((p) => ({
+          cx: svgNumber(sx(p.sparsity)),
+          cy: svgNumber(sy(p.accuracy)),
+          title: escapeHtml(`${key}: ${formatPercent(p.sparsity)} sparse → ${formatPercent(p.accuracy, 2)}`),
+        })),
+        legendY: svgNumber(plot.y0 + 6 + i * 18),
+        legendTextY: svgNumber(plot.y0 + 10 + i * 18),
+      };
+    }),
+    legendX: svgNumber(plot.x1 + 24),
+    legendTextX: svgNumber(plot.x1 + 44),
+  };
+}
+
+function beforeAfterRows(report: ReportInput) {
+  const rows = (
+    [
+      ['accuracy', report.accuracy],
+      ['fidelity', report.fidelity],
+    ] as const
+  ).filter((r): r is readonly ['accuracy' | 'fidelity', BeforeAfter] => r[1] !== undefined);
+  if (rows.length === 0) return null;
+  return rows.map(([metric, m]) => ({
+    metric,
+    stage: escapeHtml(m.stage ?? '–'),
+    before: formatPercent(m.before, 2),
+    after: formatPercent(m.after, 2),
+    delta: `${m.after - m.before >= 0 ? '+' : '−'}${Math.abs((m.after - m.before) * 100).toFixed(2)} pt`,
+  }));
+}
+
+/** The view report.html.hbs renders (exported for tests). */
+export function reportView(report: ReportInput, shapes?: LayerShapes) {
+  const shapeText = (i: number): string => {
+    const s = shapes?.get(i);
+    if (!s) return '–';
+    return escapeHtml(`${s.inputs.map(formatShape).join(', ') || '–'} → ${s.outputs.map(formatShape).join(', ')}`);
+  };
+  const granularity = report.sparse?.granularity ?? null;
+  const totalMacs = report.layers.reduce((s, l) => s + l.macs, 0);
+  const predictedTotal = report.layers.some((l) => l.predictedInstructions !== null) ? report.layers.reduce((s, l) => s + (l.predictedInstructions ?? 0), 0) : null;
+  const target = report.target;
+  const sparse = report.sparse;
+  return {
+    title: escapeHtml(`${report.model.source} on ${report.board}`),
+    summary: [
+      ['model', escapeHtml(report.model.source)],
+      ['model sha256', escapeHtml(report.model.sha256)],
+      ['operators', formatInt(report.model.operators)],
+      ['MACs per inference', formatInt(totalMacs)],
+      ['weights (as stored)', formatBytes(report.flash.weights)],
+      ['board', escapeHtml(`${report.board} (${target.core}${target.mode === 'device' ? '' : `, QEMU ${target.machine ?? ''}`}${target.mode === 'emulate' ? ', emulated with the board\'s memory sizes' : ''})`)],
+      ['fits', report.fits && report.flash.total <= report.flash.limit && report.ram.total <= report.ram.limit ? 'yes' : 'no'],
+      ['flash', `${formatBytes(report.flash.total)} of ${formatBytes(report.flash.limit)} (${formatPercent(report.flash.total / report.flash.limit)})`],
+      ['RAM', `${formatBytes(report.ram.total)} of ${formatBytes(report.ram.limit)} (${formatPercent(report.ram.total / report.ram.limit)})`],
+      ['tensor arena', `${formatBytes(report.arena.bytes)} (lower bound ${formatBytes(report.arena.lowerBound)})`],
+      ...(report.measured ? [['instructions per inference (QEMU)', formatInt(report.measured.instructions)]] : []),
+      ...(predictedTotal !== null ? [['predicted instructions (prunable layers)', formatInt(predictedTotal)]] : []),
+      ...(sparse
+        ? [
+            [
+              'sparse',
+              escapeHtml(
+                `${sparse.format ? `--format ${sparse.format}` : `--optimize ${sparse.optimize ?? 'balanced'}`}` +
+                  `${sparse.sparsity !== null ? `, pruned to ${formatPercent(sparse.sparsity, 0)} by ${sparse.granularity ?? 'element'}` : ''}, ${sparse.family} kernels`,
+              ),
+            ],
+          ]
+        : []),
+    ].map(([name, value]) => ({ name: name!, value: value! })),
+    layers: report.layers.map((l) => ({
+      index: l.index,
+      op: escapeHtml(l.op),
+      output: escapeHtml(l.output),
+      kernel: escapeHtml(l.kernel ?? '–'),
+      shape: shapeText(l.index),
+      granularity: escapeHtml(l.sparsity !== null && granularity !== null ? granularity : '–'),
+      sparsity: formatPercent(l.sparsity),
+      format: escapeHtml(l.format),
+      bytes: formatInt(l.weightBytes),
+      denseBytes: l.dense && l.dense.weightBytes !== l.weightBytes ? formatInt(l.dense.weightBytes) : null,
+      predicted: formatCount(l.predictedInstructions),
+      measured: formatCount(l.measuredInstructions),
+    })),
+    memory: memoryView(report),
+    latency: latencyView(report),
+    sensitivity: sensitivityView(report.sensitivity),
+    beforeAfter: beforeAfterRows(report),
+    chartWidth: svgNumber(CHART_WIDTH),
+    tool: escapeHtml(`${report.tool.name} ${report.tool.version}`),
+    versions: Object.entries(report.toolchain.versions ?? {}).map(([name, v]) => ({ name: escapeHtml(name), version: escapeHtml(v) })),
+    kernels: escapeHtml(report.kernels.join(', ')),
+    commands: report.toolchain.commands.map((c) => escapeHtml(c.map(shellQuote).join(' '))),
+    warnings: report.warnings.map((w) => escapeHtml(`${w.code}: ${w.message}${w.where ? ` (${w.where})` : ''}`)),
+  };
+}
+
+/** report.html for a build report (pure). */
+export function renderReportHtml(report: ReportInput, shapes?: LayerShapes): string {
+  return renderTemplateFile('report/report.html.hbs', reportView(report, shapes));
+}
+
+/** Writes <dir>/report.html next to report.json; the graph (when given) adds layer shapes. */
+export function writeReportHtml(dir: string, report: ReportInput, graph?: ModelGraph): string {
+  const file = path.join(dir, 'report.html');
+  writeFileSync(file, renderReportHtml(report, graph ? layerShapes(graph) : undefined));
+  return file;
+}

@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import type { BuildReport } from '../../src/build/build.js';
+import { CHART_COLORS, renderReportHtml, type ReportInput } from '../../src/report/html.js';
+import { terminalSummary } from '../../src/report/summary.js';
+
+/** A report as build writes it (shape of report.json), with a hostile tensor name. */
+function fixture(): BuildReport {
+  const layer = (index: number, op: string, output: string, extra: Partial<BuildReport['layers'][number]> = {}): BuildReport['layers'][number] => ({
+    index,
+    op,
+    kernel: `tp_${op.toLowerCase()}_s8`,
+    format: 'dense',
+    sparsity: null,
+    weightBytes: 0,
+    macs: 0,
+    predictedInstructions: null,
+    output,
+    ...extra,
+  });
+  return {
+    tool: { name: 'tinyprune', version: '9.9.9' },
+    model: { source: 'm<x>.tflite', sha256: 'ab'.repeat(32), operators: 3 },
+    board: 'mps2-an386',
+    target: { mode: 'qemu', machine: 'mps2-an386', core: 'cortex-m4', flashLimit: 4194304, ramLimit: 4194304 },
+    fits: true,
+    flash: { total: 12752, weights: 738, model: 864, code: 11150, limit: 4194304 },
+    ram: { arena: 640, static: 84, stack: 4096, total: 6868, limit: 4194304 },
+    arena: { bytes: 640, lowerBound: 640 },
+    layers: [
+      layer(0, 'CONV_2D', `conv<script>alert("x")</script>&'1'`, { format: 'bitmask', sparsity: 0.7, weightBytes: 72, macs: 4608, predictedInstructions: 59051, dense: { weightBytes: 104, predictedInstructions: 63130 } }),
+      layer(1, 'RESHAPE', 'flatten', { kernel: null, format: 'alias' }),
+      layer(2, 'SOFTMAX', 'probabilities'),
+    ],
+    kernels: ['tp_conv_2d_s8_bitmask', 'tp_softmax_s8'],
+    sparse: { sparsity: 0.7, granularity: 'element', optimize: 'balanced', format: null, family: 'dsp' },
+    sourcesSha256: 'cd'.repeat(32),
+    files: { elf: 'firmware.elf', bin: 'firmware.bin', hex: 'firmware.hex', model: 'model.tflite', sources: ['lib/tp_model.c'], bench: null },
+    toolchain: { commands: [['/usr/bin/arm-none-eabi-gcc', '-mcpu=cortex-m4', '-O2', '-I<out>/lib', '-DNAME="a b"']] },
+    warnings: [{ code: 'W_TEST', message: 'tensor <t> & co' }],
+  };
+}
+
+describe('report.html', () => {
+  it('escapes every name that comes from the model', () => {
+    const html = renderReportHtml(fixture());
+    expect(html).not.toContain('<script');
+    expect(html).toContain('conv&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;1&#39;');
+    expect(html).toContain('m&lt;x&gt;.tflite');
+    expect(html).toContain('tensor &lt;t&gt; &amp; co');
+    expect(html).toContain('&#39;-DNAME=&quot;a b&quot;&#39;');
+  });
+
+  it('is self-contained: no scripts, no external resources, no fonts from the network', () => {
+    const html = renderReportHtml(fixture());
+    expect(html).not.toMatch(/<script|<link|@import|url\(|src=|https?:\/\//i);
+    expect(html).toMatch(/<svg[\s\S]*<rect/);
+  });
+
+  it('is byte-identical for the same report', () => {
+    expect(renderReportHtml(fixture())).toBe(renderReportHtml(fixture()));
+  });
+
+  it('says instructions (QEMU) for measured counts and never cycles', () => {
+    const r = fixture();
+    r.layers.forEach((l, i) => (l.measuredInstructions = 1000 * (i + 1)));
+    r.measured = { instructions: 6000 };
+    const html = renderReportHtml(r);
+    expect(html).toContain('instructions (QEMU)');
+    expect(html).not.toMatch(/cycle/i);
+    expect(html).toContain(CHART_COLORS.measured);
+    expect(html).not.toContain(`fill="${CHART_COLORS.predicted}"`);
+  });
+
+  it('uses predictions where nothing was measured, and says so', () => {
+    const html = renderReportHtml(fixture());
+    expect(html).toContain('predicted by the cost model');
+    expect(html).toContain(`fill="${CHART_COLORS.predicted}"`);
+    expect(html).toContain('59,051 (predicted)');
+  });
+
+  it('renders sensitivity and accuracy only when the report carries them', () => {
+    const plain = renderReportHtml(fixture());
+    expect(plain).not.toContain('Pruning sensitivity');
+    expect(plain).not.toContain('<polyline');
+    expect(plain).not.toContain('<h2>Accuracy');
+    const r: ReportInput = {
+      ...fixture(),
+      sensitivity: [0, 0.5, 0.9].flatMap((s) => [
+        { layer: 'fc1', granularity: 'element', sparsity: s, accuracy: 0.96 - s / 10 },
+        { layer: 'fc<2>', granularity: 'element', sparsity: s, accuracy: 0.96 - s / 4 },
+      ]),
+      accuracy: { before: 0.9605, after: 0.9585, stage: 'prune' },
+      fidelity: { before: 1, after: 0.991 },
+    };
+    r.toolchain = { ...r.toolchain, versions: { 'arm-none-eabi-gcc': '12.2.1' } };
+    const html = renderReportHtml(r);
+    expect(html).toContain('Pruning sensitivity');
+    expect(html.match(/<polyline/g)).toHaveLength(2);
+    expect(html).toContain('fc&lt;2&gt; (element)');
+    expect(html).toContain('96.05%');
+    expect(html).toContain('−0.20 pt');
+    expect(html).toContain('99.10%');
+    expect(html).toContain('12.2.1');
+  });
+
+  it('draws flash and RAM against the limits, with the parts named', () => {
+    const html = renderReportHtml(fixture());
+    for (const c of [CHART_COLORS.weights, CHART_COLORS.code, CHART_COLORS.arena, CHART_COLORS.stack]) expect(html).toContain(`fill="${c}"`);
+    expect(html).toContain('12.5 KiB of 4.00 MiB (0.3%)');
+    // RAM total 6868 - arena - stack - static: the rest (heap) is drawn too.
+    expect(html).toContain('heap, other 2.0 KiB');
+  });
+});
+
+describe('terminal summary', () => {
+  it('says whether it fits, flash and RAM against the limits, and instructions', () => {
+    expect(terminalSummary(fixture())).toEqual([
+      'fits on mps2-an386 (cortex-m4)',
+      'flash         12.5 KiB / 4.00 MiB (0.3%)',
+      'RAM           6.7 KiB / 4.00 MiB (0.2%)',
+      'instructions  59,051 predicted for the 1 prunable layers (cost model; --measure counts them in QEMU)',
+    ]);
+    const r = fixture();
+    r.measured = { instructions: 104897 };
+    expect(terminalSummary(r)[3]).toBe('instructions  104,897 per inference (QEMU)');
+    r.ram.total = r.ram.limit + 1;
+    expect(terminalSummary(r)[0]).toMatch(/^DOES NOT FIT/);
+  });
+});
