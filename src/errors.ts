@@ -24,6 +24,7 @@ export type ErrorCode =
   // CLI
   | 'E_USAGE'
   | 'E_OUTPUT'
+  | 'E_CONFIG'
   // boards, build, run
   | 'E_BOARD'
   | 'E_TOOL_MISSING'

@@ -1,4 +1,5 @@
 import type { CommandSpec, ParsedArgs } from './args.js';
+import type { CliProgress } from './progress.js';
 
 /** Where a command writes. The entry point passes process streams; tests pass buffers. */
 export interface CliIO {
@@ -6,6 +7,14 @@ export interface CliIO {
   err: (text: string) => void;
   /** Current working directory for relative paths. */
   cwd: string;
+  /** Is stderr a terminal (progress bars) and how wide? Absent: not a terminal. */
+  isTTY?: boolean;
+  columns?: number;
+  /**
+   * Progress reporter for long stages, chosen by main() from --quiet / --progress / the
+   * config file. Commands pass it to stages and send their informational lines through it.
+   */
+  progress?: CliProgress;
 }
 
 export interface Command {

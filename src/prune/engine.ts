@@ -11,6 +11,7 @@
 import { TinypruneError } from '../errors.js';
 import type { Dataset } from '../data/dataset.js';
 import type { ModelGraph } from '../ir/graph.js';
+import type { Progress } from '../util/progress.js';
 import { clearMasks, createTrainable, disposeTrainable, paramValues, restore, setMask, snapshot, toGraph, weightLayers, type TrainableModel } from '../train/view.js';
 import { evaluate, gradients, train, type EpochLog } from '../train/train.js';
 import { criterion as criterionByName } from './criteria.js';
@@ -48,6 +49,8 @@ export interface PruneContext {
   log?: (line: string) => void;
   /** Called after each fine-tuning epoch. */
   onEpoch?: (e: EpochLog) => void;
+  /** Progress of fine-tuning (stage "fine-tune", one step per batch). */
+  progress?: Progress;
 }
 
 export interface PruneOutcome {
@@ -168,7 +171,7 @@ export function runPlan(start: TrainableModel, plan: ResolvedPlan, ctx: PruneCon
     stages.push({ stage: 'prune (one-shot)', accuracy: acc, epochs: 0, seconds: (performance.now() - t0) / 1000 });
     log(`pruned one-shot: accuracy ${(acc * 100).toFixed(2)}% before fine-tuning`);
     if (ft.epochs > 0) {
-      const r = train(m, ctx.train, { epochs: ft.epochs, learningRate: lr, batchSize: ft.batchSize, seed: ctx.seed ?? 1, validation: ctx.validation, patience: ft.patience, ...(ctx.onEpoch ? { onEpoch: ctx.onEpoch } : {}) });
+      const r = train(m, ctx.train, { epochs: ft.epochs, learningRate: lr, batchSize: ft.batchSize, seed: ctx.seed ?? 1, validation: ctx.validation, patience: ft.patience, ...(ctx.onEpoch ? { onEpoch: ctx.onEpoch } : {}), progress: ctx.progress, progressStage: 'fine-tune' });
       epochs = r.epochs;
     }
   } else if (plan.schedule.kind === 'agp') {
@@ -196,6 +199,8 @@ export function runPlan(start: TrainableModel, plan: ResolvedPlan, ctx: PruneCon
         if (at.has(step)) pruneAt(step);
       },
       ...(ctx.onEpoch ? { onEpoch: ctx.onEpoch } : {}),
+      progress: ctx.progress,
+      progressStage: 'fine-tune',
     });
     pruneAt(endStep); // make sure the final sparsity holds exactly
     epochs = r.epochs;

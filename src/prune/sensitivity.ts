@@ -4,6 +4,7 @@
  * which layers tolerate pruning — the input to choosing per-layer targets.
  */
 import type { Dataset } from '../data/dataset.js';
+import type { Progress } from '../util/progress.js';
 import { evaluate } from '../train/train.js';
 import { paramValues, setParamValues, weightLayers, type TrainableModel } from '../train/view.js';
 import { criterion as criterionByName } from './criteria.js';
@@ -25,6 +26,8 @@ export interface SensitivityOptions {
   /** Validation samples used (the first N). */
   samples?: number;
   onRow?: (r: SensitivityRow) => void;
+  /** Progress reporter: one step per (layer, granularity, ratio) evaluation, stage "sensitivity". */
+  progress?: Progress;
 }
 
 export const DEFAULT_RATIOS = [0, 0.25, 0.5, 0.7, 0.8, 0.9, 0.95];
@@ -37,34 +40,45 @@ export function sensitivity(m: TrainableModel, validation: Dataset, opts: Sensit
   const val: Dataset = n === validation.y.length ? validation : { ...validation, x: validation.x.subarray(0, n * (validation.x.length / validation.y.length)), y: validation.y.subarray(0, n) };
   const rows: SensitivityRow[] = [];
   const layers = weightLayers(m.graph).filter((l) => !opts.layers || opts.layers.includes(l.name));
-  for (const l of layers) {
-    const original = paramValues(m, l.weight).slice();
-    const bias = l.bias !== undefined ? paramValues(m, l.bias).slice() : undefined;
-    const shape = m.graph.tensors[l.weight]!.shape;
-    const scores = crit.needsGradients ? original.map(Math.abs) : crit.score({ weights: original });
-    for (const [, g] of grans) {
-      for (const r of ratios) {
-        let mask: Float32Array;
-        try {
-          mask = computeMask(scores, { opcode: l.opcode, shape }, g, r);
-        } catch {
-          continue; // this granularity does not apply to this layer
+  const progress = opts.progress;
+  progress?.start('sensitivity', layers.length * grans.length * ratios.length);
+  try {
+    for (const l of layers) {
+      const original = paramValues(m, l.weight).slice();
+      const bias = l.bias !== undefined ? paramValues(m, l.bias).slice() : undefined;
+      const shape = m.graph.tensors[l.weight]!.shape;
+      const scores = crit.needsGradients ? original.map(Math.abs) : crit.score({ weights: original });
+      for (const [, g] of grans) {
+        for (const [ri, r] of ratios.entries()) {
+          let mask: Float32Array;
+          try {
+            mask = computeMask(scores, { opcode: l.opcode, shape }, g, r);
+          } catch {
+            progress?.tick(1);
+            continue; // this granularity does not apply to this layer
+          }
+          const pruned = original.map((v, i) => (mask[i] ? v : 0));
+          setParamValues(m, l.weight, pruned);
+          if (g.kind === 'channel' && bias) {
+            // A removed channel loses its bias too.
+            const per = original.length / bias.length;
+            setParamValues(m, l.bias!, bias.map((b, c) => (l.opcode === 'DEPTHWISE_CONV_2D' ? (mask[c] ? b : 0) : mask[c * per] ? b : 0)));
+          }
+          const row = { layer: l.name, granularity: granularityName(g), targetSparsity: r, sparsity: maskSparsity(mask), accuracy: evaluate(m, val) };
+          rows.push(row);
+          opts.onRow?.(row);
+          progress?.tick(1, `${row.layer} ${row.granularity} ${(row.sparsity * 100).toFixed(0)}%: ${(row.accuracy * 100).toFixed(2)}%`);
+          if (g.kind === 'n:m') {
+            progress?.tick(ratios.length - ri - 1);
+            break; // N:M has one sparsity of its own
+          }
         }
-        const pruned = original.map((v, i) => (mask[i] ? v : 0));
-        setParamValues(m, l.weight, pruned);
-        if (g.kind === 'channel' && bias) {
-          // A removed channel loses its bias too.
-          const per = original.length / bias.length;
-          setParamValues(m, l.bias!, bias.map((b, c) => (l.opcode === 'DEPTHWISE_CONV_2D' ? (mask[c] ? b : 0) : mask[c * per] ? b : 0)));
-        }
-        const row = { layer: l.name, granularity: granularityName(g), targetSparsity: r, sparsity: maskSparsity(mask), accuracy: evaluate(m, val) };
-        rows.push(row);
-        opts.onRow?.(row);
-        if (g.kind === 'n:m') break; // N:M has one sparsity of its own
+        setParamValues(m, l.weight, original);
+        if (bias) setParamValues(m, l.bias!, bias);
       }
-      setParamValues(m, l.weight, original);
-      if (bias) setParamValues(m, l.bias!, bias);
     }
+  } finally {
+    progress?.done();
   }
   return rows;
 }

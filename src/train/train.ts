@@ -9,6 +9,7 @@ import { sampleSize } from '../data/dataset.js';
 import { seededPermutation } from '../data/dataset.js';
 import { tf } from './backend.js';
 import { applyMasks, forward, restore, snapshot, type TrainableModel } from './view.js';
+import type { Progress } from '../util/progress.js';
 
 export interface TrainOptions {
   epochs: number;
@@ -32,6 +33,9 @@ export interface TrainOptions {
   bestAfterStep?: number;
   /** L2 weight decay on weights (not biases). */
   weightDecay?: number;
+  /** Progress reporter: one step per batch, in a stage named `progressStage` (default "train"). */
+  progress?: Progress;
+  progressStage?: string;
 }
 
 export interface EpochLog {
@@ -78,6 +82,9 @@ export function train(m: TrainableModel, ds: Dataset, opts: TrainOptions): Train
   let sinceBest = 0;
   let step = 0;
   let epoch = 0;
+  const batchesPerEpoch = Math.ceil(n / batch);
+  const progress = opts.progress;
+  progress?.start(opts.progressStage ?? 'train', Math.min(opts.epochs * batchesPerEpoch, opts.maxSteps ?? Infinity));
   try {
     for (epoch = 0; epoch < opts.epochs; epoch++) {
       const t0 = performance.now();
@@ -106,6 +113,7 @@ export function train(m: TrainableModel, ds: Dataset, opts: TrainOptions): Train
         applyMasks(m);
         batches++;
         step++;
+        progress?.tick(1, `epoch ${epoch + 1}/${opts.epochs}`);
         opts.onStep?.(step);
       }
       const log: EpochLog = { epoch: epoch + 1, loss: lossSum / Math.max(1, batches), seconds: (performance.now() - t0) / 1000 };
@@ -131,6 +139,7 @@ export function train(m: TrainableModel, ds: Dataset, opts: TrainOptions): Train
     }
   } finally {
     optimizer.dispose();
+    progress?.done();
   }
   if (bestSnap) restore(m, bestSnap);
   return { epochs: epoch, steps: step, history, ...(best >= 0 ? { bestValAccuracy: best } : {}) };

@@ -1,7 +1,7 @@
 /**
  * tinyprune prune: train view → (sensitivity) → prune by plan → fine-tune → (int8) → .tflite
- * with progress lines on stderr and a JSON report. TF.js is imported lazily, so the other
- * commands do not pay for loading it.
+ * with progress on stderr (io.progress: training, sensitivity and fine-tuning as stages) and a
+ * JSON report. TF.js is imported lazily, so the other commands do not pay for loading it.
  */
 import { resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { boolOpt, stringOpt } from '../args.js';
 import { TinypruneError } from '../../errors.js';
 import { writeFileAtomic } from '../../util/files.js';
 import type { PrunePlan } from '../../prune/plan.js';
+import { createProgress } from '../progress.js';
 
 function num(v: string | undefined, name: string, dflt: number): number {
   if (v === undefined) return dflt;
@@ -48,7 +49,9 @@ export const pruneCommand: Command = {
     positionals: [1, 1],
   },
   async run(args, io) {
-    const log = (line: string): void => io.err(`[prune] ${line}\n`);
+    // Lines and stage progress go through the CLI's reporter (--quiet, --progress json, a bar on a TTY).
+    const progress = io.progress ?? createProgress({ mode: 'lines', write: io.err, prefix: 'prune' });
+    const log = (line: string): void => progress.log(line);
     const dataSpec = stringOpt(args, 'data');
     if (!dataSpec) throw new TinypruneError('E_USAGE', '--data is required', { allowed: this.spec.usage, hint: 'e.g. --data mnist:../shared/datasets/mnist' });
     const planPath = stringOpt(args, 'plan');
@@ -115,12 +118,12 @@ export const pruneCommand: Command = {
     const trainEpochs = num(stringOpt(args, 'train-epochs'), 'train-epochs', example ? 10 : 0);
     if (trainEpochs > 0) {
       log(`training ${trainEpochs} epoch(s) at lr ${lr}`);
-      trainMod.train(m, trainSet, { epochs: trainEpochs, learningRate: lr, seed, validation: valSet, onEpoch: (e) => log(`  epoch ${e.epoch}: loss ${e.loss.toFixed(4)}, validation ${((e.valAccuracy ?? 0) * 100).toFixed(2)}% (${e.seconds.toFixed(1)} s)`) });
+      trainMod.train(m, trainSet, { epochs: trainEpochs, learningRate: lr, seed, validation: valSet, progress, progressStage: 'train', onEpoch: (e) => log(`  epoch ${e.epoch}: loss ${e.loss.toFixed(4)}, validation ${((e.valAccuracy ?? 0) * 100).toFixed(2)}% (${e.seconds.toFixed(1)} s)`) });
     }
     const report: Record<string, unknown> = { model: example ? modelArg : resolve(io.cwd, modelArg), data: ds.name, backend: backend.name, backendNotes: backend.notes, seed };
     const sensPrefix = stringOpt(args, 'sensitivity');
     if (sensPrefix) {
-      const rows = sens.sensitivity(m, valSet, { granularities: [plan.granularity ?? 'element'], criterion: plan.criterion ?? 'l1', onRow: (r) => log(`  sensitivity ${r.layer} ${r.granularity} ${(r.sparsity * 100).toFixed(0)}%: ${(r.accuracy * 100).toFixed(2)}%`) });
+      const rows = sens.sensitivity(m, valSet, { granularities: [plan.granularity ?? 'element'], criterion: plan.criterion ?? 'l1', progress });
       const p = resolve(io.cwd, sensPrefix);
       writeFileAtomic(`${p}.csv`, sens.sensitivityCsv(rows));
       writeFileAtomic(`${p}.json`, JSON.stringify(rows, null, 2) + '\n');
@@ -137,6 +140,7 @@ export const pruneCommand: Command = {
         baseLearningRate: lr,
         seed,
         log,
+        progress,
         onEpoch: (e) => log(`  fine-tune epoch ${e.epoch}: loss ${e.loss.toFixed(4)}, validation ${((e.valAccuracy ?? 0) * 100).toFixed(2)}%`),
       });
       m = out.model;

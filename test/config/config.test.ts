@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CONFIG_KEYS, CONFIG_KEY_NAMES, CONFIG_SCHEMA_FILE, configJsonSchemaText } from '../../src/config/schema.js';
+import { loadConfig, mergeConfig, parseConfig } from '../../src/config/load.js';
+import { TinypruneError } from '../../src/errors.js';
+import { COMMANDS } from '../../src/cli/registry.js';
+import { GLOBAL_OPTIONS } from '../../src/cli/main.js';
+import { REPO_ROOT } from '../helpers/shared.js';
+import { runCli } from '../helpers/cli.js';
+
+function tmp(): string {
+  return mkdtempSync(join(tmpdir(), 'tp-config-'));
+}
+
+function configError(input: unknown): TinypruneError {
+  try {
+    parseConfig(input, '/p/tinyprune.config.json');
+  } catch (e) {
+    expect(e).toBeInstanceOf(TinypruneError);
+    return e as TinypruneError;
+  }
+  throw new Error('expected an E_CONFIG error');
+}
+
+describe('config schema', () => {
+  it(`${CONFIG_SCHEMA_FILE} is the one generated from src/config/schema.ts (npm run gen:config-schema)`, () => {
+    expect(readFileSync(join(REPO_ROOT, CONFIG_SCHEMA_FILE), 'utf8')).toBe(configJsonSchemaText());
+  });
+
+  it('every key names an option of each command it lists, with the same kind of value', () => {
+    for (const name of CONFIG_KEY_NAMES) {
+      const key = CONFIG_KEYS[name];
+      expect(key.description.length, name).toBeGreaterThan(0);
+      for (const c of key.commands) {
+        const opt = c === '*' ? GLOBAL_OPTIONS[name] : (COMMANDS[c].spec.options as Record<string, { type: string }>)[name];
+        expect(opt, `${name} → ${c}`).toBeDefined();
+        expect(opt!.type, `${name} → ${c}`).toBe(key.type === 'boolean' ? 'boolean' : 'string');
+      }
+    }
+  });
+});
+
+describe('loadConfig / mergeConfig', () => {
+  it('no file: undefined; a flag on the command line wins; a section wins over the top level', () => {
+    const dir = tmp();
+    expect(loadConfig(dir)).toBeUndefined();
+    writeFileSync(
+      join(dir, 'tinyprune.config.json'),
+      JSON.stringify({ $schema: './schema.json', board: 'mps2-an386', sparsity: 0.8, granularity: 'block4x1', measure: true, epochs: 3, build: { out: 'out/fw' }, prune: { out: 'pruned.tflite', sparsity: 0.9 } }),
+    );
+    const config = loadConfig(dir)!;
+    const build = mergeConfig(config, { values: { sparsity: '0.5' }, positionals: ['m.tflite'] }, 'build');
+    expect(build.values).toEqual({ sparsity: '0.5', board: 'mps2-an386', granularity: 'block4x1', measure: true, out: join(dir, 'out/fw') });
+    expect(build.positionals).toEqual(['m.tflite']);
+    const prune = mergeConfig(config, { values: {}, positionals: [] }, 'prune');
+    expect(prune.values).toEqual({ sparsity: '0.9', granularity: 'block4x1', epochs: '3', out: join(dir, 'pruned.tflite') });
+    // Commands without options in the file get nothing.
+    expect(mergeConfig(config, { values: {}, positionals: [] }, 'inspect').values).toEqual({});
+  });
+
+  it('--config <file>: relative paths are taken from the file\'s folder', () => {
+    const dir = tmp();
+    mkdirSync(join(dir, 'proj'));
+    writeFileSync(join(dir, 'proj', 'tp.json'), JSON.stringify({ data: 'digits:data/d.tra', plan: 'plan.json', board: 'boards/my.json', prune: { out: '/abs/p.tflite' } }));
+    const c = loadConfig(dir, 'proj/tp.json')!;
+    expect(c.values).toEqual({ data: `digits:${join(dir, 'proj/data/d.tra')}`, plan: join(dir, 'proj/plan.json'), board: join(dir, 'proj/boards/my.json') });
+    expect(c.sections.prune).toEqual({ out: '/abs/p.tflite' });
+    expect(() => loadConfig(dir, 'nope.json')).toThrow(/config file not found/);
+  });
+
+  it('a bad file: one error naming every bad key, its value, what is allowed and how to fix it', () => {
+    const e = configError({ sparsity: 1.5, granularty: 'element', kernels: 'fastest', epochs: 2.5, quiet: 'yes', lr: '0.01', prune: { board: 'x' } });
+    expect(e.code).toBe('E_CONFIG');
+    expect(e.where).toBe('/p/tinyprune.config.json');
+    const text = e.format();
+    expect(text).toMatch(/7 problems/);
+    expect(text).toMatch(/"sparsity": 1\.5 is out of range\n\s+allowed: a number >= 0 and <= 1/);
+    expect(text).toMatch(/"granularty": unknown key[^\n]*\n\s+allowed: [^\n]*granularity[^\n]*\n\s+fix:\s+did you mean "granularity"\?/);
+    expect(text).toMatch(/"kernels": "fastest" is not an allowed value\n\s+allowed: one of "auto", "plain"/);
+    expect(text).toMatch(/"epochs": 2\.5 is not an integer/);
+    expect(text).toMatch(/"quiet": "yes" is a string, not true or false/);
+    expect(text).toMatch(/"lr": "0\.01" is a string, not a number\n[^\n]*\n\s+fix:\s+write 0\.01 without quotes/);
+    expect(text).toMatch(/"prune\.board": "board" is not an option of `tinyprune prune`\n\s+fix:\s+move it to the top level or to the section of: build/);
+  });
+
+  it('typos in values get a suggestion; granularity accepts what build or prune accept', () => {
+    expect(configError({ optimize: 'sped' }).format()).toMatch(/did you mean "speed"\?/);
+    expect(configError({ granularity: 'blocky' }).format()).toMatch(/"granularity": "blocky": unknown granularity 'blocky'\n\s+allowed: build: element, block1x4/);
+    expect(parseConfig({ granularity: '2:4' }, '/p/c.json').values.granularity).toBe('2:4');
+    expect(configError([1]).format()).toMatch(/holds an array, not an object/);
+  });
+
+  it('invalid JSON is one E_CONFIG error naming the file', () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'tinyprune.config.json'), '{ "board": "x", }');
+    expect(() => loadConfig(dir)).toThrow(/tinyprune\.config\.json is not valid JSON/);
+  });
+});
+
+describe('config in the CLI', () => {
+  it('prune takes its options from ./tinyprune.config.json; a flag beats the file', async () => {
+    const dir = tmp();
+    const rows = Array.from({ length: 60 }, (_, i) => [...Array.from({ length: 64 }, (_, j) => (i + j) % 17), i % 10].join(','));
+    writeFileSync(join(dir, 'd.tra'), rows.join('\n') + '\n');
+    writeFileSync(
+      join(dir, 'tinyprune.config.json'),
+      JSON.stringify({ quiet: true, data: 'digits:d.tra', sparsity: 0.5, backend: 'cpu', 'train-epochs': 1, epochs: 1, seed: 3, prune: { report: 'r.json' } }),
+    );
+    const r = await runCli(['prune', 'tiny-digits'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8'));
+    expect(report.seed).toBe(3);
+    expect(report.plan.sparsity).toBe(0.5);
+    // --progress on the command line beats "quiet" in the file; --seed beats "seed".
+    const r2 = await runCli(['prune', 'tiny-digits', '--progress', 'lines', '--seed', '4', '--report', 'r2.json'], dir);
+    expect(r2.code, r2.stderr).toBe(0);
+    expect(r2.stderr).toMatch(/^\[prune\] backend: cpu$/m);
+    expect(JSON.parse(readFileSync(join(dir, 'r2.json'), 'utf8')).seed).toBe(4);
+    expect(existsSync(join(dir, 'r.json'))).toBe(true);
+  }, 120_000);
+
+  it('a bad config file stops any command with exit 1 and the grouped error', async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'tinyprune.config.json'), JSON.stringify({ bord: 'mps2-an386' }));
+    const r = await runCli(['build', 'm.tflite'], dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/error\[E_CONFIG\]: .*tinyprune\.config\.json: 1 problem in the config file\n {2}- "bord": unknown key/);
+    expect(r.stderr).toMatch(/did you mean "board"\?/);
+  });
+});
