@@ -8,14 +8,16 @@ import { formatWarnings } from '../format.js';
 import { OBJECTIVES, type Objective } from '../../sparse/plan.js';
 import { GRANULARITIES, isGranularity } from '../../sparse/prune.js';
 import { FORMAT_NAMES, isFormatName } from '../../sparse/types.js';
+import { EXPORT_KINDS, exportBuild, parseExportKinds } from '../../export/index.js';
+import { terminalSummary } from '../../report/summary.js';
 
 export const buildCommand: Command = {
   spec: {
     name: 'build',
-    summary: 'Compile a model into a C library and firmware for a board; writes <dir>/report.json, firmware.elf and model.tflite.',
+    summary: 'Compile a model into a C library and firmware for a board; writes <dir>/report.json, report.html, firmware.elf and model.tflite.',
     usage:
       'tinyprune build --board <board> <model.tflite> [-o <dir>] [--emulate] [--prefix <name>] [--kernels auto|plain] ' +
-      '[--sparsity <0..1>] [--granularity <unit>] [--optimize size|speed|balanced] [--format <name>] [--measure] [--json]',
+      '[--sparsity <0..1>] [--granularity <unit>] [--optimize size|speed|balanced] [--format <name>] [--measure] [--emit c|arduino|cmake]... [--json]',
     options: {
       board: { type: 'string', value: '<board>', description: 'board profile name (tinyprune boards) or path to a board .json' },
       out: { type: 'string', short: 'o', value: '<dir>', description: 'output directory (default: build/<model>-<board>)' },
@@ -27,6 +29,7 @@ export const buildCommand: Command = {
       optimize: { type: 'string', value: 'size|speed|balanced', description: 'per-layer format choice: fewest flash bytes, fewest predicted instructions, or both (default balanced)' },
       format: { type: 'string', value: '<name>', description: `use one weight format on every layer that can take it: ${FORMAT_NAMES.join(', ')}` },
       measure: { type: 'boolean', description: 'run the build once in QEMU and add measured per-layer instructions to report.json' },
+      emit: { type: 'string', multiple: true, value: 'c|arduino|cmake', description: `also export the built library into <dir>/export/<kind>/: ${EXPORT_KINDS.join(', ')} (repeat or comma-separate)` },
       json: { type: 'boolean', description: 'print report.json instead of a summary' },
       help: { type: 'boolean', short: 'h', description: 'show this help' },
     },
@@ -65,6 +68,7 @@ export const buildCommand: Command = {
     if (format !== undefined && !isFormatName(format)) {
       throw new TinypruneError('E_USAGE', `--format ${format} is not a weight format`, { allowed: FORMAT_NAMES.join(', '), where: 'tinyprune build --format' });
     }
+    const emit = parseExportKinds((args.values['emit'] as string[] | undefined) ?? []);
     const modelPath = resolve(io.cwd, args.positionals[0]!);
     const model = modelPath.split('/').pop()!.replace(/\.tflite$/, '');
     const boardName = board.split('/').pop()!.replace(/\.json$/, '');
@@ -83,21 +87,22 @@ export const buildCommand: Command = {
       ...(format !== undefined ? { format } : {}),
       measure: boolOpt(args, 'measure'),
     });
+    const exported = exportBuild(outDir, emit);
     io.err(formatWarnings(report.warnings));
     if (boolOpt(args, 'json')) {
       io.out(JSON.stringify(report, null, 2) + '\n');
       return 0;
     }
     const kb = (n: number): string => `${(n / 1024).toFixed(1)} KiB`;
-    const pct = (a: number, b: number): string => (b > 0 ? `${((100 * a) / b).toFixed(1)}%` : '-');
     io.out(
       [
         `built ${report.model.source} for ${report.board}${report.target.mode === 'emulate' ? ` (emulated on ${report.target.machine})` : ''} → ${outDir}`,
-        `  flash: ${kb(report.flash.total)} of ${kb(report.flash.limit)} (${pct(report.flash.total, report.flash.limit)}): weights ${kb(report.flash.weights)}, model data ${kb(report.flash.model)}, code ${kb(report.flash.code)}`,
-        `  RAM:   ${kb(report.ram.total)} of ${kb(report.ram.limit)} (${pct(report.ram.total, report.ram.limit)}): arena ${kb(report.ram.arena)}, stack ${kb(report.ram.stack)}, other ${kb(report.ram.static)}`,
+        ...terminalSummary(report).map((l) => `  ${l}`),
+        `  flash: weights ${kb(report.flash.weights)}, model data ${kb(report.flash.model)}, code ${kb(report.flash.code)}; RAM: arena ${kb(report.ram.arena)}, stack ${kb(report.ram.stack)}, other ${kb(report.ram.static)}`,
         `  ${report.layers.length} operators, kernels: ${report.kernels.join(', ')}`,
         ...sparseSummary(report),
-        `  files: firmware.elf, firmware.bin, firmware.hex, model.tflite, lib/ (C library), report.json`,
+        `  files: firmware.elf, firmware.bin, firmware.hex, model.tflite, lib/ (C library), report.json, report.html`,
+        ...exported.map((d) => `  export: ${d}`),
         '',
       ].join('\n'),
     );
