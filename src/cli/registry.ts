@@ -7,6 +7,8 @@ import { runCommand } from './commands/run.js';
 import { pruneCommand } from './commands/prune.js';
 import { flashCommand } from './commands/flash.js';
 import { benchCommand } from './commands/bench.js';
+import { boardsCommand } from './commands/boards.js';
+import { doctorCommand } from './commands/doctor.js';
 
 export const COMMANDS = {
   inspect: inspectCommand,
@@ -16,6 +18,8 @@ export const COMMANDS = {
   prune: pruneCommand,
   flash: flashCommand,
   bench: benchCommand,
+  boards: boardsCommand,
+  doctor: doctorCommand,
 } satisfies Record<string, Command>;
 
 export type CommandName = keyof typeof COMMANDS;

@@ -31,7 +31,7 @@ export interface OpenSerialOptions {
   timeoutMs?: number;
 }
 
-const PERMISSION_HINT =
+export const PERMISSION_HINT =
   'add yourself to the group that owns the port and log in again: `sudo usermod -aG dialout $USER` ' +
   '(Debian/Ubuntu; `uucp` on Arch/Fedora), or install the board vendor\'s udev rules ' +
   '(e.g. /etc/udev/rules.d/ with MODE="0666" for its USB VID:PID, then `sudo udevadm control --reload`)';
