@@ -50,6 +50,7 @@ export type ErrorCode =
   | 'E_BACKEND'
   | 'E_TRAIN'
   | 'E_PRUNE'
+  | 'E_SOLVE'
   | 'E_QUANTIZE'
   | 'E_IMPORT';
 

@@ -23,6 +23,8 @@ import { criterion as criterionByName, type CriterionName } from './criteria.js'
 export interface LayerPlanInput {
   granularity?: string;
   sparsity?: number;
+  /** Weight storage format the budget solver chose (a FormatName: dense, csr8, nm2_4 …). */
+  format?: string;
   exclude?: boolean;
   pinned?: boolean;
 }

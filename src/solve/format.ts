@@ -1,0 +1,79 @@
+/** Human text for solver results: what was chosen, or why nothing fits and what to change. */
+import type { Assignment, Infeasible, SolveProblem, Suggestion } from './types.js';
+
+const bytes = (n: number): string => `${Math.round(n)} B`;
+const count = (n: number): string => `${Math.round(n)}`;
+const loss = (n: number): string => n.toFixed(4);
+
+function budgetLine(inf: Infeasible): string {
+  const b = inf.budget;
+  const latency = b.instructions === undefined ? '' : `, latency ${count(b.instructions)} instructions`;
+  return `flash ${bytes(b.flash)}, RAM ${bytes(b.ram)}${latency}`;
+}
+
+function floorLines(inf: Infeasible): string[] {
+  const { flash, ram, instructions } = inf.floors;
+  const b = inf.budget;
+  const mark = (over: boolean): string => (over ? '  ← over budget' : '');
+  const lines = [
+    `  flash:   the smallest reachable is ${bytes(flash.value)} (budget ${bytes(b.flash)})${mark(flash.value > b.flash)}`,
+    `  RAM:     the smallest peak is ${bytes(ram.value)}${ram.assignment.peakAt === undefined ? '' : ` at ${ram.assignment.peakAt}`} (budget ${bytes(b.ram)})${mark(ram.value > b.ram)}`,
+  ];
+  if (b.instructions !== undefined) {
+    lines.push(`  latency: the fewest instructions are ${count(instructions.value)} (budget ${count(b.instructions)})${mark(instructions.value > b.instructions)}`);
+  }
+  if (inf.violated.includes('combination')) {
+    const joint = inf.flashWithinOtherBudgets;
+    lines.push(
+      joint === undefined
+        ? '  each budget can be met alone, but no choice meets them together'
+        : `  each budget can be met alone, but within the RAM${b.instructions === undefined ? '' : ' and latency'} budget the smallest flash is ${bytes(joint)}`,
+    );
+  }
+  return lines;
+}
+
+function bindingLines(inf: Infeasible): string[] {
+  const lines: string[] = [];
+  for (const l of inf.bindingLayers) {
+    const unit = l.resource === 'flash' ? bytes : (n: number): string => `${count(n)} instructions`;
+    lines.push(`  ${l.layer}: at least ${unit(l.smallest)} of ${l.resource} on its smallest choice (dense ${unit(l.dense)})`);
+  }
+  for (const r of inf.bindingRamPoints) {
+    const by = r.layers.length === 0 ? 'no layer can shrink it' : `channel pruning of ${r.layers.join(', ')} can shrink the rest`;
+    lines.push(`  RAM at ${r.label}: at least ${bytes(r.smallest)}, ${bytes(r.unprunable)} of it fixed; ${by}`);
+  }
+  return lines.length === 0 ? [] : ['binding:', ...lines];
+}
+
+function suggestionLine(s: Suggestion): string {
+  switch (s.kind) {
+    case 'board':
+      return `  - a larger board: ${s.board} (flash ${bytes(s.flash)}, RAM ${bytes(s.ram)}): fits with predicted loss ${loss(s.loss)}`;
+    case 'latency':
+      return `  - relax --latency to ${count(s.instructions)} instructions: fits with predicted loss ${loss(s.loss)}`;
+    case 'choices': {
+      const how = s.resource === 'ram' ? 'channel-pruned choices (fewer output channels)' : 'sparser choices';
+      return `  - offer ${how} for ${s.layers.join(', ')}: measure their sensitivity further out, with more validation data so those points can be trusted`;
+    }
+  }
+}
+
+export function formatInfeasible(inf: Infeasible): string {
+  const lines = [`no pruning plan fits ${budgetLine(inf)}`, ...floorLines(inf), ...bindingLines(inf)];
+  if (inf.suggestions.length > 0) lines.push('what to change:', ...inf.suggestions.map(suggestionLine));
+  return lines.join('\n');
+}
+
+/** One line per layer and the totals, for a result that fits. */
+export function formatAssignment(p: SolveProblem, a: Assignment): string {
+  const lines = p.layers.map((l, i) => {
+    const c = l.choices[a.choices[i]!]!;
+    const channels = c.outChannels === undefined ? '' : `, ${c.outChannels}/${l.outChannels} channels`;
+    return `  ${l.name}: ${c.granularity} ${(c.sparsity * 100).toFixed(1)}% as ${c.format}${channels} (loss ${loss(c.loss)})`;
+  });
+  const t = a.totals;
+  const peak = a.peakAt === undefined ? '' : ` at ${a.peakAt}`;
+  lines.push(`  total: flash ${bytes(t.flash)}, peak RAM ${bytes(t.ram)}${peak}, ${count(t.instructions)} instructions, predicted loss ${loss(t.loss)}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,136 @@
+/**
+ * The exact solver: a DP over the layers in order. Its state after layer i is the choice of
+ * layer i when layer i+1 depends on it (a coupled step), else nothing; for each state it
+ * keeps the Pareto front of partial assignments over the objective and the capped sums
+ * (flash; instructions under a latency bound). RAM is a max, not a sum: every RAM point is
+ * checked when the layer that closes it is chosen, so RAM filters transitions and needs no
+ * dimension of its own.
+ *
+ * Why exact: two partial assignments that reach the same state differ only in what they have
+ * summed so far, and one that is no better in any sum can be replaced by the other in every
+ * completion. Nothing is bucketed or rounded. Partials are dropped early only when they
+ * provably cannot fit (suffix minima of the capped sums) or cannot beat a known feasible
+ * assignment (the Lagrangian bound of lagrange.ts, with a relative tolerance for rounding).
+ *
+ * The same DP answers the explanation's questions by changing the orientation: least loss
+ * under flash and latency caps (the solve), fewest instructions under the flash cap (the
+ * latency relaxation), least flash under the latency cap.
+ */
+import type { Chain } from './model.js';
+import { lagrangeBounds, restBound, type Orientation, type Sum } from './lagrange.js';
+
+export type { Orientation, Sum } from './lagrange.js';
+
+/** A partial assignment: layers 0…k chosen, `choice` the last, `parent` the rest. */
+export interface PathNode {
+  flash: number;
+  instructions: number;
+  loss: number;
+  choice: number;
+  parent: PathNode | null;
+}
+
+function suffixMinima(chain: Chain, k: Sum): Float64Array {
+  const out = new Float64Array(chain.steps.length + 1);
+  for (let i = chain.steps.length - 1; i >= 0; i--) out[i] = out[i + 1]! + Math.min(...chain.steps[i]![k]);
+  return out;
+}
+
+/** Keep the nodes no other node matches or beats in every key (the last key is the objective). */
+function front(nodes: PathNode[], keys: Sum[]): PathNode[] {
+  const [a, b, c] = keys as [Sum, Sum | undefined, Sum | undefined];
+  nodes.sort((m, n) => m[a] - n[a] || (b === undefined ? 0 : m[b] - n[b]) || (c === undefined ? 0 : m[c] - n[c]));
+  if (b === undefined) return nodes.slice(0, 1);
+  const kept: PathNode[] = [];
+  if (c === undefined) {
+    let least = Infinity;
+    for (const n of nodes) {
+      if (n[b] < least) {
+        kept.push(n);
+        least = n[b];
+      }
+    }
+    return kept;
+  }
+  // Sweep by a; a staircase of the kept (b ascending, c strictly descending) answers "is
+  // there a kept node with no more b and no more c" with one binary search.
+  const stair: PathNode[] = [];
+  for (const n of nodes) {
+    let lo = 0;
+    let hi = stair.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (stair[mid]![b] <= n[b]) lo = mid + 1;
+      else hi = mid;
+    }
+    const below = stair[lo - 1];
+    if (below !== undefined && below[c] <= n[c]) continue;
+    kept.push(n);
+    let end = lo;
+    while (end < stair.length && stair[end]![c] >= n[c]) end++;
+    stair.splice(lo, end - lo, n);
+  }
+  return kept;
+}
+
+/** The final Pareto front of complete assignments within the caps (empty when none fits). */
+export function paretoFront(chain: Chain, o: Orientation): PathNode[] {
+  if (chain.constantRam > o.capRam) return [];
+  const restX = suffixMinima(chain, o.x);
+  const restY = suffixMinima(chain, o.y);
+  const keys: Sum[] = [...(Number.isFinite(o.capX) ? [o.x] : []), ...(Number.isFinite(o.capY) ? [o.y] : []), o.objective];
+  const bounds = lagrangeBounds(chain, o);
+  const limit = bounds.incumbent + 1e-9 * Math.max(1, Math.abs(bounds.incumbent));
+  let states: PathNode[][] = [[{ flash: 0, instructions: 0, loss: 0, choice: -1, parent: null }]];
+  chain.steps.forEach((step, i) => {
+    const keyed = chain.steps[i + 1]?.coupled === true;
+    const next: PathNode[][] = Array.from({ length: keyed ? step.cols : 1 }, () => []);
+    const xLeft = o.capX - restX[i + 1]!;
+    const yLeft = o.capY - restY[i + 1]!;
+    for (let row = 0; row < step.rows; row++) {
+      // An uncoupled step has one row and the DP has one merged state.
+      const from = states[step.coupled ? row : 0] ?? [];
+      for (let c = 0; c < step.cols; c++) {
+        const at = row * step.cols + c;
+        if (step.ram[at]! > o.capRam) continue;
+        const to = keyed ? c : 0;
+        for (const n of from) {
+          const node: PathNode = {
+            flash: n.flash + step.flash[at]!,
+            instructions: n.instructions + step.instructions[at]!,
+            loss: n.loss + step.loss[at]!,
+            choice: c,
+            parent: n,
+          };
+          if (node[o.x] > xLeft || node[o.y] > yLeft) continue;
+          const rest = restBound(bounds, o, i, to, node[o.x], node[o.y], limit - node[o.objective]);
+          if (rest === Infinity || node[o.objective] + rest > limit) continue;
+          next[to]!.push(node);
+        }
+      }
+    }
+    states = next.map((ns) => front(ns, keys));
+  });
+  return states[0] ?? [];
+}
+
+export function choicesOf(n: PathNode): number[] {
+  const out: number[] = [];
+  for (let p: PathNode | null = n; p !== null && p.choice >= 0; p = p.parent) out.push(p.choice);
+  return out.reverse();
+}
+
+/** The node minimising `key` lexicographically (undefined for an empty front). */
+export function best(nodes: readonly PathNode[], key: (n: PathNode) => number[]): PathNode | undefined {
+  let pick: PathNode | undefined;
+  let pickKey: number[] = [];
+  for (const n of nodes) {
+    const k = key(n);
+    const i = k.findIndex((v, j) => v !== pickKey[j]);
+    if (pick === undefined || (i >= 0 && k[i]! < pickKey[i]!)) {
+      pick = n;
+      pickKey = k;
+    }
+  }
+  return pick;
+}
