@@ -28,6 +28,7 @@ import { BenchClient, type DeviceInfo, type ProtocolTimeouts } from '../device/p
 import { startQemuSession, type QemuSession } from '../device/qemu.js';
 import { openSerial, type Transport } from '../device/transport.js';
 import { inputBytes } from './inputs.js';
+import type { Progress } from '../util/progress.js';
 
 export interface BenchRequest {
   dir: string;
@@ -52,6 +53,8 @@ export interface BenchRequest {
   trace?: (direction: '>' | '<', text: string) => void;
   /** Progress lines (stderr). */
   progress?: (text: string) => void;
+  /** Progress of the inferences: stage "bench", one step per sample (a bar / lines / JSON, chosen by the CLI). */
+  stages?: Progress;
 }
 
 export interface OutputValue {
@@ -223,6 +226,7 @@ export async function runBench(req: BenchRequest): Promise<BenchResult> {
     const reference: BenchResult['reference'] = { checked: 0, matches: 0, mismatches: [] };
     let correct = 0;
     let firstOutputs: Uint8Array[] = [];
+    req.stages?.start('bench', samples.length);
     for (const [i, sample] of samples.entries()) {
       await client.load(sample).catch((e: unknown) => faultInstead(e, session));
       if (i === 0) {
@@ -265,8 +269,10 @@ export async function runBench(req: BenchRequest): Promise<BenchResult> {
       });
       if (ok) reference.matches++;
       if (req.labels && argmax(graph, r.outputs[0]!) === req.labels[i]) correct++;
-      if (samples.length > 1 && (i + 1) % 10 === 0) say(`  ${i + 1}/${samples.length} samples`);
+      if (req.stages) req.stages.tick(1);
+      else if (samples.length > 1 && (i + 1) % 10 === 0) say(`  ${i + 1}/${samples.length} samples`);
     }
+    req.stages?.done();
 
     const timer = info.timer.source;
     const unit: BenchResult['latency']['unit'] = counted ? 'instructions' : info.emulated ? 'ticks' : 'cycles';

@@ -96,7 +96,8 @@ export const benchCommand: Command = {
       ...(stringOpt(args, 'gdb-remote') !== undefined ? { gdbRemote: stringOpt(args, 'gdb-remote')! } : {}),
       ...(timeoutS !== undefined ? { timeouts: { inferMs: timeoutS * 1000 } } : {}),
       ...(verbose ? { trace: (d: '>' | '<', l: string) => io.err(`${d} ${l}\n`) } : {}),
-      ...(!json ? { progress: (t: string) => io.err(`${t}\n`) } : {}),
+      // Through the CLI's reporter: --quiet silences it, --progress json makes it JSON lines.
+      ...(!json ? (io.progress ? { progress: (t: string) => io.progress!.log(t), stages: io.progress } : { progress: (t: string) => io.err(`${t}\n`) }) : {}),
     });
 
     const outPath = stringOpt(args, 'output');
