@@ -31,6 +31,12 @@ command -v cc >/dev/null 2>&1 || missing+=(gcc)
 command -v make >/dev/null 2>&1 || missing+=(make)
 # socat: pseudo-terminal pairs for the serial fault tests (test/device/faults.test.ts).
 command -v socat >/dev/null 2>&1 || missing+=(socat)
+# chromium: renders report.html headless (test/report/html.test.ts, npm run docs:screenshot).
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+# cmake, g++, unzip: build the CMake export, compile the Arduino export's sketch, check its zip (test/export).
+command -v cmake >/dev/null 2>&1 || missing+=(cmake)
+command -v unzip >/dev/null 2>&1 || missing+=(unzip)
+command -v c++ >/dev/null 2>&1 || missing+=(g++)
 
 if [ "${#missing[@]}" -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1; then
