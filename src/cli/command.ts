@@ -21,4 +21,6 @@ export interface Command {
   spec: CommandSpec;
   /** Returns the exit code; throws TinypruneError on failure (the entry point prints it). */
   run(args: ParsedArgs, io: CliIO): Promise<number>;
+  /** main() does not read tinyprune.config.json for it (doctor reports on the file instead of failing on it). */
+  ignoresConfig?: boolean;
 }

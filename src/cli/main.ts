@@ -71,7 +71,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       return EXIT_OK;
     }
     // The config file sits under the flags: a flag on the command line wins.
-    const args = mergeConfig(loadConfig(io.cwd, stringOpt(cliArgs, 'config')), cliArgs, name);
+    const config = 'ignoresConfig' in cmd && cmd.ignoresConfig ? undefined : loadConfig(io.cwd, stringOpt(cliArgs, 'config'));
+    const args = mergeConfig(config, cliArgs, name);
     progress = progressFor(name, args, cliArgs, io);
     const code = await cmd.run(args, { ...io, progress });
     progress.close();

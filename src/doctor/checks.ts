@@ -11,6 +11,8 @@ import { closeSync, constants, openSync, readdirSync, readFileSync } from 'node:
 import { userInfo } from 'node:os';
 import { findTool, installHint, which, type ToolName } from '../firmware/toolchain.js';
 import { FLASHERS, FLASHER_NAMES } from '../device/flashers.js';
+import { loadConfig } from '../config/load.js';
+import { CONFIG_FILE } from '../config/schema.js';
 
 export type CheckStatus = 'ok' | 'missing' | 'warn';
 
@@ -164,8 +166,33 @@ const serialCheck: Check = {
   },
 };
 
+function configCheck(cwd: string, file: string | undefined): Check {
+  return {
+    name: 'config file',
+    purpose: 'defaults for build and prune',
+    required: false,
+    run() {
+      try {
+        const c = loadConfig(cwd, file);
+        return { status: 'ok', detail: c ? `${c.file} is valid` : `no ${CONFIG_FILE} here (optional)` };
+      } catch (e) {
+        // The problem lines of the E_CONFIG message, without the long "allowed:" lists.
+        const [first, ...rest] = (e as Error).message.split('\n').map((l) => l.trim().replace(/\s+/g, ' '));
+        const problems = rest.filter((l) => !l.startsWith('allowed:')).join(' ').replace(/^- /, '').replace(/ - /g, '; ');
+        return { status: 'warn', detail: first!, fix: problems || 'fix the file' };
+      }
+    },
+  };
+}
+
+export interface DoctorOptions {
+  /** Where to look for tinyprune.config.json, or the file given with --config. */
+  cwd: string;
+  configFile?: string;
+}
+
 /** Every check, in the order they are shown. */
-export function doctorChecks(): Check[] {
+export function doctorChecks(o: DoctorOptions): Check[] {
   return [
     nodeCheck,
     backendCheck,
@@ -176,10 +203,11 @@ export function doctorChecks(): Check[] {
     ...flasherChecks(),
     programCheck('chromium', ['chromium', 'chromium-browser', 'google-chrome'], 'screenshots of HTML reports', 'sudo apt-get install chromium'),
     serialCheck,
+    configCheck(o.cwd, o.configFile),
   ];
 }
 
-export async function runDoctor(checks: Check[] = doctorChecks()): Promise<CheckResult[]> {
+export async function runDoctor(checks: Check[]): Promise<CheckResult[]> {
   const out: CheckResult[] = [];
   for (const c of checks) out.push({ name: c.name, purpose: c.purpose, required: c.required, ...(await c.run()) });
   return out;

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runCli } from '../helpers/cli.js';
 
 interface DoctorJson {
@@ -55,5 +58,15 @@ describe('tinyprune doctor', () => {
     expect(r.stdout).toMatch(/^OK {6}node {19}v\d+\./m);
     expect(r.stdout).toMatch(/^MISSING qemu-system-arm .*\n.*required, for: .*\n.*fix: sudo apt-get install qemu-system-arm$/m);
     expect(r.stdout).toMatch(/Missing for the emulated path: arm-none-eabi-gcc, qemu-system-arm\./);
+  }, 60_000);
+
+  it('reports a bad tinyprune.config.json instead of failing on it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tp-doctor-'));
+    writeFileSync(join(dir, 'tinyprune.config.json'), JSON.stringify({ bord: 'mps2-an386' }));
+    const r = await runCli(['doctor', '--json'], dir);
+    const out = JSON.parse(r.stdout) as DoctorJson;
+    const c = out.checks.find((x) => x.name === 'config file')!;
+    expect(c).toMatchObject({ status: 'warn', required: false });
+    expect(c.fix).toMatch(/"bord": unknown key .* did you mean "board"\?/);
   }, 60_000);
 });

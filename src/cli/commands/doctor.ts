@@ -4,8 +4,8 @@
  * QEMU) works, 1 otherwise — so CI can run it first and fail with the fix in the log.
  */
 import type { Command } from '../command.js';
-import { boolOpt } from '../args.js';
-import { emulatedPathReady, runDoctor, type CheckResult } from '../../doctor/checks.js';
+import { boolOpt, stringOpt } from '../args.js';
+import { doctorChecks, emulatedPathReady, runDoctor, type CheckResult } from '../../doctor/checks.js';
 
 const MARK: Record<CheckResult['status'], string> = { ok: 'OK     ', missing: 'MISSING', warn: 'WARN   ' };
 
@@ -27,8 +27,10 @@ export const doctorCommand: Command = {
     },
     positionals: [0, 0],
   },
+  ignoresConfig: true,
   async run(args, io) {
-    const results = await runDoctor();
+    const configFile = stringOpt(args, 'config');
+    const results = await runDoctor(doctorChecks({ cwd: io.cwd, ...(configFile !== undefined ? { configFile } : {}) }));
     const ok = emulatedPathReady(results);
     if (boolOpt(args, 'json')) {
       io.out(JSON.stringify({ ok, checks: results }, null, 2) + '\n');
