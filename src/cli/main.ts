@@ -4,7 +4,7 @@
  */
 import { toolVersion } from './version.js';
 import { TinypruneError } from '../errors.js';
-import { helpText, parseCommandArgs, stringOpt, type CommandSpec, type OptionSpec, type ParsedArgs } from './args.js';
+import { helpOptions, helpText, parseCommandArgs, stringOpt, type CommandSpec, type OptionSpec, type ParsedArgs } from './args.js';
 import type { CliIO } from './command.js';
 import { COMMANDS, type CommandName } from './registry.js';
 import { createProgress, isProgressMode, PROGRESS_MODES, type CliProgress, type ProgressMode } from './progress.js';
@@ -42,7 +42,7 @@ function progressFor(name: string, args: ParsedArgs, cliArgs: ParsedArgs, io: Cl
 
 function usage(): string {
   const rows = Object.values(COMMANDS).map((c) => `  ${c.spec.name.padEnd(12)} ${c.spec.summary}`);
-  return `tinyprune ${toolVersion()} — prune, compress and compile neural networks for Cortex-M\n\nUsage: tinyprune <command> [options]\n\nCommands:\n${rows.join('\n')}\n\nRun \`tinyprune <command> --help\` for a command's options.\n`;
+  return `tinyprune ${toolVersion()} — prune, compress and compile neural networks for Cortex-M\n\nUsage: tinyprune <command> [options]\n\nCommands:\n${rows.join('\n')}\n\nOptions of every command:\n${helpOptions({ name: '', summary: '', usage: '', options: GLOBAL_OPTIONS, positionals: [0, 0] })}\n\nRun \`tinyprune <command> --help\` for a command's options; defaults can come from ./tinyprune.config.json (docs/tinyprune.config.schema.json).\n`;
 }
 
 export async function main(argv: string[], io: CliIO): Promise<number> {
