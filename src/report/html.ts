@@ -11,6 +11,7 @@ import type { BuildReport, LayerReport } from '../build/build.js';
 import type { ModelGraph } from '../ir/graph.js';
 import { renderTemplateFile } from '../templates.js';
 import { escapeHtml, formatBytes, formatCount, formatInt, formatPercent, formatShape, shellQuote } from './format.js';
+import { elfCommentsOf } from './elf-comment.js';
 import { barLengths, linearScale, niceTicks, polylinePoints, stackSegments, svgNumber } from './svg.js';
 
 /** One point of a pruning sensitivity curve (accuracy as a fraction, 0..1). */
@@ -312,9 +313,14 @@ export function renderReportHtml(report: ReportInput, shapes?: LayerShapes): str
   return renderTemplateFile('report/report.html.hbs', reportView(report, shapes));
 }
 
-/** Writes <dir>/report.html next to report.json; the graph (when given) adds layer shapes. */
+/**
+ * Writes <dir>/report.html next to report.json. The graph (when given) adds layer shapes; the
+ * compiler version comes from the linked firmware's .comment section.
+ */
 export function writeReportHtml(dir: string, report: ReportInput, graph?: ModelGraph): string {
   const file = path.join(dir, 'report.html');
-  writeFileSync(file, renderReportHtml(report, graph ? layerShapes(graph) : undefined));
+  const compilers = elfCommentsOf(path.join(dir, report.files.elf));
+  const versions = { ...(compilers.length > 0 ? { [`compiler (${report.files.elf})`]: compilers.join('; ') } : {}), ...report.toolchain.versions };
+  writeFileSync(file, renderReportHtml({ ...report, toolchain: { ...report.toolchain, versions } }, graph ? layerShapes(graph) : undefined));
   return file;
 }

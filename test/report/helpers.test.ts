@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { escapeHtml, formatBytes, formatInt, formatPercent, formatShape, shellQuote } from '../../src/report/format.js';
 import { barLengths, linearScale, niceTicks, polylinePoints, stackSegments, svgNumber } from '../../src/report/svg.js';
+import { elfComments } from '../../src/report/elf-comment.js';
 
 describe('report text helpers', () => {
   it('escapes everything HTML treats specially, in text and attributes', () => {
@@ -78,5 +79,39 @@ describe('report SVG geometry', () => {
       expect(t[0]!).toBeLessThanOrEqual(lo);
       expect(t[t.length - 1]!).toBeGreaterThanOrEqual(hi);
     }
+  });
+});
+
+describe('ELF .comment reader', () => {
+  /** A minimal little-endian ELF32: section headers null, .shstrtab, .comment. */
+  function elf32(comment: string): Uint8Array {
+    const shstrtab = Buffer.from('\0.shstrtab\0.comment\0', 'latin1');
+    const commentBytes = Buffer.from(comment, 'utf8');
+    const dataAt = 52;
+    const shoff = dataAt + shstrtab.length + commentBytes.length;
+    const header = Buffer.alloc(52);
+    header.writeUInt32BE(0x7f454c46, 0);
+    header[4] = 1; // ELF32
+    header[5] = 1; // little-endian
+    header.writeUInt32LE(shoff, 0x20);
+    header.writeUInt16LE(40, 0x2e);
+    header.writeUInt16LE(3, 0x30);
+    header.writeUInt16LE(1, 0x32);
+    const sh = (name: number, offset: number, size: number): Buffer => {
+      const s = Buffer.alloc(40);
+      s.writeUInt32LE(name, 0);
+      s.writeUInt32LE(offset, 0x10);
+      s.writeUInt32LE(size, 0x14);
+      return s;
+    };
+    return Buffer.concat([header, shstrtab, commentBytes, sh(0, 0, 0), sh(1, dataAt, shstrtab.length), sh(11, dataAt + shstrtab.length, commentBytes.length)]);
+  }
+
+  it('lists the distinct compiler strings', () => {
+    expect(elfComments(elf32('GCC: (Arm) 12.2.1\0GCC: (Arm) 12.2.1\0clang 17\0'))).toEqual(['GCC: (Arm) 12.2.1', 'clang 17']);
+  });
+  it('gives nothing for a file that is not ELF or is cut short', () => {
+    expect(elfComments(new TextEncoder().encode('not an elf file at all, but long enough to have a header......'))).toEqual([]);
+    expect(elfComments(elf32('GCC: x\0').subarray(0, 60))).toEqual([]);
   });
 });

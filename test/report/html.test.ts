@@ -79,6 +79,8 @@ describe.skipIf(!chromium)('report.html in headless Chromium', () => {
     const html = join(out, 'report.html');
     expect(existsSync(html)).toBe(true);
     expect(readFileSync(html, 'utf8')).toContain('instructions (QEMU)');
+    // The compiler version, as recorded in firmware.elf's .comment section.
+    expect(readFileSync(html, 'utf8')).toMatch(/compiler \(firmware\.elf\)<\/th><td>GCC: /);
     const png = join(tmp, 'report.png');
     const r = await screenshotHtml({ html, png, width: 900, height: 2400 });
     expect(r.console).toEqual([]);
