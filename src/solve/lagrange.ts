@@ -51,41 +51,42 @@ function nextRow(chain: Chain, i: number, c: number): number {
 
 function relax(chain: Chain, o: Orientation, lx: number, ly: number): { r: Relaxation; sums: Record<Sum, number> } {
   const n = chain.steps.length;
+  // The relaxed cost of every transition, Infinity where a RAM point does not fit.
+  const weights = chain.steps.map((s) => {
+    const [obj, xs, ys] = [s[o.objective], s[o.x], s[o.y]];
+    return s.ram.map((bytes, at) => (bytes > o.capRam ? Infinity : obj[at]! + (lx === 0 ? 0 : lx * xs[at]!) + (ly === 0 ? 0 : ly * ys[at]!)));
+  });
   const costToGo: Float64Array[] = new Array<Float64Array>(n + 1);
   costToGo[n] = Float64Array.of(0);
+  const choice: Int32Array[] = new Array<Int32Array>(n);
   for (let i = n - 1; i >= 0; i--) {
     const s = chain.steps[i]!;
-    const g = new Float64Array(s.rows).fill(Infinity);
+    const w = weights[i]!;
     const after = costToGo[i + 1]!;
+    const keyed = chain.steps[i + 1]?.coupled === true;
+    const g = new Float64Array(s.rows).fill(Infinity);
+    const pick = new Int32Array(s.rows).fill(-1);
     for (let row = 0; row < s.rows; row++) {
       for (let c = 0; c < s.cols; c++) {
-        const at = row * s.cols + c;
-        if (s.ram[at]! > o.capRam) continue;
-        const v = s[o.objective][at]! + lx * s[o.x][at]! + ly * s[o.y][at]! + after[nextRow(chain, i, c)]!;
-        if (v < g[row]!) g[row] = v;
+        const v = w[row * s.cols + c]! + after[keyed ? c : 0]!;
+        if (v < g[row]!) {
+          g[row] = v;
+          pick[row] = c;
+        }
       }
     }
     costToGo[i] = g;
+    choice[i] = pick;
   }
   // Walk the relaxed optimum forwards to price it exactly.
   const sums: Record<Sum, number> = { flash: 0, instructions: 0, loss: 0 };
   let row = 0;
   for (let i = 0; i < n && Number.isFinite(costToGo[0]![0]!); i++) {
     const s: Step = chain.steps[i]!;
-    let pick = -1;
-    let bestV = Infinity;
-    for (let c = 0; c < s.cols; c++) {
-      const at = row * s.cols + c;
-      if (s.ram[at]! > o.capRam) continue;
-      const v = s[o.objective][at]! + lx * s[o.x][at]! + ly * s[o.y][at]! + costToGo[i + 1]![nextRow(chain, i, c)]!;
-      if (v < bestV) {
-        bestV = v;
-        pick = c;
-      }
-    }
-    const at = row * s.cols + pick;
+    const c = choice[i]![row]!;
+    const at = row * s.cols + c;
     for (const k of ['flash', 'instructions', 'loss'] as const) sums[k] += s[k][at]!;
-    row = nextRow(chain, i, pick);
+    row = nextRow(chain, i, c);
   }
   const dual = costToGo[0]![0]! - (lx === 0 ? 0 : lx * o.capX) - (ly === 0 ? 0 : ly * o.capY);
   return { r: { lx, ly, costToGo, dual }, sums };
@@ -96,7 +97,7 @@ function spread(chain: Chain, k: Sum): number {
 }
 
 const DOUBLINGS = 60;
-const BISECTIONS = 24;
+const BISECTIONS = 16;
 const KEPT = 16;
 
 export function lagrangeBounds(chain: Chain, o: Orientation): Bounds {
@@ -125,10 +126,9 @@ export function lagrangeBounds(chain: Chain, o: Orientation): Bounds {
     }
     return [lo, hi];
   };
+  // μ: none, and the smallest that makes the relaxed optimum fit the second cap.
   const mus = search(o.capY, o.y, (m) => run(0, m).fitsY);
-  const grid = new Set<number>([0, ...mus]);
-  for (const m of mus) for (const f of [0.25, 0.5, 2, 4]) if (m > 0) grid.add(m * f);
-  for (const ly of grid) search(o.capX, o.x, (l) => run(l, ly).fitsX);
+  for (const ly of new Set([0, mus[mus.length - 1]!])) search(o.capX, o.x, (l) => run(l, ly).fitsX);
   all.sort((a, b) => b.dual - a.dual);
   return { relaxations: all.slice(0, KEPT), incumbent };
 }

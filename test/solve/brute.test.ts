@@ -10,7 +10,7 @@ function minOf(xs: Priced[], key: (x: Priced) => number): number {
 }
 
 describe('solver against brute force (300 seeded random instances)', () => {
-  const counts = { feasible: 0, infeasible: 0, latency: 0, coupledFlash: 0 };
+  const counts = { feasible: 0, infeasible: 0, latency: 0, coupledFlash: 0, ramBinds: 0, combination: 0 };
 
   it.each(SEEDS)('seed %i: same feasibility and the same optimal loss', (seed) => {
     const p = randomInstance(seed);
@@ -22,6 +22,7 @@ describe('solver against brute force (300 seeded random instances)', () => {
     if (got.feasible) {
       counts.feasible++;
       expect(got.totals.loss).toBe(expected);
+      if (bruteForce(p, { ...p.budget, ram: Infinity })! < expected!) counts.ramBinds++;
       // The reported totals are the assignment's real cost, and it fits.
       const x = price(p, got.choices);
       expect(got.totals).toEqual({ flash: x.flash, ram: x.ram, instructions: x.instructions, loss: x.loss });
@@ -42,6 +43,7 @@ describe('solver against brute force (300 seeded random instances)', () => {
       return limit !== undefined && minOf(all, (x) => x[r]) > limit;
     });
     expect(got.violated).toEqual(alone.length > 0 ? alone : ['combination']);
+    if (alone.length === 0) counts.combination++;
     const withinOthers = all.filter((x) => x.ram <= b.ram && (b.instructions === undefined || x.instructions <= b.instructions));
     expect(got.flashWithinOtherBudgets).toBe(withinOthers.length > 0 ? minOf(withinOthers, (x) => x.flash) : undefined);
     const latency = got.suggestions.find((s) => s.kind === 'latency');
@@ -54,12 +56,14 @@ describe('solver against brute force (300 seeded random instances)', () => {
     }
   });
 
-  it('covered both outcomes, latency bounds and pair costs', () => {
+  it('covered both outcomes, latency bounds, pair costs, binding RAM and joint infeasibility', () => {
     console.info('random instances:', counts);
     expect(counts.feasible).toBeGreaterThan(60);
     expect(counts.infeasible).toBeGreaterThan(60);
     expect(counts.latency).toBeGreaterThan(60);
     expect(counts.coupledFlash).toBeGreaterThan(60);
+    expect(counts.ramBinds).toBeGreaterThan(30);
+    expect(counts.combination).toBeGreaterThanOrEqual(8);
   });
 });
 
