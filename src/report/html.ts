@@ -28,6 +28,19 @@ export interface BeforeAfter {
   after: number;
   /** The stage in between, e.g. "prune" or "quantize". */
   stage?: string;
+  /** What was measured, e.g. "top-1 (validation, int8 interpreter)", and on how many samples. */
+  metric?: string;
+  samples?: number;
+}
+
+/** Without data: how closely the compressed model follows the original (src/pipeline). */
+export interface Fidelity {
+  /** Fraction of inputs on which both models pick the same top-1 class. */
+  agreement: number;
+  meanAbsError?: number;
+  samples?: number;
+  inputs?: string;
+  warning?: string;
 }
 
 /**
@@ -37,8 +50,7 @@ export interface BeforeAfter {
 export type ReportInput = BuildReport & {
   sensitivity?: SensitivityPoint[];
   accuracy?: BeforeAfter;
-  /** Agreement of the compressed model's outputs with the original's. */
-  fidelity?: BeforeAfter;
+  fidelity?: Fidelity;
   toolchain: BuildReport['toolchain'] & { versions?: Record<string, string> };
 };
 
@@ -225,21 +237,30 @@ function sensitivityView(points: readonly SensitivityPoint[] | undefined) {
   };
 }
 
-function beforeAfterRows(report: ReportInput) {
-  const rows = (
-    [
-      ['accuracy', report.accuracy],
-      ['fidelity', report.fidelity],
-    ] as const
-  ).filter((r): r is readonly ['accuracy' | 'fidelity', BeforeAfter] => r[1] !== undefined);
-  if (rows.length === 0) return null;
-  return rows.map(([metric, m]) => ({
-    metric,
-    stage: escapeHtml(m.stage ?? '–'),
-    before: formatPercent(m.before, 2),
-    after: formatPercent(m.after, 2),
-    delta: `${m.after - m.before >= 0 ? '+' : '−'}${Math.abs((m.after - m.before) * 100).toFixed(2)} pt`,
-  }));
+function qualityView(report: ReportInput) {
+  const a = report.accuracy;
+  const f = report.fidelity;
+  if (!a && !f) return null;
+  return {
+    accuracy: a
+      ? {
+          metric: escapeHtml(a.metric ?? 'accuracy'),
+          stage: escapeHtml(a.stage ?? '–'),
+          samples: a.samples !== undefined ? formatInt(a.samples) : '–',
+          before: formatPercent(a.before, 2),
+          after: formatPercent(a.after, 2),
+          delta: `${a.after - a.before >= 0 ? '+' : '−'}${Math.abs((a.after - a.before) * 100).toFixed(2)} pt`,
+        }
+      : null,
+    fidelity: f
+      ? {
+          agreement: formatPercent(f.agreement, 2),
+          on: escapeHtml(f.samples !== undefined ? ` on ${formatInt(f.samples)} ${f.inputs ?? ''} inputs`.replace(/ +/g, ' ') : ''),
+          meanAbsError: f.meanAbsError !== undefined ? escapeHtml(String(Number(f.meanAbsError.toPrecision(3)))) : null,
+          warning: f.warning !== undefined ? escapeHtml(f.warning) : null,
+        }
+      : null,
+  };
 }
 
 /** The view report.html.hbs renders (exported for tests). */
@@ -298,7 +319,7 @@ export function reportView(report: ReportInput, shapes?: LayerShapes) {
     memory: memoryView(report),
     latency: latencyView(report),
     sensitivity: sensitivityView(report.sensitivity),
-    beforeAfter: beforeAfterRows(report),
+    quality: qualityView(report),
     chartWidth: svgNumber(CHART_WIDTH),
     tool: escapeHtml(`${report.tool.name} ${report.tool.version}`),
     versions: Object.entries(report.toolchain.versions ?? {}).map(([name, v]) => ({ name: escapeHtml(name), version: escapeHtml(v) })),

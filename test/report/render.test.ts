@@ -89,8 +89,8 @@ describe('report.html', () => {
         { layer: 'fc1', granularity: 'element', sparsity: s, accuracy: 0.96 - s / 10 },
         { layer: 'fc<2>', granularity: 'element', sparsity: s, accuracy: 0.96 - s / 4 },
       ]),
-      accuracy: { before: 0.9605, after: 0.9585, stage: 'prune' },
-      fidelity: { before: 1, after: 0.991 },
+      accuracy: { before: 0.9605, after: 0.9585, stage: 'prune', samples: 2000, metric: 'top-1 (validation, int8 interpreter)' },
+      fidelity: { agreement: 0.984375, meanAbsError: 0.00123456, samples: 64, inputs: 'seeded random', warning: 'no --data: fidelity <not> accuracy' },
     };
     r.toolchain = { ...r.toolchain, versions: { 'arm-none-eabi-gcc': '12.2.1' } };
     const html = renderReportHtml(r);
@@ -99,7 +99,10 @@ describe('report.html', () => {
     expect(html).toContain('fc&lt;2&gt; (element)');
     expect(html).toContain('96.05%');
     expect(html).toContain('−0.20 pt');
-    expect(html).toContain('99.10%');
+    expect(html).toContain('top-1 (validation, int8 interpreter)');
+    expect(html).toContain('2,000');
+    expect(html).toContain('Top-1 agreement with the original model: <strong>98.44%</strong> on 64 seeded random inputs; mean absolute output error 0.00123.');
+    expect(html).toContain('no --data: fidelity &lt;not&gt; accuracy');
     expect(html).toContain('12.2.1');
   });
 
