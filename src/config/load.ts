@@ -10,7 +10,7 @@ import { closest, show } from '../boards/spec.js';
 import type { ParsedArgs } from '../cli/args.js';
 import { CONFIG_COMMANDS, CONFIG_FILE, CONFIG_KEYS, describeAllowed, keysFor, type ConfigCommand, type ConfigKey, type ConfigKeyName } from './schema.js';
 
-export type ConfigValue = string | number | boolean;
+export type ConfigValue = string | number | boolean | string[];
 export type ConfigValues = Partial<Record<ConfigKeyName, ConfigValue>>;
 
 /** A validated config: values checked, relative paths made absolute. */
@@ -74,6 +74,15 @@ function checkValue(name: ConfigKeyName, key: string, v: unknown, dir: string, p
       if (typeof v === 'string' && k.values.includes(v)) return v;
       const near = typeof v === 'string' ? closest(v, k.values) : undefined;
       return bad(`${show(v)} is not an allowed value`, near ? `did you mean ${JSON.stringify(near)}?` : 'pick one of the allowed values');
+    }
+    case 'enum-list': {
+      if (!Array.isArray(v)) return bad(`${show(v)} is ${typeName(v)}, not a list`, typeof v === 'string' ? `write [${JSON.stringify(v)}]` : undefined);
+      const wrong = v.filter((x) => typeof x !== 'string' || !k.values.includes(x));
+      if (wrong.length > 0) {
+        const near = typeof wrong[0] === 'string' ? closest(wrong[0], k.values) : undefined;
+        return bad(`${wrong.map(show).join(', ')} ${wrong.length === 1 ? 'is not an allowed value' : 'are not allowed values'}`, near ? `did you mean ${JSON.stringify(near)}?` : 'pick from the allowed values');
+      }
+      return [...new Set(v as string[])];
     }
     case 'string': {
       if (typeof v !== 'string' || v === '') return bad(`${show(v)} is ${typeof v === 'string' ? 'empty' : typeName(v)}; expected a non-empty string`);
@@ -204,7 +213,7 @@ export function mergeConfig(config: ResolvedConfig | undefined, args: ParsedArgs
   const values = { ...args.values };
   for (const [name, v] of Object.entries(configValuesFor(config, command))) {
     if (values[name] !== undefined) continue;
-    values[name] = typeof v === 'boolean' ? v : String(v);
+    values[name] = typeof v === 'boolean' || Array.isArray(v) ? v : String(v);
   }
   return { values, positionals: args.positionals };
 }

@@ -15,6 +15,7 @@ import { parseGranularity } from '../prune/granularity.js';
 import { OBJECTIVES } from '../sparse/plan.js';
 import { FORMAT_NAMES } from '../sparse/types.js';
 import { PROGRESS_MODES } from '../cli/progress.js';
+import { EXPORT_KINDS } from '../export/plan.js';
 
 /** The commands a config file can set options for (each may also have a section). */
 export const CONFIG_COMMANDS = ['build', 'prune'] as const;
@@ -49,6 +50,12 @@ export interface EnumKey extends KeyBase {
   values: readonly string[];
   default?: string;
 }
+/** Several of a set of values: a repeatable flag (`--emit c --emit cmake`). */
+export interface EnumListKey extends KeyBase {
+  type: 'enum-list';
+  values: readonly string[];
+  default?: readonly string[];
+}
 export interface NumberKey extends KeyBase {
   type: 'number' | 'integer';
   default?: number;
@@ -62,7 +69,7 @@ export interface BooleanKey extends KeyBase {
   type: 'boolean';
   default?: boolean;
 }
-export type ConfigKey = StringKey | EnumKey | NumberKey | BooleanKey;
+export type ConfigKey = StringKey | EnumKey | EnumListKey | NumberKey | BooleanKey;
 
 function granularityProblem(v: string): string | undefined {
   if ((GRANULARITIES as readonly string[]).includes(v)) return undefined;
@@ -99,6 +106,7 @@ export const CONFIG_KEYS = {
   optimize: { type: 'enum', commands: ['build'], values: OBJECTIVES, default: 'balanced', description: 'per-layer format choice: fewest flash bytes (size), fewest predicted instructions (speed), or both' },
   format: { type: 'enum', commands: ['build'], values: FORMAT_NAMES, description: 'use one weight format on every layer that can take it' },
   measure: { type: 'boolean', commands: ['build'], default: false, description: 'run the build once in QEMU and add measured per-layer instructions to report.json' },
+  emit: { type: 'enum-list', commands: ['build'], values: EXPORT_KINDS, default: [], description: 'also export the built library into <out>/export/<kind>/' },
   // ---- build and prune -------------------------------------------------------------------
   out: {
     type: 'string',
@@ -151,6 +159,8 @@ export function describeAllowed(k: ConfigKey): string {
       return 'true or false';
     case 'enum':
       return `one of ${k.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'enum-list':
+      return `a list of ${k.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'string':
       return k.allowedText ?? (k.path ? 'a path (relative to the config file)' : 'a string');
     case 'number':
@@ -172,6 +182,8 @@ function keySchema(k: ConfigKey): Json {
       return { ...base, type: 'boolean', ...(k.default !== undefined ? { default: k.default } : {}) };
     case 'enum':
       return { ...base, enum: [...k.values], ...(k.default !== undefined ? { default: k.default } : {}) };
+    case 'enum-list':
+      return { ...base, type: 'array', items: { enum: [...k.values] }, uniqueItems: true, ...(k.default !== undefined ? { default: [...k.default] } : {}) };
     case 'string':
       return {
         ...base,

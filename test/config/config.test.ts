@@ -37,6 +37,7 @@ describe('config schema', () => {
         const opt = c === '*' ? GLOBAL_OPTIONS[name] : (COMMANDS[c].spec.options as Record<string, { type: string }>)[name];
         expect(opt, `${name} → ${c}`).toBeDefined();
         expect(opt!.type, `${name} → ${c}`).toBe(key.type === 'boolean' ? 'boolean' : 'string');
+        expect(Boolean((opt as { multiple?: boolean }).multiple), `${name} → ${c}: a list iff the flag repeats`).toBe(key.type === 'enum-list');
       }
     }
   });
@@ -48,11 +49,11 @@ describe('loadConfig / mergeConfig', () => {
     expect(loadConfig(dir)).toBeUndefined();
     writeFileSync(
       join(dir, 'tinyprune.config.json'),
-      JSON.stringify({ $schema: './schema.json', board: 'mps2-an386', sparsity: 0.8, granularity: 'block4x1', measure: true, epochs: 3, build: { out: 'out/fw' }, prune: { out: 'pruned.tflite', sparsity: 0.9 } }),
+      JSON.stringify({ $schema: './schema.json', board: 'mps2-an386', sparsity: 0.8, granularity: 'block4x1', measure: true, epochs: 3, build: { out: 'out/fw', emit: ['c', 'cmake'] }, prune: { out: 'pruned.tflite', sparsity: 0.9 } }),
     );
     const config = loadConfig(dir)!;
     const build = mergeConfig(config, { values: { sparsity: '0.5' }, positionals: ['m.tflite'] }, 'build');
-    expect(build.values).toEqual({ sparsity: '0.5', board: 'mps2-an386', granularity: 'block4x1', measure: true, out: join(dir, 'out/fw') });
+    expect(build.values).toEqual({ sparsity: '0.5', board: 'mps2-an386', granularity: 'block4x1', measure: true, out: join(dir, 'out/fw'), emit: ['c', 'cmake'] });
     expect(build.positionals).toEqual(['m.tflite']);
     const prune = mergeConfig(config, { values: {}, positionals: [] }, 'prune');
     expect(prune.values).toEqual({ sparsity: '0.9', granularity: 'block4x1', epochs: '3', out: join(dir, 'pruned.tflite') });
@@ -90,6 +91,8 @@ describe('loadConfig / mergeConfig', () => {
     expect(configError({ granularity: 'blocky' }).format()).toMatch(/"granularity": "blocky": unknown granularity 'blocky'\n\s+allowed: build: element, block1x4/);
     expect(parseConfig({ granularity: '2:4' }, '/p/c.json').values.granularity).toBe('2:4');
     expect(configError([1]).format()).toMatch(/holds an array, not an object/);
+    expect(configError({ emit: 'c' }).format()).toMatch(/"emit": "c" is a string, not a list\n\s+allowed: a list of "c", [^\n]*\n\s+fix:\s+write \["c"\]/);
+    expect(configError({ emit: ['c', 'cmak'] }).format()).toMatch(/"emit": "cmak" is not an allowed value[\s\S]*did you mean "cmake"\?/);
   });
 
   it('invalid JSON is one E_CONFIG error naming the file', () => {
