@@ -51,24 +51,21 @@ function nextRow(chain: Chain, i: number, c: number): number {
 
 function relax(chain: Chain, o: Orientation, lx: number, ly: number): { r: Relaxation; sums: Record<Sum, number> } {
   const n = chain.steps.length;
-  // The relaxed cost of every transition, Infinity where a RAM point does not fit.
-  const weights = chain.steps.map((s) => {
-    const [obj, xs, ys] = [s[o.objective], s[o.x], s[o.y]];
-    return s.ram.map((bytes, at) => (bytes > o.capRam ? Infinity : obj[at]! + (lx === 0 ? 0 : lx * xs[at]!) + (ly === 0 ? 0 : ly * ys[at]!)));
-  });
   const costToGo: Float64Array[] = new Array<Float64Array>(n + 1);
   costToGo[n] = Float64Array.of(0);
   const choice: Int32Array[] = new Array<Int32Array>(n);
   for (let i = n - 1; i >= 0; i--) {
     const s = chain.steps[i]!;
-    const w = weights[i]!;
+    const [obj, xs, ys, ram] = [s[o.objective], s[o.x], s[o.y], s.ram];
     const after = costToGo[i + 1]!;
     const keyed = chain.steps[i + 1]?.coupled === true;
     const g = new Float64Array(s.rows).fill(Infinity);
     const pick = new Int32Array(s.rows).fill(-1);
     for (let row = 0; row < s.rows; row++) {
       for (let c = 0; c < s.cols; c++) {
-        const v = w[row * s.cols + c]! + after[keyed ? c : 0]!;
+        const at = row * s.cols + c;
+        if (ram[at]! > o.capRam) continue;
+        const v = obj[at]! + lx * xs[at]! + ly * ys[at]! + after[keyed ? c : 0]!;
         if (v < g[row]!) {
           g[row] = v;
           pick[row] = c;

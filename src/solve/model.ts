@@ -76,8 +76,9 @@ export function buildChain(p: SolveProblem): Chain {
         step.flash[r * cols + c] = cost.flashBytes;
         step.instructions[r * cols + c] = cost.instructions;
         step.loss[r * cols + c] = l.choices[c]!.loss;
-        const choiceOf = (layer: number): number => (layer === i ? c : r);
-        step.ram[r * cols + c] = mine.reduce((m, k) => Math.max(m, ramPointBytes(p, k, choiceOf)), 0);
+        let peak = 0;
+        for (const k of mine) peak = Math.max(peak, ramPointBytes(p, k, (layer) => (layer === i ? c : r)));
+        step.ram[r * cols + c] = peak;
       }
     }
     return step;

@@ -74,12 +74,13 @@ function front(nodes: PathNode[], keys: Sum[]): PathNode[] {
 }
 
 /** The final Pareto front of complete assignments within the caps (empty when none fits). */
-export function paretoFront(chain: Chain, o: Orientation): PathNode[] {
+export function paretoFront(chain: Chain, o: Orientation, opts: { bound?: boolean } = {}): PathNode[] {
   if (chain.constantRam > o.capRam) return [];
   const restX = suffixMinima(chain, o.x);
   const restY = suffixMinima(chain, o.y);
   const keys: Sum[] = [...(Number.isFinite(o.capX) ? [o.x] : []), ...(Number.isFinite(o.capY) ? [o.y] : []), o.objective];
-  const bounds = lagrangeBounds(chain, o);
+  // `bound: false` is the plain DP, kept as the reference the bounded one is tested against.
+  const bounds = opts.bound === false ? { relaxations: [], incumbent: Infinity } : lagrangeBounds(chain, o);
   const limit = bounds.incumbent + 1e-9 * Math.max(1, Math.abs(bounds.incumbent));
   let states: PathNode[][] = [[{ flash: 0, instructions: 0, loss: 0, choice: -1, parent: null }]];
   chain.steps.forEach((step, i) => {
@@ -94,18 +95,15 @@ export function paretoFront(chain: Chain, o: Orientation): PathNode[] {
         const at = row * step.cols + c;
         if (step.ram[at]! > o.capRam) continue;
         const to = keyed ? c : 0;
+        const add = { flash: step.flash[at]!, instructions: step.instructions[at]!, loss: step.loss[at]! };
         for (const n of from) {
-          const node: PathNode = {
-            flash: n.flash + step.flash[at]!,
-            instructions: n.instructions + step.instructions[at]!,
-            loss: n.loss + step.loss[at]!,
-            choice: c,
-            parent: n,
-          };
-          if (node[o.x] > xLeft || node[o.y] > yLeft) continue;
-          const rest = restBound(bounds, o, i, to, node[o.x], node[o.y], limit - node[o.objective]);
-          if (rest === Infinity || node[o.objective] + rest > limit) continue;
-          next[to]!.push(node);
+          const x = n[o.x] + add[o.x];
+          const y = n[o.y] + add[o.y];
+          if (x > xLeft || y > yLeft) continue;
+          const objective = n[o.objective] + add[o.objective];
+          const rest = restBound(bounds, o, i, to, x, y, limit - objective);
+          if (rest === Infinity || objective + rest > limit) continue;
+          next[to]!.push({ flash: n.flash + add.flash, instructions: n.instructions + add.instructions, loss: n.loss + add.loss, choice: c, parent: n });
         }
       }
     }

@@ -133,20 +133,20 @@ export function randomInstance(seed: number): SolveProblem {
  * channel-pruned points), losses rising with sparsity, a RAM point per layer on its input
  * and output. Budgets at about half of the dense flash, RAM below the dense peak.
  */
-export function modelShaped(seed: number, latency: boolean): SolveProblem {
+export function modelShaped(seed: number, latency: boolean, size = { layers: 30, choices: 40 }): SolveProblem {
   const r = new Prng(seed);
   const layers: LayerOptions[] = [];
   const ram: RamPoint[] = [];
   let denseFlash = 0;
   let denseInstr = 0;
-  for (let i = 0; i < 30; i++) {
+  for (let i = 0; i < size.layers; i++) {
     const out = 8 * r.int(2, 16);
     const weights = r.int(2_000, 40_000);
     const macs = weights * r.int(1, 50);
     const sensitivity = 0.05 + r.next() * 0.5;
     const choices: Choice[] = [{ granularity: 'element', sparsity: 0, format: 'dense', flashBytes: weights, instructions: 2 * macs, loss: 0 }];
-    for (let k = 1; k < 40; k++) {
-      const s = Math.min(0.97, k / 40);
+    for (let k = 1; k < size.choices; k++) {
+      const s = Math.min(0.97, k / size.choices);
       const channel = k % 4 === 0;
       const kept = Math.max(1, Math.round(out * (1 - s)));
       const nonzeros = Math.round(weights * (1 - s));
