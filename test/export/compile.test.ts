@@ -14,6 +14,8 @@ import { writeTflite } from '../../src/tflite/write.js';
 import { readTflite } from '../../src/tflite/read.js';
 import { interpret } from '../../src/interp/interpret.js';
 import { which } from '../../src/firmware/toolchain.js';
+import { buildModel } from '../../src/build/build.js';
+import { exportBuild } from '../../src/export/index.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'tp-export-'));
 const out = join(tmp, 'build');
@@ -162,5 +164,25 @@ describe('export arduino', () => {
     expect(listing).toContain('tp_model/library.properties');
     expect(listing).toContain('tp_model/examples/tp_model/tp_model.ino');
     for (const f of listing) expect(execFileSync('unzip', ['-p', zip, f]).equals(readFileSync(exp('arduino', ...f.split('/')))), f).toBe(true);
+  });
+});
+
+describe.skipIf(skipWithout('make', 'the Helium export is not checked'))('export of a Helium (Cortex-M55) build', () => {
+  it('cross-compiles for the M55 and refuses a host build with a message that says why', async () => {
+    const dir = join(tmp, 'm55');
+    await buildModel({ modelPath: join(tmp, 'synth.tflite'), board: 'mps3-an547', emulate: false, outDir: dir, toolVersion: 'test', bench: false });
+    const [c, cmake] = exportBuild(dir, ['c', 'cmake']);
+    expect(readdirSync(join(c!, 'kernels', 'mve')).some((f) => f.endsWith('.c'))).toBe(true);
+    const host = spawnSync('make', ['HOST=1'], { cwd: c!, encoding: 'utf8' });
+    expect(host.status).not.toBe(0);
+    expect(host.stderr).toMatch(/Helium \(MVE\) kernels of this library need a Cortex-M55\/M85/);
+    if (!skipWithout('cmake', 'the Helium CMake export is not configured')) {
+      const r = spawnSync('cmake', ['-S', cmake!, '-B', join(tmp, 'm55-cmake')], { encoding: 'utf8' });
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toMatch(/need a Cortex-M55\/M85/);
+    }
+    if (!skipWithout('arm-none-eabi-gcc', 'the Helium export is not cross-compiled')) {
+      expect(run('make', ['EXTRA_CFLAGS=-Werror'], c!)).toMatch(/-mcpu=cortex-m55/);
+    }
   });
 });
