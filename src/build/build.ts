@@ -145,6 +145,10 @@ export interface GraphBuildRequest extends Omit<BuildRequest, 'modelPath' | 'boa
   warnings?: Warning[];
   /** Explicit encodings per operator (tests, benchmarks): skip the format choice. */
   sparse?: ReadonlyMap<number, EncodedMatrix>;
+  /** A format per operator (a solved plan); the objective chooses for the others. */
+  formats?: ReadonlyMap<number, FormatName>;
+  /** Subdirectories of an existing outDir kept across the rebuild (the pipeline's artefacts). */
+  preserve?: string[];
 }
 
 /** The same build from a graph in memory (tests and benchmarks build synthetic graphs). */
@@ -157,9 +161,9 @@ export async function buildGraph(req: GraphBuildRequest): Promise<BuildReport> {
   const graph = req.sparsity === undefined ? req.graph : pruneGraph(req.graph, req.sparsity, req.granularity).graph;
 
   // Stage 3: choose a format per layer (pure): exact bytes and predicted instructions.
-  const sparseMode = req.sparsity !== undefined || req.optimize !== undefined || req.format !== undefined;
+  const sparseMode = req.sparsity !== undefined || req.optimize !== undefined || req.format !== undefined || req.formats !== undefined;
   const choices = sparseMode && !req.sparse
-    ? chooseFormats(graph, { family, objective: req.optimize ?? 'balanced', ...(req.format ? { force: req.format } : {}) })
+    ? chooseFormats(graph, { family, objective: req.optimize ?? 'balanced', ...(req.format ? { force: req.format } : {}), ...(req.formats ? { perLayer: req.formats } : {}) })
     : undefined;
 
   // Stage 4: generate C (pure).
@@ -189,6 +193,7 @@ export async function buildGraph(req: GraphBuildRequest): Promise<BuildReport> {
       throw explainDoesNotFit(e, gen, graph, target);
     });
     writeFileSync(path.join(staging, 'model.tflite'), writeTflite(graph));
+    writeFileSync(path.join(staging, 'board.json'), JSON.stringify(target.board, null, 2) + '\n');
     // The benchmark firmware: same library, the serial-protocol app (tinyprune bench / flash).
     const sourcesSha256 = hashSources(path.join(staging, 'lib'));
     const bench = req.bench === false ? { firmware: null, warnings: [] } : await buildBenchFirmware({
@@ -210,6 +215,9 @@ export async function buildGraph(req: GraphBuildRequest): Promise<BuildReport> {
     writeFileSync(path.join(staging, 'report.json'), JSON.stringify(report, null, 2) + '\n');
     writeReportHtml(staging, report, graph);
     // Stage 5: publish atomically (replace an earlier build of the same directory).
+    for (const keep of req.preserve ?? []) {
+      if (existsSync(path.join(outDir, keep))) renameSync(path.join(outDir, keep), path.join(staging, keep));
+    }
     rmSync(outDir, { recursive: true, force: true });
     renameSync(staging, outDir);
     // Stage 6 (--measure): one inference in QEMU on seeded random inputs; exact counts per layer.

@@ -4,3 +4,4 @@ export * from './npy.js';
 export * from './csv.js';
 export * from './folder.js';
 export * from './load.js';
+export * from './generated.js';

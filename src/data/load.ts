@@ -15,6 +15,7 @@ import { checkDataset, type Dataset } from './dataset.js';
 import { parseCsvDataset } from './csv.js';
 import { loadFolderDataset } from './folder.js';
 import { loadIdxDataset, maybeGunzip } from './idx.js';
+import { parseGeneratedSpec } from './generated.js';
 import { parseNpy, parseNpz, type NpyArray } from './npy.js';
 
 function findIdx(dir: string, stem: string): string | undefined {
@@ -48,6 +49,8 @@ export function datasetFromArrays(x: NpyArray, y: NpyArray, name: string): Datas
 }
 
 export function loadDataset(spec: string, cwd = process.cwd()): Dataset {
+  const generated = parseGeneratedSpec(spec);
+  if (generated) return generated;
   const colon = /^(mnist|digits):(.*)$/.exec(spec);
   if (colon) {
     const p = resolve(cwd, colon[2]!);
@@ -79,6 +82,6 @@ export function loadDataset(spec: string, cwd = process.cwd()): Dataset {
   }
   throw new TinypruneError('E_DATA', `cannot tell the data-set format of ${p}`, {
     where: p,
-    allowed: 'mnist:<dir>, digits:<file>, .csv, .npz, x.npy,y.npy, or a folder of class folders',
+    allowed: 'mnist:<dir>, digits:<file>, generated-digits[:count[:seed]], .csv, .npz, x.npy,y.npy, or a folder of class folders',
   });
 }

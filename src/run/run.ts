@@ -3,10 +3,10 @@
  * counting. Speaks the small console protocol of firmware/app/tp_run_main.c: raw input bytes
  * in (twice: a profiled inference, then a clean one), hex outputs and counts out.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { TinypruneError } from '../errors.js';
-import { resolveTarget } from '../boards/index.js';
+import { resolveTarget, type BoardProfile } from '../boards/index.js';
 import { runQemu } from '../firmware/qemu.js';
 import type { BuildReport } from '../build/build.js';
 import { readTflite } from '../tflite/read.js';
@@ -74,7 +74,10 @@ export async function runBuild(req: RunRequest): Promise<RunResult> {
       allowed: graph.inputs.map((i, k) => `input ${k}: ${graph.tensors[i]!.dtype}[${graph.tensors[i]!.shape.join('x')}] = ${sizes[k]} bytes`).join('; '),
     });
   }
-  const target = resolveTarget(report.board, { emulate: report.target.mode === 'emulate' });
+  // The build directory carries the profile it was built for (a user's board file need not be in boards/).
+  const profileFile = path.join(req.dir, 'board.json');
+  const board = existsSync(profileFile) ? (JSON.parse(readFileSync(profileFile, 'utf8')) as BoardProfile) : report.board;
+  const target = resolveTarget(board, { emulate: report.target.mode === 'emulate' });
   const stdin = new Uint8Array(total * 2);
   stdin.set(input, 0);
   stdin.set(input, total);

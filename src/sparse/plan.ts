@@ -76,6 +76,10 @@ export interface ChooseOptions {
   force?: FormatName;
   /** Formats not to consider. */
   exclude?: FormatName[];
+  /** Only these operators (op index); others get no choice (dense). */
+  ops?: ReadonlySet<number>;
+  /** A format per operator (a solved plan); wins over `force` and the objective for those ops. */
+  perLayer?: ReadonlyMap<number, FormatName>;
   table?: CostTable;
 }
 
@@ -112,9 +116,11 @@ export function chooseFormats(graph: ModelGraph, opts: ChooseOptions): Map<numbe
   const table = opts.table ?? COST_TABLE;
   const out = new Map<number, LayerChoice>();
   for (const pop of plan.ops) {
+    if (opts.ops && !opts.ops.has(pop.index)) continue;
     const op = graph.ops[pop.index]!;
     const lw = layerWeights(graph, op);
     if (!lw) continue;
+    const force = opts.perLayer?.get(pop.index) ?? opts.force;
     const m = lw.matrix;
     const g: CallGeometry = callGeometry(lw.op, pop.params as FullyConnectedParams);
     const biasIndex = op.inputs[2];
@@ -129,7 +135,7 @@ export function chooseFormats(graph: ModelGraph, opts: ChooseOptions): Map<numbe
     if (sparseSupported(lw.op, pop.params)) {
       for (const f of applicableFormats(lw.op, m)) {
         if (opts.exclude?.includes(f)) continue;
-        if (opts.force && f !== opts.force) continue;
+        if (force && f !== force) continue;
         const e = FORMATS[f].encode(m);
         // int8 sparse kernels always take a (folded) int32 bias; float ones the original.
         const biasBytes = m.dtype === 'int8' || hasBias ? roundUp4(m.rows * 4) : 0;
@@ -137,8 +143,8 @@ export function chooseFormats(graph: ModelGraph, opts: ChooseOptions): Map<numbe
       }
     }
     let best = candidates[0]!;
-    if (opts.force) {
-      best = candidates.find((c) => c.format === opts.force) ?? best;
+    if (force) {
+      best = candidates.find((c) => c.format === force) ?? best;
     } else {
       for (const c of candidates) if (score(c, dense, opts.objective) < score(best, dense, opts.objective)) best = c;
     }

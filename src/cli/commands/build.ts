@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import path, { resolve } from 'node:path';
 import type { Command } from '../command.js';
 import { boolOpt, stringOpt } from '../args.js';
 import { buildModel } from '../../build/build.js';
@@ -10,6 +10,15 @@ import { GRANULARITIES, isGranularity } from '../../sparse/prune.js';
 import { FORMAT_NAMES, isFormatName } from '../../sparse/types.js';
 import { EXPORT_KINDS, exportBuild, parseExportKinds } from '../../export/index.js';
 import { terminalSummary } from '../../report/summary.js';
+import { runPipeline, type PipelineRequest } from '../../pipeline/pipeline.js';
+import type { BuildReport } from '../../build/build.js';
+import { packageRoot } from '../../firmware/paths.js';
+import { createProgress } from '../progress.js';
+
+/** The embedded default: `tinyprune build` with no arguments. */
+const DEFAULT_MODEL = 'examples/digits-dscnn/model.tflite';
+const DEFAULT_BOARD = 'microbit';
+const DEFAULT_DATA = 'generated-digits:3000';
 
 export const buildCommand: Command = {
   spec: {
@@ -29,14 +38,25 @@ export const buildCommand: Command = {
       optimize: { type: 'string', value: 'size|speed|balanced', description: 'per-layer format choice: fewest flash bytes, fewest predicted instructions, or both (default balanced)' },
       format: { type: 'string', value: '<name>', description: `use one weight format on every layer that can take it: ${FORMAT_NAMES.join(', ')}` },
       measure: { type: 'boolean', description: 'run the build once in QEMU and add measured per-layer instructions to report.json' },
+      data: { type: 'string', value: '<dataset>', description: 'prune to fit with this data: sensitivity, solve, fine-tune, int8 (mnist:<dir>, generated-digits[:N], .csv, .npz, …); without it a model that does not fit is pruned by magnitude alone' },
+      plan: { type: 'string', value: '<plan.json>', description: 'apply this PrunePlan (e.g. an edited <out>/pipeline/plan.json) instead of solving' },
+      latency: { type: 'string', value: '<instructions>', description: 'also bound instructions (QEMU) per inference' },
+      epochs: { type: 'string', value: '<n>', description: 'fine-tuning epochs after pruning (default 3)' },
+      seed: { type: 'string', value: '<n>', description: 'seed of the data split and training (default 1)' },
+      backend: { type: 'string', value: '<b>', description: 'TF.js backend for sensitivity and fine-tuning: auto | node | wasm | cpu' },
       emit: { type: 'string', multiple: true, value: 'c|arduino|cmake', description: `also export the built library into <dir>/export/<kind>/: ${EXPORT_KINDS.join(', ')} (repeat or comma-separate)` },
       json: { type: 'boolean', description: 'print report.json instead of a summary' },
       help: { type: 'boolean', short: 'h', description: 'show this help' },
     },
-    positionals: [1, 1],
+    positionals: [0, 1],
   },
   async run(args, io) {
-    const board = stringOpt(args, 'board');
+    // No arguments at all: the embedded default (the bundled example on the default board).
+    const embedded = args.positionals.length === 0 && stringOpt(args, 'board') === undefined;
+    const board = embedded ? DEFAULT_BOARD : stringOpt(args, 'board');
+    if (args.positionals.length === 0 && !embedded) {
+      throw new TinypruneError('E_USAGE', 'which model? give a .tflite file', { where: 'tinyprune build', allowed: this.spec.usage, hint: 'or run `tinyprune build` with no arguments for the bundled example' });
+    }
     if (!board) {
       throw new TinypruneError('E_USAGE', '--board is required', {
         where: 'tinyprune build',
@@ -69,11 +89,23 @@ export const buildCommand: Command = {
       throw new TinypruneError('E_USAGE', `--format ${format} is not a weight format`, { allowed: FORMAT_NAMES.join(', '), where: 'tinyprune build --format' });
     }
     const emit = parseExportKinds((args.values['emit'] as string[] | undefined) ?? []);
-    const modelPath = resolve(io.cwd, args.positionals[0]!);
-    const model = modelPath.split('/').pop()!.replace(/\.tflite$/, '');
+    const modelPath = embedded ? path.join(packageRoot(), DEFAULT_MODEL) : resolve(io.cwd, args.positionals[0]!);
+    const model = embedded ? 'digits-dscnn' : modelPath.split('/').pop()!.replace(/\.tflite$/, '');
     const boardName = board.split('/').pop()!.replace(/\.json$/, '');
     const outDir = resolve(io.cwd, stringOpt(args, 'out') ?? `build/${model}-${boardName}`);
-    const report = await buildModel({
+    const data = stringOpt(args, 'data') ?? (embedded ? DEFAULT_DATA : undefined);
+    const manual = sparsity !== undefined || format !== undefined || optimize !== undefined;
+    const planPath = stringOpt(args, 'plan');
+    const latencyText = stringOpt(args, 'latency');
+    const latency = latencyText === undefined ? undefined : Number(latencyText);
+    if (latency !== undefined && !(Number.isInteger(latency) && latency > 0)) {
+      throw new TinypruneError('E_USAGE', `--latency ${latencyText} is not a positive whole number of instructions`, { where: 'tinyprune build --latency', hint: 'e.g. --latency 2000000' });
+    }
+    if (manual && (data !== undefined || planPath !== undefined || latency !== undefined)) {
+      throw new TinypruneError('E_USAGE', '--sparsity/--format/--optimize set one uniform pruning by hand; --data/--plan/--latency ask the solver to choose per layer', { where: 'tinyprune build', hint: 'use one or the other' });
+    }
+    const progress = io.progress ?? createProgress({ mode: 'lines', write: io.err, prefix: 'build' });
+    const request = {
       modelPath,
       board,
       emulate: boolOpt(args, 'emulate'),
@@ -81,12 +113,40 @@ export const buildCommand: Command = {
       prefix: stringOpt(args, 'prefix'),
       kernels,
       toolVersion: toolVersion(),
-      ...(sparsity !== undefined ? { sparsity } : {}),
-      ...(granularity !== undefined ? { granularity } : {}),
-      ...(optimize !== undefined ? { optimize: optimize as Objective } : {}),
-      ...(format !== undefined ? { format } : {}),
-      measure: boolOpt(args, 'measure'),
+    } as const;
+    const pipelineRequest = (): PipelineRequest => ({
+      ...request,
+      cwd: io.cwd,
+      log: (line: string) => progress.log(line),
+      progress,
+      ...(data !== undefined ? { data } : {}),
+      ...(planPath !== undefined ? { planPath } : {}),
+      ...(latency !== undefined ? { latency } : {}),
+      ...(stringOpt(args, 'epochs') !== undefined ? { epochs: Number(stringOpt(args, 'epochs')) } : {}),
+      ...(stringOpt(args, 'seed') !== undefined ? { seed: Number(stringOpt(args, 'seed')) } : {}),
+      ...(stringOpt(args, 'backend') !== undefined ? { backend: stringOpt(args, 'backend') as 'auto' } : {}),
     });
+    let report: BuildReport;
+    if (!manual && (data !== undefined || planPath !== undefined || latency !== undefined)) {
+      report = await runPipeline(pipelineRequest());
+    } else {
+      try {
+        report = await buildModel({
+          ...request,
+          ...(sparsity !== undefined ? { sparsity } : {}),
+          ...(granularity !== undefined ? { granularity } : {}),
+          ...(optimize !== undefined ? { optimize: optimize as Objective } : {}),
+          ...(format !== undefined ? { format } : {}),
+          measure: boolOpt(args, 'measure'),
+        });
+      } catch (e) {
+        // It does not fit as it is: prune it to fit (by magnitude; --data does better).
+        if (manual || !(e instanceof TinypruneError) || e.code !== 'E_DOES_NOT_FIT') throw e;
+        progress.log(`${e.message.split('\n')[0]}`);
+        progress.log('pruning to fit the board (no --data: by weight magnitude, without fine-tuning)');
+        report = await runPipeline(pipelineRequest());
+      }
+    }
     const exported = exportBuild(outDir, emit);
     io.err(formatWarnings(report.warnings));
     if (boolOpt(args, 'json')) {

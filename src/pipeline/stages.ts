@@ -1,0 +1,199 @@
+/**
+ * The pipeline's data-dependent stages: the int8 baseline, the sensitivity curves, pruning
+ * with fine-tuning and re-quantization (with data), magnitude pruning of the int8 weights
+ * (without), and the fidelity measure. TF.js is imported lazily: builds that never train do
+ * not load it.
+ */
+import { loadDataset, splitDataset, type Dataset } from '../data/index.js';
+import type { ModelGraph } from '../ir/graph.js';
+import { prepare, runPlan as runInterp } from '../interp/index.js';
+import { analyzeChannels, removeChannelClasses, scoreChannelClasses, selectChannelClasses } from '../prune/structured.js';
+import type { PrunePlan } from '../prune/plan.js';
+import { layerWeights, matrixBytes } from '../sparse/matrix.js';
+import { isGranularity, pruneMatrix } from '../sparse/prune.js';
+import { Prng } from '../util/prng.js';
+import type { Progress } from '../util/progress.js';
+import { tensorBytes } from '../ir/graph.js';
+import type { CandidateGrid, EncodedOption } from './candidates.js';
+
+export interface SplitData {
+  name: string;
+  train: Dataset;
+  validation: Dataset;
+}
+
+export function loadData(spec: string, cwd: string, seed: number): SplitData {
+  const ds = loadDataset(spec, cwd);
+  const [train, validation] = splitDataset(ds, { first: 0.8, seed });
+  return { name: ds.name, train, validation };
+}
+
+type Backend = 'auto' | 'node' | 'wasm' | 'cpu';
+
+/** The int8 model every choice is measured against, and its validation accuracy. */
+export async function baselineInt8(graph: ModelGraph, data: SplitData | undefined, backend: Backend, log: (l: string) => void): Promise<{ graph: ModelGraph; accuracy: number | null; backend: string | null }> {
+  const isInt8 = graph.tensors.some((t) => t.dtype === 'int8' && t.data !== undefined);
+  const { evaluateInt8 } = await import('../quantize/evaluate.js');
+  if (isInt8) return { graph, accuracy: data ? evaluateInt8(graph, data.validation) : null, backend: null };
+  // A float model: quantize with ranges calibrated on the training split.
+  const [{ initBackend }, view, quant] = await Promise.all([import('../train/backend.js'), import('../train/view.js'), import('../quantize/index.js')]);
+  const info = await initBackend(backend);
+  log(`quantizing the float model to int8 (backend ${info.name})`);
+  const m = view.createTrainable(graph);
+  const q = quant.quantizeGraph(view.toGraph(m), quant.calibrate(m, data!.train, { samples: 512 })).graph;
+  view.disposeTrainable(m);
+  return { graph: q, accuracy: evaluateInt8(q, data!.validation), backend: info.name };
+}
+
+export interface SensitivityPoint {
+  layer: string;
+  granularity: string;
+  sparsity: number;
+  accuracy: number;
+}
+
+/** Accuracy with one layer pruned at a time, per granularity and ratio (dense model first). */
+export async function sensitivityRows(g0: ModelGraph, data: SplitData, grid: CandidateGrid, progress: Progress | undefined, log: (l: string) => void): Promise<SensitivityPoint[]> {
+  const [{ initBackend }, view, { dequantizeGraph }, sens, train] = await Promise.all([
+    import('../train/backend.js'),
+    import('../train/view.js'),
+    import('../train/dequantize.js'),
+    import('../prune/sensitivity.js'),
+    import('../train/train.js'),
+  ]);
+  await initBackend('auto');
+  log('sensitivity: one layer at a time over the sparsity grid (forward passes only)');
+  const m = view.createTrainable(dequantizeGraph(g0));
+  try {
+    const samples = Math.min(1000, data.validation.y.length);
+    const val = { ...data.validation, x: data.validation.x.subarray(0, samples * (data.validation.x.length / data.validation.y.length)), y: data.validation.y.subarray(0, samples) };
+    const dense = train.evaluate(m, val);
+    const rows = sens.sensitivity(m, val, { granularities: [...grid.granularities], ratios: [...grid.ratios], ...(progress ? { progress } : {}) });
+    return [
+      ...rows.map((r) => ({ layer: r.layer, granularity: r.granularity, sparsity: r.targetSparsity, accuracy: r.accuracy })),
+      { layer: '*', granularity: 'dense', sparsity: 0, accuracy: dense },
+    ];
+  } finally {
+    view.disposeTrainable(m);
+  }
+}
+
+/** Predicted loss of one choice: the dense accuracy minus the layer's pruned accuracy (≥ 0). */
+export function dataLoss(rows: readonly SensitivityPoint[], layer: string, o: EncodedOption, _baseline: number | null): number {
+  if (o.sparsity === 0) return 0;
+  const dense = rows.find((r) => r.layer === '*')?.accuracy ?? 0;
+  const row = rows.find((r) => r.layer === layer && r.granularity === o.granularity && Math.abs(r.sparsity - o.sparsity) < 1e-9);
+  // A point the sweep could not measure (a granularity that does not apply) is not offered cheaply.
+  if (!row) return 1;
+  return Math.max(0, Math.round((dense - row.accuracy) * 1e6) / 1e6);
+}
+
+/**
+ * Without data: the loss proxy is the fraction of the layer's weight energy (Σ w², in real
+ * units) that pruning removes, scaled so that removing a whole layer costs 1.
+ */
+export function noDataLoss(o: EncodedOption): number {
+  return o.removedEnergy ?? o.achieved;
+}
+
+export interface PruneOptions {
+  epochs: number;
+  learningRate: number;
+  seed: number;
+  backend: Backend;
+  log: (l: string) => void;
+  progress?: Progress;
+}
+
+/** Prune the float view to the plan, fine-tune with fixed masks, re-quantize on the data. */
+export async function pruneWithData(g0: ModelGraph, plan: PrunePlan, data: SplitData, o: PruneOptions): Promise<{ graph: ModelGraph; accuracy: number }> {
+  const [{ initBackend }, view, { dequantizeGraph }, engine, planMod, quant] = await Promise.all([
+    import('../train/backend.js'),
+    import('../train/view.js'),
+    import('../train/dequantize.js'),
+    import('../prune/engine.js'),
+    import('../prune/plan.js'),
+    import('../quantize/index.js'),
+  ]);
+  await initBackend(o.backend);
+  const m = view.createTrainable(dequantizeGraph(g0));
+  const resolved = planMod.resolvePlan(m.graph, { ...plan, fineTune: { epochs: o.epochs, patience: 2 } });
+  const out = engine.runPlan(m, resolved, {
+    train: data.train,
+    validation: data.validation,
+    baseLearningRate: o.learningRate,
+    seed: o.seed,
+    log: (l) => o.log(`  ${l}`),
+    ...(o.progress ? { progress: o.progress } : {}),
+  });
+  const ranges = quant.calibrate(out.model, data.train, { samples: 512 });
+  const graph = quant.quantizeGraph(view.toGraph(out.model), ranges).graph;
+  view.disposeTrainable(out.model);
+  const accuracy = quant.evaluateInt8(graph, data.validation);
+  o.log(`pruned int8 accuracy ${(accuracy * 100).toFixed(2)}%`);
+  return { graph, accuracy };
+}
+
+/**
+ * Without data: the int8 weights pruned by magnitude as planned; layers planned at channel
+ * granularity lose their weakest output channels (L1 of the real-valued filters), removed
+ * with their biases, depthwise pass-throughs and consumers' input columns.
+ */
+export function pruneWithoutData(g0: ModelGraph, plan: PrunePlan): { graph: ModelGraph; accuracy: null } {
+  const tensors = g0.tensors.slice();
+  const g: ModelGraph = { ...g0, tensors };
+  const channelRatios = new Map<number, number>();
+  const scores = new Map<number, Float32Array>();
+  g0.ops.forEach((op, index) => {
+    const lw = layerWeights(g0, op);
+    if (!lw) return;
+    const entry = plan.layers?.[g0.tensors[lw.tensor]!.name];
+    if (!entry || !entry.sparsity) return;
+    const gran = entry.granularity ?? 'element';
+    if (gran === 'channel') {
+      // Element scores in the tensor's own layout (what scoreChannelClasses sums per filter).
+      const t = g0.tensors[lw.tensor]!;
+      const raw = new Int8Array(t.data!.buffer, t.data!.byteOffset, t.data!.byteLength);
+      const per = raw.length / t.shape[0]!;
+      const q = t.quant;
+      scores.set(lw.tensor, Float32Array.from(raw, (v, i) => Math.abs(v) * (q?.scale[q.scale.length > 1 ? Math.floor(i / per) : 0] ?? 1)));
+      channelRatios.set(index, entry.sparsity);
+      return;
+    }
+    if (!isGranularity(gran)) return;
+    const pruned = pruneMatrix(lw.matrix, lw.rowScale, gran, entry.sparsity);
+    tensors[lw.tensor] = { ...tensors[lw.tensor]!, data: matrixBytes(lw.op, pruned) };
+  });
+  if (channelRatios.size === 0) return { graph: g, accuracy: null };
+  const analysis = analyzeChannels(g);
+  const remove = selectChannelClasses(scoreChannelClasses(g, analysis, scores), channelRatios);
+  return { graph: remove.size > 0 ? removeChannelClasses(g, analysis, remove) : g, accuracy: null };
+}
+
+/** Seeded random int8 inputs for a graph's first input. */
+export function seededInputs(g: ModelGraph, n: number, seed: number): Uint8Array[] {
+  const rng = new Prng(seed);
+  const size = tensorBytes(g.tensors[g.inputs[0]!]!);
+  return Array.from({ length: n }, () => Uint8Array.from({ length: size }, () => rng.int(0, 255)));
+}
+
+/** Agreement of the top class and mean |Δ| of the dequantized outputs, pruned vs original. */
+export function fidelity(g0: ModelGraph, g1: ModelGraph, n: number, seed: number): { agreement: number; meanAbsError: number } {
+  const p0 = prepare(g0);
+  const p1 = prepare(g1);
+  const q = g0.tensors[g0.outputs[0]!]!.quant;
+  const scale = q?.scale[0] ?? 1;
+  let agree = 0;
+  let err = 0;
+  let count = 0;
+  for (const x of seededInputs(g0, n, seed)) {
+    const asInt8 = (o: Uint8Array): Int8Array => new Int8Array(o.buffer, o.byteOffset, o.byteLength);
+    const a = asInt8(runInterp(p0, [x]).outputs[0]!);
+    const b = asInt8(runInterp(p1, [x]).outputs[0]!);
+    const top = (v: Int8Array): number => v.reduce((best, val, i) => (val > v[best]! ? i : best), 0);
+    if (top(a) === top(b)) agree++;
+    for (let i = 0; i < a.length; i++) err += Math.abs(a[i]! - b[i]!) * scale;
+    count += a.length;
+  }
+  return { agreement: agree / n, meanAbsError: err / Math.max(1, count) };
+}
