@@ -59,13 +59,13 @@ function bindingRamPoints(p: SolveProblem): BindingRamPoint[] {
 }
 
 function boardSuggestions(p: SolveProblem, chain: Chain, floors: Infeasible['floors']): Suggestion[] {
-  const out: Suggestion[] = [];
-  for (const b of p.boards ?? []) {
-    if (b.flash < floors.flash.value || b.ram < floors.ram.value) continue;
-    const a = optimum(p, { ...p.budget, flash: b.flash, ram: b.ram }, chain);
-    if (a !== undefined) out.push({ kind: 'board', board: b.name, flash: b.flash, ram: b.ram, loss: a.totals.loss });
-  }
-  return out.sort((x, y) => (x.kind === 'board' && y.kind === 'board' ? x.flash - y.flash || x.ram - y.ram : 0));
+  const fitting = (p.boards ?? [])
+    .filter((b) => b.flash >= floors.flash.value && b.ram >= floors.ram.value)
+    .map((b) => ({ b, a: optimum(p, { ...p.budget, flash: b.flash, ram: b.ram }, chain) }));
+  return fitting
+    .filter((x) => x.a !== undefined)
+    .sort((x, y) => x.b.flash - y.b.flash || x.b.ram - y.b.ram)
+    .map(({ b, a }) => ({ kind: 'board', board: b.name, flash: b.flash, ram: b.ram, loss: a!.totals.loss }));
 }
 
 /**
@@ -121,6 +121,7 @@ export function explainInfeasible(p: SolveProblem, chain: Chain): Infeasible {
     bindingLayers: layers,
     bindingRamPoints: points,
     suggestions,
+    boardsTried: p.boards?.length ?? 0,
     budget: p.budget,
   };
 }

@@ -4,6 +4,9 @@ import type { Assignment, Infeasible, SolveProblem, Suggestion } from './types.j
 const bytes = (n: number): string => `${Math.round(n)} B`;
 const count = (n: number): string => `${Math.round(n)}`;
 const loss = (n: number): string => n.toFixed(4);
+/** At most MAX_LISTED rows or names: a budget far off the mark binds most layers. */
+const MAX_LISTED = 5;
+const names = (xs: readonly string[]): string => (xs.length <= MAX_LISTED ? xs.join(', ') : `${xs.slice(0, MAX_LISTED).join(', ')} and ${xs.length - MAX_LISTED} more`);
 
 function budgetLine(inf: Infeasible): string {
   const b = inf.budget;
@@ -35,12 +38,18 @@ function floorLines(inf: Infeasible): string[] {
 
 function bindingLines(inf: Infeasible): string[] {
   const lines: string[] = [];
-  for (const l of inf.bindingLayers) {
-    const unit = l.resource === 'flash' ? bytes : (n: number): string => `${count(n)} instructions`;
-    lines.push(`  ${l.layer}: at least ${unit(l.smallest)} of ${l.resource} on its smallest choice (dense ${unit(l.dense)})`);
+  for (const resource of ['flash', 'instructions'] as const) {
+    const rows = inf.bindingLayers.filter((l) => l.resource === resource);
+    const unit = resource === 'flash' ? bytes : (n: number): string => `${count(n)} instructions`;
+    const of = resource === 'flash' ? ' of flash' : '';
+    for (const l of rows.slice(0, MAX_LISTED)) lines.push(`  ${l.layer}: at least ${unit(l.smallest)}${of} on its smallest choice (dense ${unit(l.dense)})`);
+    if (rows.length > MAX_LISTED) {
+      const over = inf.floors[resource].value - (inf.budget[resource] ?? 0);
+      lines.push(`  … and ${rows.length - MAX_LISTED} more: it takes all ${rows.length} at their smallest to cover the ${unit(over)} over budget`);
+    }
   }
   for (const r of inf.bindingRamPoints) {
-    const by = r.layers.length === 0 ? 'no layer can shrink it' : `channel pruning of ${r.layers.join(', ')} can shrink the rest`;
+    const by = r.layers.length === 0 ? 'no layer can shrink it' : `channel pruning of ${names(r.layers)} can shrink the rest`;
     lines.push(`  RAM at ${r.label}: at least ${bytes(r.smallest)}, ${bytes(r.unprunable)} of it fixed; ${by}`);
   }
   return lines.length === 0 ? [] : ['binding:', ...lines];
@@ -53,8 +62,8 @@ function suggestionLine(s: Suggestion): string {
     case 'latency':
       return `  - relax --latency to ${count(s.instructions)} instructions: fits with predicted loss ${loss(s.loss)}`;
     case 'choices': {
-      const how = s.resource === 'ram' ? 'channel-pruned choices (fewer output channels)' : 'sparser choices';
-      return `  - offer ${how} for ${s.layers.join(', ')}: measure their sensitivity further out, with more validation data so those points can be trusted`;
+      const how = { ram: 'channel-pruned choices (fewer output channels)', flash: 'sparser choices', instructions: 'faster choices (sparser, or structured formats)' }[s.resource];
+      return `  - offer ${how} for ${names(s.layers)}: measure their sensitivity further out, with more validation data so those points can be trusted`;
     }
   }
 }
@@ -62,6 +71,7 @@ function suggestionLine(s: Suggestion): string {
 export function formatInfeasible(inf: Infeasible): string {
   const lines = [`no pruning plan fits ${budgetLine(inf)}`, ...floorLines(inf), ...bindingLines(inf)];
   if (inf.suggestions.length > 0) lines.push('what to change:', ...inf.suggestions.map(suggestionLine));
+  if (inf.boardsTried > 0 && !inf.suggestions.some((s) => s.kind === 'board')) lines.push(`  (none of the ${inf.boardsTried} boards given fits either)`);
   return lines.join('\n');
 }
 

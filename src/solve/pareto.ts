@@ -17,7 +17,7 @@
  * latency relaxation), least flash under the latency cap.
  */
 import type { Chain } from './model.js';
-import { lagrangeBounds, restBound, type Orientation, type Sum } from './lagrange.js';
+import { lagrangeBounds, restBound, type Bounds, type Orientation, type Sum } from './lagrange.js';
 
 export type { Orientation, Sum } from './lagrange.js';
 
@@ -73,15 +73,18 @@ function front(nodes: PathNode[], keys: Sum[]): PathNode[] {
   return kept;
 }
 
-/** The final Pareto front of complete assignments within the caps (empty when none fits). */
-export function paretoFront(chain: Chain, o: Orientation, opts: { bound?: boolean } = {}): PathNode[] {
-  if (chain.constantRam > o.capRam) return [];
-  const restX = suffixMinima(chain, o.x);
-  const restY = suffixMinima(chain, o.y);
-  const keys: Sum[] = [...(Number.isFinite(o.capX) ? [o.x] : []), ...(Number.isFinite(o.capY) ? [o.y] : []), o.objective];
-  // `bound: false` is the plain DP, kept as the reference the bounded one is tested against.
-  const bounds = opts.bound === false ? { relaxations: [], incumbent: Infinity } : lagrangeBounds(chain, o);
-  const limit = bounds.incumbent + 1e-9 * Math.max(1, Math.abs(bounds.incumbent));
+interface Pass {
+  chain: Chain;
+  o: Orientation;
+  bounds: Bounds;
+  /** Drop partials whose objective plus bound exceeds this. */
+  limit: number;
+  restX: Float64Array;
+  restY: Float64Array;
+  keys: Sum[];
+}
+
+function pass({ chain, o, bounds, limit, restX, restY, keys }: Pass): PathNode[] {
   let states: PathNode[][] = [[{ flash: 0, instructions: 0, loss: 0, choice: -1, parent: null }]];
   chain.steps.forEach((step, i) => {
     const keyed = chain.steps[i + 1]?.coupled === true;
@@ -110,6 +113,42 @@ export function paretoFront(chain: Chain, o: Orientation, opts: { bound?: boolea
     states = next.map((ns) => front(ns, keys));
   });
   return states[0] ?? [];
+}
+
+/** A limit a little above `v`, so that rounding in the bounds never drops an optimum. */
+function slack(v: number): number {
+  return v + 1e-9 * Math.max(1, Math.abs(v));
+}
+
+/**
+ * The final Pareto front of complete assignments within the caps (empty when none fits);
+ * it holds an optimum of the objective.
+ *
+ * The passes tighten the limit first: with the best Lagrangian lower bound D and the
+ * incumbent U, a pass with limit D + (U − D)/16 keeps every partial of any assignment whose
+ * objective is at most that limit — so if it finds one, the least it finds is optimal; if
+ * not, the optimum lies above and the next pass (a wider limit, at last U itself) looks again.
+ * A close limit drops most partials, which is where the time goes on large menus.
+ */
+export function paretoFront(chain: Chain, o: Orientation, opts: { bound?: boolean } = {}): PathNode[] {
+  if (chain.constantRam > o.capRam) return [];
+  const restX = suffixMinima(chain, o.x);
+  const restY = suffixMinima(chain, o.y);
+  if (restX[0]! > o.capX || restY[0]! > o.capY) return [];
+  const keys: Sum[] = [...(Number.isFinite(o.capX) ? [o.x] : []), ...(Number.isFinite(o.capY) ? [o.y] : []), o.objective];
+  // `bound: false` is the plain DP, kept as the reference the bounded one is tested against.
+  const bounds: Bounds = opts.bound === false ? { relaxations: [], incumbent: Infinity } : lagrangeBounds(chain, o);
+  const base = { chain, o, bounds, restX, restY, keys };
+  const dual = bounds.relaxations[0]?.dual;
+  if (dual !== undefined && Number.isFinite(bounds.incumbent)) {
+    const gap = bounds.incumbent - dual;
+    for (const share of [1 / 16, 1 / 4]) {
+      const limit = slack(dual + gap * share);
+      const found = pass({ ...base, limit });
+      if (found.some((n) => n[o.objective] <= limit)) return found;
+    }
+  }
+  return pass({ ...base, limit: slack(bounds.incumbent) });
 }
 
 export function choicesOf(n: PathNode): number[] {

@@ -176,6 +176,8 @@ export interface Infeasible {
   bindingLayers: BindingLayer[];
   bindingRamPoints: BindingRamPoint[];
   suggestions: Suggestion[];
+  /** How many boards were offered (SolveProblem.boards); the ones that fit are suggestions. */
+  boardsTried: number;
   budget: Budget;
 }
 
