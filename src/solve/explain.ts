@@ -14,8 +14,9 @@ function floorOf(p: SolveProblem, chain: Chain, cost: (s: Step) => Float64Array,
 }
 
 /**
- * The layers whose smallest contributions, largest first, add up to the overshoot: even if
- * everything else stayed as it is at the floor, these are the ones that would have to shrink.
+ * The layers with the largest floors (their smallest contributions), largest first, until the
+ * floors add up to the overshoot: the fewest layers whose menus, if they reached further
+ * down, could close the gap.
  */
 function bindingLayers(p: SolveProblem, chain: Chain, resource: 'flash' | 'instructions', overshoot: number): BindingLayer[] {
   const rows = p.layers.map((l, i): BindingLayer => {

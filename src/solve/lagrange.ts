@@ -7,14 +7,14 @@
  *                  ≥ G_{i+1}(state) − λ(X − x) − μ(Y − y)
  * where G is the cost-to-go of the relaxed problem min Σ(objective + λ·x + μ·y), computed by
  * a backward pass over the chain (RAM points still filter transitions, so G = ∞ also says
- * "no completion fits in RAM"). If the bound plus what is spent exceeds a known feasible
- * objective (the incumbent, taken from the relaxed solutions that happen to fit), the
- * partial cannot lead to an optimum. The DP stays exact: the bound only removes partials
- * that are provably no better than the incumbent.
+ * "no completion fits in RAM"). If the bound plus what is spent exceeds a limit, no
+ * completion of the partial reaches an objective within that limit; pareto.ts sets the limit
+ * from the best lower bound (the dual) and a known feasible objective (the incumbent, taken
+ * from the relaxed solutions that happen to fit), so the DP stays exact.
  *
- * The multipliers are found by doubling then bisecting λ until the relaxed solution just
- * fits the first cap (and the same for μ over a small grid when the second cap is finite);
- * every multiplier visited gives a valid bound, and the DP keeps the best of a few per partial.
+ * Multipliers: μ = 0 and the smallest μ whose relaxed optimum fits the second cap (found by
+ * doubling, then bisecting); for each, λ the same way for the first cap. Every multiplier
+ * visited gives a valid bound; the KEPT with the best duals are tried on each partial.
  */
 import type { Chain, Step } from './model.js';
 

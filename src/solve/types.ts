@@ -141,7 +141,10 @@ export interface Floor {
   assignment: Assignment;
 }
 
-/** A layer that keeps a resource above budget even at its smallest choice. */
+/**
+ * One of the fewest layers, largest floor first, whose floors together exceed the overshoot
+ * of a resource: where a further-reaching menu (sparser, faster choices) could close the gap.
+ */
 export interface BindingLayer {
   layer: string;
   resource: Resource;

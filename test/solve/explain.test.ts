@@ -137,6 +137,10 @@ describe('infeasible budgets', () => {
     const got = solve(lenetLike({ flash: 100_000, ram: 100_000, instructions: 100_000 })) as Infeasible;
     expect(got.violated).toEqual(['instructions']);
     expect(got.suggestions).toContainEqual({ kind: 'latency', instructions: 109_000, loss: 0.04 + 0.03 + 0.003 });
-    expect(formatInfeasible(got)).toContain('the fewest instructions are 109000 (budget 100000)  ← over budget');
+    const text = formatInfeasible(got);
+    expect(text).toContain('the fewest instructions are 109000 (budget 100000)  ← over budget');
+    // A bigger board does not make the layers faster.
+    expect(got.suggestions.some((s) => s.kind === 'board')).toBe(false);
+    expect(text).toContain('(none of the 3 boards given fits either)');
   });
 });
