@@ -9,8 +9,9 @@
  * Why exact: two partial assignments that reach the same state differ only in what they have
  * summed so far, and one that is no better in any sum can be replaced by the other in every
  * completion. Nothing is bucketed or rounded. Partials are dropped early only when they
- * provably cannot fit (suffix minima of the capped sums) or cannot beat a known feasible
- * assignment (the Lagrangian bound of lagrange.ts, with a relative tolerance for rounding).
+ * provably cannot fit (suffix minima of the capped sums) or cannot reach an objective within
+ * the pass's limit (the Lagrangian bound of lagrange.ts; see paretoFront for the limits, and
+ * a relative tolerance for rounding).
  *
  * The same DP answers the explanation's questions by changing the orientation: least loss
  * under flash and latency caps (the solve), fewest instructions under the flash cap (the
