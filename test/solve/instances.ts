@@ -17,8 +17,9 @@ function randomChoice(r: Prng, denseFlash: number, denseInstr: number, outChanne
     format: FORMATS[r.int(0, FORMATS.length - 1)]!,
     flashBytes: r.int(Math.floor(denseFlash / 10), denseFlash + 50),
     instructions: r.int(Math.floor(denseInstr / 5), denseInstr + 100),
-    // Not monotone on purpose: the solver may not assume sparser means worse.
-    loss: Math.round(r.next() * 1000) / 1000,
+    // Not monotone on purpose, and sometimes negative (pruning can regularise): the solver may
+    // not assume that sparser means worse.
+    loss: Math.round((r.next() - 0.1) * 1000) / 1000,
   };
   if (r.next() < 0.4) {
     c.granularity = 'channel';
