@@ -33,6 +33,7 @@ import type { PrunePlan } from '../prune/plan.js';
 import { solve, toPrunePlan, choicesFromPlan, evaluate as evaluateChoices, formatInfeasible, type Feasible, type SolveProblem } from '../solve/index.js';
 import type { FormatName } from '../sparse/types.js';
 import { runBuild } from '../run/run.js';
+import { writeReportHtml } from '../report/html.js';
 import { DEFAULT_GRID, layerCandidates, type LayerCandidates } from './candidates.js';
 import { ramPoints } from './ram.js';
 import { dataLoss, fidelity, noDataLoss, pruneWithData, pruneWithoutData, seededInputs, sensitivityRows, loadData, type SplitData, type SensitivityPoint } from './stages.js';
@@ -68,6 +69,8 @@ export interface PipelineReport extends BuildReport {
   fidelity?: { agreement: number; meanAbsError: number; samples: number; inputs: 'seeded random'; warning: string };
   plan: { source: 'solver' | 'file'; file: string; predicted: { flash: number; ram: number; instructions: number; loss: number }; layers: Record<string, { granularity: string; sparsity: number; format: string }> };
   verify?: { samples: number; bitExact: number; onDeviceAccuracy: number | null; instructions: number };
+  /** Accuracy with one layer pruned at a time (the solver's loss curves). */
+  sensitivity?: SensitivityPoint[];
   pipeline: { stages: { name: string; reused: boolean; seconds: number }[]; backend: string | null };
 }
 
@@ -111,6 +114,19 @@ function unlimited(target: Target): Target {
 }
 
 export async function runPipeline(req: PipelineRequest): Promise<PipelineReport> {
+  const outDir = path.resolve(req.cwd, req.outDir);
+  const existed = existsSync(outDir);
+  try {
+    return await pipeline(req);
+  } catch (e) {
+    // A build that fails leaves no half-made directory behind where there was none; an
+    // earlier build (and its resumable artefacts) in the same place stays as it was.
+    if (!existed && e instanceof TinypruneError) rmSync(outDir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+async function pipeline(req: PipelineRequest): Promise<PipelineReport> {
   const stages: PipelineReport['pipeline']['stages'] = [];
   const log = req.log;
   const outDir = path.resolve(req.cwd, req.outDir);
@@ -280,9 +296,11 @@ export async function runPipeline(req: PipelineRequest): Promise<PipelineReport>
     predicted: result.totals,
     layers: Object.fromEntries(Object.entries(prunePlan.layers ?? {}).map(([k, v]) => [k, { granularity: v.granularity ?? 'element', sparsity: v.sparsity ?? 0, format: v.format ?? 'dense' }])),
   };
+  if (sens.length > 0) report.sensitivity = sens.filter((p) => p.layer !== '*');
   report.pipeline = { stages, backend: baseline.backend ?? null };
   report.warnings = [...warnings, ...report.warnings];
   writeJsonAtomic(path.join(outDir, 'report.json'), report);
+  writeReportHtml(outDir, report, g1);
   return report;
 }
 
