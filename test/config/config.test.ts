@@ -53,7 +53,7 @@ describe('loadConfig / mergeConfig', () => {
     );
     const config = loadConfig(dir)!;
     const build = mergeConfig(config, { values: { sparsity: '0.5' }, positionals: ['m.tflite'] }, 'build');
-    expect(build.values).toEqual({ sparsity: '0.5', board: 'mps2-an386', granularity: 'block4x1', measure: true, out: join(dir, 'out/fw'), emit: ['c', 'cmake'] });
+    expect(build.values).toEqual({ sparsity: '0.5', board: 'mps2-an386', granularity: 'block4x1', measure: true, epochs: '3', out: join(dir, 'out/fw'), emit: ['c', 'cmake'] });
     expect(build.positionals).toEqual(['m.tflite']);
     const prune = mergeConfig(config, { values: {}, positionals: [] }, 'prune');
     expect(prune.values).toEqual({ sparsity: '0.9', granularity: 'block4x1', epochs: '3', out: join(dir, 'pruned.tflite') });
