@@ -138,7 +138,7 @@ async function pipeline(req: PipelineRequest): Promise<PipelineReport> {
   const target = resolveTarget(req.board, { emulate: req.emulate });
   const family = req.kernels === 'plain' ? 'plain' : coreFamily(target);
   const modelBytes = readInputFile(req.modelPath, 'model file');
-  const read = readTflite(modelBytes, req.modelPath);
+  const read = await readModel(req.modelPath, modelBytes);
   verifyGraph(read.graph);
   const source = path.basename(req.modelPath);
   const modelSha = createHash('sha256').update(modelBytes).digest('hex');
@@ -422,4 +422,17 @@ function readPlan(file: string): PrunePlan {
   } catch (e) {
     throw new TinypruneError('E_USAGE', `the plan is not valid JSON: ${(e as Error).message}`, { where: file, hint: 'edit the plan.json a previous build wrote under <out>/pipeline/' });
   }
+}
+
+/** A .tflite, a Keras .h5 or a TF.js layers model.json (the last two are float: they need --data). */
+async function readModel(file: string, bytes: Uint8Array): Promise<{ graph: ModelGraph; warnings: Warning[] }> {
+  if (/\.(h5|hdf5|keras)$/i.test(file)) {
+    const { readKerasH5 } = await import('../import/index.js');
+    return { graph: await readKerasH5(file), warnings: [] };
+  }
+  if (/\.json$/i.test(file)) {
+    const { readTfjsLayersModel } = await import('../import/index.js');
+    return { graph: readTfjsLayersModel(file), warnings: [] };
+  }
+  return readTflite(bytes, file);
 }

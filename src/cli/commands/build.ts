@@ -127,7 +127,9 @@ export const buildCommand: Command = {
       ...(stringOpt(args, 'backend') !== undefined ? { backend: stringOpt(args, 'backend') as 'auto' } : {}),
     });
     let report: BuildReport;
-    if (!manual && (data !== undefined || planPath !== undefined || latency !== undefined)) {
+    // Keras .h5 and TF.js model.json are float models: only the pipeline (with --data) imports them.
+    const imported = /\.(h5|hdf5|keras|json)$/i.test(modelPath);
+    if (!manual && (data !== undefined || planPath !== undefined || latency !== undefined || imported)) {
       report = await runPipeline(pipelineRequest());
     } else {
       try {
