@@ -153,6 +153,7 @@ async function pipeline(req: PipelineRequest): Promise<PipelineReport> {
       hint: 'give --data <dataset> (its samples calibrate the int8 ranges), or build it as float with --sparsity 0',
     });
   }
+  if (data) checkDataFits(data, read.graph, req.data!);
   if (data) log(`data: ${data.name}: ${data.train.y.length} train / ${data.validation.y.length} validation`);
   else warnings.push({ code: 'W_NO_DATA', message: 'no --data: pruned by weight magnitude alone (no fine-tuning); accuracy is not measured — the report gives fidelity to the original model on seeded random inputs instead' });
 
@@ -435,4 +436,22 @@ async function readModel(file: string, bytes: Uint8Array): Promise<{ graph: Mode
     return { graph: readTfjsLayersModel(file), warnings: [] };
   }
   return readTflite(bytes, file);
+}
+
+/** The data set must match the model's input size and its number of classes. */
+function checkDataFits(data: SplitData, g: ModelGraph, spec: string): void {
+  const input = g.tensors[g.inputs[0]!]!;
+  const output = g.tensors[g.outputs[0]!]!;
+  const need = input.shape.reduce((a, b) => a * b, 1);
+  const have = data.train.sampleShape.reduce((a, b) => a * b, 1);
+  if (need !== have) {
+    throw new TinypruneError('E_DATA', `the data's samples are [${data.train.sampleShape.join('x')}] (${have} values) but the model's input '${input.name}' is [${input.shape.join('x')}] (${need} values)`, {
+      where: spec,
+      hint: 'give a data set made for this model (same sample size), e.g. generated-digits or mnist:<dir> for 28x28 digit models',
+    });
+  }
+  const classes = output.shape[output.shape.length - 1] ?? 1;
+  if (data.train.numClasses > classes) {
+    throw new TinypruneError('E_DATA', `the data has ${data.train.numClasses} classes but the model's output '${output.name}' has ${classes}`, { where: spec, hint: 'the labels must be class indices 0..' + (classes - 1) });
+  }
 }
