@@ -66,6 +66,8 @@ export interface LayerReport {
   kernel: string | null;
   /** 'dense', a sparse format (src/sparse), or 'alias' (no code). */
   format: FormatName | 'alias';
+  /** How the layer was pruned, when a plan chose it per layer (the pipeline). */
+  granularity?: string;
   /** Fraction of zero weights (prunable layers), null elsewhere. */
   sparsity: number | null;
   /** Flash bytes of the layer's constants as stored (sparse: encoded arrays + folded bias). */

@@ -297,6 +297,11 @@ async function pipeline(req: PipelineRequest): Promise<PipelineReport> {
     predicted: result.totals,
     layers: Object.fromEntries(Object.entries(prunePlan.layers ?? {}).map(([k, v]) => [k, { granularity: v.granularity ?? 'element', sparsity: v.sparsity ?? 0, format: v.format ?? 'dense' }])),
   };
+  for (const l of report.layers) {
+    const w = g1.ops[l.index]?.inputs[1];
+    const entry = w !== undefined && w >= 0 ? prunePlan.layers?.[g1.tensors[w]?.name ?? ''] : undefined;
+    if (entry?.granularity && entry.sparsity) l.granularity = entry.granularity;
+  }
   if (sens.length > 0) report.sensitivity = sens.filter((p) => p.layer !== '*');
   report.pipeline = { stages, backend: baseline.backend ?? null };
   report.warnings = [...warnings, ...report.warnings];

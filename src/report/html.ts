@@ -308,7 +308,7 @@ export function reportView(report: ReportInput, shapes?: LayerShapes) {
       output: escapeHtml(l.output),
       kernel: escapeHtml(l.kernel ?? '–'),
       shape: shapeText(l.index),
-      granularity: escapeHtml(l.sparsity !== null && granularity !== null ? granularity : '–'),
+      granularity: escapeHtml(l.granularity ?? (l.sparsity !== null && granularity !== null ? granularity : '–')),
       sparsity: formatPercent(l.sparsity),
       format: escapeHtml(l.format),
       bytes: formatInt(l.weightBytes),
