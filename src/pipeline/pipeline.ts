@@ -241,7 +241,11 @@ async function pipeline(req: PipelineRequest): Promise<PipelineReport> {
 
     const pruneKey = hash(baseKey, prunePlan, req.epochs ?? 3, req.learningRate ?? 1e-3);
     pruned = await cached(work, 'prune', pruneKey, async () => {
-      const out = data
+      // Nothing to prune (the model fits as it is): the baseline is the result.
+      const dense = Object.values(prunePlan.layers ?? {}).every((l) => !l.sparsity);
+      const out = dense
+        ? { graph: g0, accuracy: baseline.accuracy ?? null }
+        : data
         ? await pruneWithData(g0, prunePlan, data, { epochs: req.epochs ?? 3, learningRate: req.learningRate ?? 1e-3, seed, backend: req.backend ?? 'auto', log, ...(req.progress ? { progress: req.progress } : {}) })
         : pruneWithoutData(g0, prunePlan);
       writeFileSync(path.join(work, 'pruned.tflite'), writeTflite(out.graph));
