@@ -2,20 +2,21 @@
  * Fits the sparse cost model (src/sparse/cost.ts) to exact QEMU instruction counts and
  * regenerates src/sparse/cost-table.ts:
  *
- *   npm run bench:cost-model [-- --family plain|dsp|mve] [--formats a,b] [--samples N] [--reuse] [--check]
+ *   npm run bench:cost-model [-- --family plain|dsp|mve] [--formats a,b] [--samples N] [--seeds 1,777] [--reuse] [--check]
  *
  * For every core family (the kernel variants a core runs: plain C on Cortex-M0/M3, SMLAD on
  * M4/M7/M33, Helium on M55), every op x dtype x format that has a kernel — dense included — it
  * measures seeded single-layer cases of varied shapes and sparsities on that family's QEMU
  * machine (mps2-an385, mps2-an386, mps3-an547), fits instructions = c . features by least
- * squares, and records the fit's largest relative error. --check refits nothing: it measures
- * fresh cases and reports the committed table's prediction error on them.
+ * squares over every seed's set, and records the fit's largest relative error and its
+ * cross-validated one (each quarter of the samples against the fit of the rest). --check refits
+ * nothing: it measures fresh cases and reports the committed table's prediction error on them.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { FEATURE_NAMES, costFeatures, costKey, fitCost, predict, type CallGeometry, type CostEncoding, type CostEntry, type CostTable } from '../src/sparse/cost.js';
+import { FEATURE_NAMES, costEncoding, costFeatures, costKey, fitCost, predict, type CallGeometry, type CostEncoding, type CostEntry, type CostTable } from '../src/sparse/cost.js';
 import { COST_TABLE } from '../src/sparse/cost-table.js';
 import { sparseFormatsFor, type SparseOp } from '../src/sparse/formats/index.js';
 import type { KernelFamily } from '../src/sparse/kernels.js';
@@ -88,20 +89,32 @@ export function combos(): { op: SparseOp; dtype: 'int8' | 'float32'; format: For
 /** What a fit needs of a measured layer (kept in bench/results so refits skip QEMU). */
 interface Sample {
   key: string;
+  family: KernelFamily;
+  dtype: 'int8' | 'float32';
   label: string;
   geometry: CallGeometry;
   encoding: CostEncoding | null;
   instructions: number;
 }
 
-const featuresOf = (s: Sample): number[] => costFeatures(s.geometry, s.encoding ?? undefined);
+const featuresOf = (s: Sample): number[] => costFeatures(s.family, s.geometry, s.dtype, s.encoding ?? undefined);
+
+/** Cross-validation folds of the held-out check. */
+const FOLDS = 4;
 
 const RESULTS = path.join(path.dirname(new URL(import.meta.url).pathname), 'results');
 
 async function measureFamily(family: KernelFamily, samples: number, seed: number, reuse: boolean, formats: string[] | undefined): Promise<Sample[]> {
   const tag = `${seed === 1 ? '' : `-${seed}`}${formats ? `-${formats.join('-')}` : ''}`;
   const cache = path.join(RESULTS, `cost-samples-${family}${tag}.json`);
-  if (reuse && existsSync(cache)) return JSON.parse(readFileSync(cache, 'utf8')) as Sample[];
+  if (reuse && existsSync(cache)) {
+    const kept = JSON.parse(readFileSync(cache, 'utf8')) as Sample[];
+    // Samples saved before the encoding counts were kept cannot give today's features.
+    if (kept.some((s) => !s.family || (s.encoding && !('counts' in s.encoding)))) {
+      throw new Error(`${cache} was measured by an older bench:cost-model (no encoding counts): run without --reuse`);
+    }
+    return kept;
+  }
   // Seeds follow the position in the full list, so a --formats run measures the same cases.
   const cases = combos().flatMap((c, k) => (formats && !formats.includes(c.format) ? [] : sampleCases(c.op, c.dtype, c.format, samples, seed + 1000 * k)));
   const t = Date.now();
@@ -112,9 +125,11 @@ async function measureFamily(family: KernelFamily, samples: number, seed: number
   });
   const out: Sample[] = r.map((l) => ({
     key: costKey(family, l.geometry.op, l.case.spec.dtype, l.case.format),
+    family,
+    dtype: l.case.spec.dtype,
     label: l.case.label ?? '',
     geometry: l.geometry,
-    encoding: l.encoded ? { format: l.encoded.format, aux2: l.encoded.aux2, taps: l.encoded.taps, cols: l.encoded.cols, stored: l.encoded.stored, units: l.encoded.units } : null,
+    encoding: l.encoded ? costEncoding(l.encoded) : null,
     instructions: l.instructions,
   }));
   mkdirSync(RESULTS, { recursive: true });
@@ -134,7 +149,8 @@ function renderTable(table: CostTable): string {
     .map((k) => {
       const e = table.entries[k]!;
       const coef = e.coef.map((c) => Number(c.toPrecision(6)));
-      return `    ${JSON.stringify(k)}: { coef: [${coef.join(', ')}], samples: ${e.samples}, maxError: ${Number(e.maxError.toFixed(4))} },`;
+      const held = e.heldOutError === undefined ? '' : `, heldOutError: ${Number(e.heldOutError.toFixed(4))}`;
+      return `    ${JSON.stringify(k)}: { coef: [${coef.join(', ')}], samples: ${e.samples}, maxError: ${Number(e.maxError.toFixed(4))}${held} },`;
     });
   return [
     '/* Generated by `npm run bench:cost-model` (bench/cost-model.ts) — do not edit. */',
@@ -154,38 +170,61 @@ function renderTable(table: CostTable): string {
 
 async function main(): Promise<void> {
   const only = arg('family') as KernelFamily | undefined;
-  const samples = Number(arg('samples') ?? 10);
+  const samples = Number(arg('samples') ?? 12);
   const check = process.argv.includes('--check');
+  // --seeds a,b: the sample sets fitted together (two sets of 12: the model has 12 features).
+  // Each entry also records its cross-validated error: on layers its fit never saw.
+  const seeds = (arg('seeds') ?? '1,777').split(',').map(Number);
   // --reuse: fit the samples measured last time (bench/results/cost-samples-*.json).
   const reuse = process.argv.includes('--reuse');
   // --formats a,b: measure and refit only these (other entries of the table are kept).
   const formats = arg('formats')?.split(',');
   const families: KernelFamily[] = only ? [only] : ['plain', 'dsp', 'mve'];
   const table: CostTable = { source: COST_TABLE.source, machines: MACHINES, entries: { ...COST_TABLE.entries } };
+  const fit = (ls: Sample[]): CostEntry => fitCost(ls.map((l) => ({ features: featuresOf(l), instructions: l.instructions })));
+  const maxError = (e: CostEntry, ls: Sample[]): number => Math.max(0, ...ls.map((l) => Math.abs(predict(e, featuresOf(l)) - l.instructions) / l.instructions));
   for (const family of families) {
     process.stderr.write(`${family}: measuring on ${MACHINES[family]}\n`);
-    const layers = await measureFamily(family, samples, check ? 777 : 1, reuse, formats);
-    const byKey = groupByKey(layers);
-    let worst = 0;
-    for (const [key, ls] of [...byKey].sort()) {
-      if (check) {
+    if (check) {
+      // Fresh cases, seeded apart from the fitted sets.
+      const byKey = groupByKey(await measureFamily(family, samples, 4099, reuse, formats));
+      let worst = 0;
+      for (const [key, ls] of [...byKey].sort()) {
         const e = COST_TABLE.entries[key];
         if (!e) {
           console.log(`${key.padEnd(28)} no entry`);
           continue;
         }
-        const errs = ls.map((l) => Math.abs(predict(e, featuresOf(l)) - l.instructions) / l.instructions);
-        const max = Math.max(...errs);
+        const max = maxError(e, ls);
         worst = Math.max(worst, max);
         console.log(`${key.padEnd(28)} max error ${(100 * max).toFixed(2)}% over ${ls.length}`);
-        continue;
       }
-      const entry: CostEntry = fitCost(ls.map((l) => ({ features: featuresOf(l), instructions: l.instructions })));
-      table.entries[key] = entry;
-      worst = Math.max(worst, entry.maxError);
-      console.log(`${key.padEnd(28)} fit over ${ls.length}: max error ${(100 * entry.maxError).toFixed(2)}%`);
+      console.log(`${family}: worst ${(100 * worst).toFixed(2)}%`);
+      continue;
     }
-    console.log(`${family}: worst ${(100 * worst).toFixed(2)}%`);
+    const sets: Map<string, Sample[]>[] = [];
+    for (const seed of seeds) sets.push(groupByKey(await measureFamily(family, samples, seed, reuse, formats)));
+    let worst = 0;
+    let worstHeld = 0;
+    for (const key of [...sets[0]!.keys()].sort()) {
+      const all = sets.flatMap((m) => m.get(key) ?? []);
+      const entry = fit(all);
+      table.entries[key] = entry;
+      // Held out: 4-fold cross-validation, each quarter against the fit of the other three.
+      // Contiguous quarters: the samples cycle through sparsities and batch sizes, so every
+      // quarter holds some of each.
+      const fold = (i: number): number => Math.floor((i * FOLDS) / all.length);
+      let held = 0;
+      for (let f = 0; f < FOLDS; f++) {
+        const out = all.filter((_, i) => fold(i) === f);
+        held = Math.max(held, maxError(fit(all.filter((_, i) => fold(i) !== f)), out));
+      }
+      entry.heldOutError = held;
+      worst = Math.max(worst, entry.maxError);
+      worstHeld = Math.max(worstHeld, held);
+      console.log(`${key.padEnd(28)} fit over ${all.length}: max error ${(100 * entry.maxError).toFixed(2)}%, held out ${(100 * held).toFixed(2)}%`);
+    }
+    console.log(`${family}: worst ${(100 * worst).toFixed(2)}% (held out ${(100 * worstHeld).toFixed(2)}%)`);
   }
   if (!check) {
     table.source = 'exact instruction counts in QEMU 7.2 (TCG plugin), arm-none-eabi-gcc 12.2 -O2; plain = mps2-an385 Cortex-M3, dsp = mps2-an386 Cortex-M4F, mve = mps3-an547 Cortex-M55';

@@ -1,17 +1,35 @@
 /**
  * Cost model: instructions of one kernel call as a linear function of a few counts,
  *
- *   instructions = c0 + c1*n + c2*n*rows + c3*n*stored + c4*n*units + c5*n*extra + c6*copies
+ *   instructions = c0 + c1*rows + c2*n + c3*n*rows + c4*n*stored + c5*n*units + c6*n*runs
+ *                + c7*n*extra + c8*patches + c9*copies + c10*n*tail + c11*n*vec
  *
- * where n is the number of input vectors the weights are applied to (batches for
- * FULLY_CONNECTED, output pixels for the convolutions), rows the output channels, stored the
- * values the format stores (what the kernel multiplies, padding included), units the format's
- * own loop units (blocks, groups, filterlets, mask bytes, kernels …), extra the values moved
- * per vector besides the weights (a convolution's im2col patch, a gathered input) and copies the
- * pieces those are moved in (per output pixel: one per kernel row that lies inside the input,
- * one per tap where a row is clipped by padding; n*taps for depthwise, n for fully-connected). Coefficients are per core family (the kernel variant a core runs), op, dtype and
- * format, fitted by least squares to exact QEMU instruction counts by bench/cost-model.ts,
- * which regenerates cost-table.ts. Dense kernels have entries too (stored = MACs per vector).
+ * where the lone rows term is the call's argument check (int8 kernels walk the per-channel
+ * requantisation arrays once per call, not per vector: a batch of 2 pays it once; counted for
+ * FULLY_CONNECTED only — beside a convolution's per-pixel work it is lost, and the few row
+ * counts of the conv samples cannot tell it from the fixed cost); n is the number of input
+ * vectors the weights are applied to (batches for FULLY_CONNECTED, output pixels for the
+ * convolutions); rows the output channels; stored the values the format stores (what the
+ * kernel multiplies, padding included); units the format's own loop units (blocks, groups,
+ * filterlets, mask bytes, kernels …; for dense kernels the dot-product calls); runs the times
+ * the loop over those units starts (the rows, row groups or CSR segments of a row-pointer
+ * format that hold at least one unit — an empty one skips it, and at high sparsity many are;
+ * N:M: the metadata words, each a run of groups); extra the values moved per vector besides
+ * the weights (a convolution's im2col patch, a gathered input); patches the vectors whose
+ * patch is built (a convolution's output pixels unless the input pixel is the patch itself);
+ * copies the pieces those are moved in (per output pixel: one per kernel row that lies inside
+ * the input, one per tap where a row is clipped by padding; n*taps for depthwise, n for
+ * fully-connected). The last two count what a kernel's main loop does not: tail the values it
+ * handles one at a time in a remainder loop beside an unrolled or vector main loop, and vec the
+ * iterations of its Helium vector loops (16 bytes, or 8 gathered lanes, each, the last one
+ * predicated: a short dot product costs a whole iteration). See costFeatures for what each
+ * counts per kernel. Why these: issue 4 wants predictions within 5%; each was added where a
+ * kernel's structure made the fit miss (e.g. channel: the kept rows left after the groups of
+ * four take a one-row loop; int8 CSR: its remainder loop; Helium: whole 16-byte iterations).
+ *
+ * Coefficients are per core family (the kernel variant a core runs), op, dtype and format,
+ * fitted by least squares to exact QEMU instruction counts by bench/cost-model.ts, which
+ * regenerates cost-table.ts. Dense kernels have entries too (stored = MACs per vector).
  */
 import type { Conv2DParams } from '../interp/kernels/conv_2d.js';
 import type { DepthwiseConv2DParams } from '../interp/kernels/depthwise_conv_2d.js';
@@ -21,7 +39,7 @@ import type { KernelFamily } from './kernels.js';
 import type { EncodedMatrix, FormatName, WeightDType } from './types.js';
 import { COST_TABLE } from './cost-table.js';
 
-export const FEATURE_NAMES = ['fixed', 'n', 'n*rows', 'n*stored', 'n*units', 'n*extra', 'copies'] as const;
+export const FEATURE_NAMES = ['fixed', 'rows', 'n', 'n*rows', 'n*stored', 'n*units', 'n*runs', 'n*extra', 'patches', 'copies', 'n*tail', 'n*vec'] as const;
 
 export interface CostEntry {
   /** One coefficient per FEATURE_NAMES entry. */
@@ -29,6 +47,9 @@ export interface CostEntry {
   /** Calls measured for the fit, and the largest relative error of the fit on them. */
   samples: number;
   maxError: number;
+  /** The largest relative error on samples left out of the fit (4-fold cross-validation in
+   * bench/cost-model.ts: each quarter against the fit of the other three). */
+  heldOutError?: number;
 }
 
 export interface CostTable {
@@ -53,21 +74,83 @@ export interface CallGeometry {
   taps: number;
   /** Convolutions: input channels; 1x1 convolutions with no padding read the input in place. */
   cin: number;
+  /** Kernel width (1 for FULLY_CONNECTED). */
+  kw: number;
   /** Dense convolutions skip taps outside the input: the MACs they really do, per vector. */
   denseMacsPerVector: number;
   /** The conv patch is the input pixel itself (1x1, in bounds): no im2col copy. */
   inPlace: boolean;
   /** Convolutions: copies that build the patches (whole kernel rows inside the input, else taps). */
   rowCopies: number;
+  /** Convolutions: taps inside the input, summed over the output pixels. */
+  insideTaps: number;
+  /** Convolutions: kernel rows inside the input, summed over the output pixels (the dense
+   * kernels' dot-product runs: each is one contiguous run of input bytes). */
+  runs: number;
+  /** Convolutions: 16-byte iterations of those runs (sum of ceil(run bytes / 16)). */
+  runVec16: number;
+  /** int8: the input zero point is not 0 (the Helium dense kernels then sum each row's
+   * weights alongside: two 2-row loops instead of one 4-row loop). */
+  inputOffset: boolean;
+}
+
+/** What the cost depends on in an encoding besides its sizes: counts over its arrays. */
+export interface EncodingCounts {
+  /** CSR: values in the remainder of each row segment after its groups of four (len % 4),
+   * and the segments with at least one group of four. */
+  segRem4: number;
+  segRuns4: number;
+  /** CSR: 8-lane iterations over the row segments (sum of ceil(len / 8)). */
+  segVec8: number;
+  /** Blocks 1xC: blocks cut short by the matrix's last column, and the real columns they hold. */
+  shortBlocks: number;
+  shortCols: number;
+  /** Runs of the inner loop over units: row-pointer formats' rows (row groups, segments)
+   * that hold at least one unit; N:M: metadata words. */
+  runs: number;
 }
 
 /** The part of an encoding the cost depends on. */
-export type CostEncoding = Pick<EncodedMatrix, 'format' | 'aux2' | 'taps' | 'cols' | 'stored' | 'units'>;
+export type CostEncoding = Pick<EncodedMatrix, 'format' | 'aux' | 'aux2' | 'taps' | 'cols' | 'stored' | 'units'> & { counts: EncodingCounts };
+
+/** Formats whose ptr array holds row (row group, segment) offsets. */
+const ROW_POINTERS: FormatName[] = ['csr8', 'csr16', 'rel4', 'block1x4', 'block4x1', 'block4x2', 'block1x16', 'filterlet'];
+
+/** An encoding's cost summary (kept by bench/cost-model.ts with its samples). */
+export function costEncoding(e: EncodedMatrix | CostEncoding): CostEncoding {
+  if ('counts' in e) return e;
+  const counts: EncodingCounts = { segRem4: 0, segRuns4: 0, segVec8: 0, shortBlocks: 0, shortCols: 0, runs: 0 };
+  if (ROW_POINTERS.includes(e.format) && e.ptr) {
+    const p = e.ptr.values;
+    for (let i = 0; i + 1 < p.length; i++) if (p[i + 1]! > p[i]!) counts.runs++;
+  }
+  if (e.format === 'nm2_4' || e.format === 'nm1_4' || e.format === 'nm1_8') {
+    // aux = N, aux2 = M: 32 / (N * position bits) groups per word, words per row (tp_sp_rows_s8_nm).
+    const perWord = Math.floor(32 / (e.aux * (e.aux2 === 4 ? 2 : 3)));
+    counts.runs = e.rows * Math.ceil(Math.ceil(e.cols / e.aux2) / perWord);
+  }
+  if ((e.format === 'csr8' || e.format === 'csr16') && e.ptr) {
+    const p = e.ptr.values;
+    for (let i = 0; i + 1 < p.length; i++) {
+      const len = p[i + 1]! - p[i]!;
+      counts.segRem4 += len % 4;
+      if (len >= 4) counts.segRuns4++;
+      counts.segVec8 += Math.ceil(len / 8);
+    }
+  }
+  if ((e.format === 'block1x4' || e.format === 'block1x16') && e.index && e.cols % e.aux2 !== 0) {
+    const last = Math.floor(e.cols / e.aux2);
+    counts.shortBlocks = e.index.values.filter((b) => b === last).length;
+    counts.shortCols = counts.shortBlocks * (e.cols % e.aux2);
+  }
+  return { format: e.format, aux: e.aux, aux2: e.aux2, taps: e.taps, cols: e.cols, stored: e.stored, units: e.units, counts };
+}
 
 export function callGeometry(op: SparseOp, params: FullyConnectedParams | Conv2DParams | DepthwiseConv2DParams): CallGeometry {
+  const inputOffset = ((params as { inputOffset?: number }).inputOffset ?? 0) !== 0;
   if (op === 'fc') {
     const p = params as FullyConnectedParams;
-    return { op, n: p.batches, rows: p.outputDepth, cols: p.accumDepth, taps: 1, cin: p.accumDepth, denseMacsPerVector: p.outputDepth * p.accumDepth, inPlace: true, rowCopies: 0 };
+    return { inputOffset, op, n: p.batches, rows: p.outputDepth, cols: p.accumDepth, taps: 1, cin: p.accumDepth, kw: 1, denseMacsPerVector: p.outputDepth * p.accumDepth, inPlace: true, rowCopies: 0, insideTaps: 0, runs: 0, runVec16: 0 };
   }
   const p = params as Conv2DParams | DepthwiseConv2DParams;
   const taps = p.filterHeight * p.filterWidth;
@@ -87,41 +170,124 @@ export function callGeometry(op: SparseOp, params: FullyConnectedParams | Conv2D
   if (op === 'conv') {
     const q = p as Conv2DParams;
     // Per output pixel and kernel row: one copy when the whole row lies inside the input
-    // (dilation 1), else one per tap (tp_sp_patch_s8).
+    // (dilation 1), else one per tap (tp_sp_patch_s8). The dense kernels instead run one dot
+    // product per kernel row inside the input, over the taps of the row that are inside.
     let rowCopies = 0;
+    let runs = 0;
+    let runVec16 = 0;
     for (let oy = 0; oy < p.outputHeight; oy++) {
       for (let ox = 0; ox < p.outputWidth; ox++) {
         const x0 = ox * p.strideW - p.padW;
         const rowFits = p.dilationW === 1 && x0 >= 0 && x0 + p.filterWidth <= p.inputWidth;
+        let rowTaps = 0;
+        for (let kx = 0; kx < p.filterWidth; kx++) {
+          const x = x0 + kx * p.dilationW;
+          if (x >= 0 && x < p.inputWidth) rowTaps++;
+        }
         for (let ky = 0; ky < p.filterHeight; ky++) {
           const y = oy * p.strideH - p.padH + ky * p.dilationH;
-          rowCopies += rowFits && y >= 0 && y < p.inputHeight ? 1 : p.filterWidth;
+          const rowInside = y >= 0 && y < p.inputHeight;
+          rowCopies += rowFits && rowInside ? 1 : p.filterWidth;
+          if (rowInside && rowTaps > 0) {
+            runs++;
+            runVec16 += Math.ceil((rowTaps * q.filterInputDepth) / 16);
+          }
         }
       }
     }
     rowCopies *= p.batches;
     const inPlace = taps === 1 && p.padH === 0 && p.padW === 0;
-    return { op, n, rows: q.outputDepth, cols: taps * q.filterInputDepth, taps, cin: q.filterInputDepth, denseMacsPerVector: (insideTaps / n) * q.filterInputDepth * q.outputDepth, inPlace, rowCopies: inPlace ? 0 : rowCopies };
+    return {
+      inputOffset, op, n, rows: q.outputDepth, cols: taps * q.filterInputDepth, taps, cin: q.filterInputDepth, kw: p.filterWidth,
+      denseMacsPerVector: (insideTaps / n) * q.filterInputDepth * q.outputDepth, inPlace, rowCopies: inPlace ? 0 : rowCopies,
+      insideTaps, runs: runs * p.batches, runVec16: runVec16 * p.batches,
+    };
   }
-  return { op, n, rows: p.outputDepth, cols: taps, taps, cin: 1, denseMacsPerVector: (insideTaps / n) * p.outputDepth, inPlace: false, rowCopies: 0 };
+  return { inputOffset, op, n, rows: p.outputDepth, cols: taps, taps, cin: 1, kw: p.filterWidth, denseMacsPerVector: (insideTaps / n) * p.outputDepth, inPlace: false, rowCopies: 0, insideTaps, runs: 0, runVec16: 0 };
 }
 
+/** Kernels whose inner loops are Helium vector loops (firmware/kernels/mve, sparse/mve). */
+function helium(family: KernelFamily, g: CallGeometry, dtype: WeightDType, format: FormatName): boolean {
+  return family === 'mve' && dtype === 'int8' && g.op !== 'dw' && ['dense', 'block1x16', 'channel', 'csr16', 'csr8', 'filterlet'].includes(format);
+}
+
+/** Rows done as groups of four plus one at a time (dot4 kernels): dot-product calls. */
+const dotCalls = (rows: number): number => Math.floor(rows / 4) + (rows % 4);
+
 /** The feature vector of a call (dense when `e` is undefined). */
-export function costFeatures(g: CallGeometry, e: CostEncoding | undefined): number[] {
+export function costFeatures(family: KernelFamily, g: CallGeometry, dtype: WeightDType, enc: EncodedMatrix | CostEncoding | undefined): number[] {
   const n = g.n;
   const copies = g.op === 'conv' ? g.rowCopies : n * g.taps;
-  if (!e || e.format === 'dense') {
-    return [1, n, n * g.rows, n * g.denseMacsPerVector, 0, n * (g.op === 'conv' && !g.inPlace ? g.cols : 0), copies];
+  const checked = g.op === 'fc' ? g.rows : 0;
+  const patches = g.op === 'conv' && !g.inPlace ? n : 0;
+  if (!enc || enc.format === 'dense') {
+    // Dense kernels (units = dot products): four output channels per dot product (the rest
+    // one by one), one per kernel row inside the input (dsp: one per pixel for 1x1 kernels and
+    // for the short rows it gathers into a patch, kw * cin < 32 bytes).
+    let units = 0;
+    let vec = 0;
+    let macs = g.denseMacsPerVector;
+    // Helium with an input offset: each group of four rows is two loops over the input.
+    const loops = helium(family, g, dtype, 'dense') && g.inputOffset ? 2 : 1;
+    if (g.op === 'fc') {
+      units = dotCalls(g.rows);
+      if (helium(family, g, dtype, 'dense')) vec = loops * units * Math.ceil(g.cols / 16);
+    } else if (g.op === 'conv') {
+      const gathered = family === 'dsp' && dtype === 'int8' && (g.inPlace || (g.taps > 1 && g.kw * g.cin < 32 && g.cols <= 512));
+      // The plain C kernel loops over output channels, then the kernel rows inside the input.
+      units = family === 'plain' ? (g.rows * g.runs) / n : dotCalls(g.rows) * (gathered ? 1 : g.runs / n);
+      // A gathered patch holds the padding too, and the dot products run over all of it.
+      if (gathered && !g.inPlace) macs = g.rows * g.cols;
+      if (helium(family, g, dtype, 'dense')) vec = (loops * dotCalls(g.rows) * g.runVec16) / n;
+    }
+    // extra, patches, copies: the pixel's taps as the sparse kernels' patch would take them
+    // (dense kernels walk the same kernel rows, in place or through a patch).
+    return [1, checked, n, n * g.rows, n * macs, n * units, 0, n * (g.op === 'conv' && !g.inPlace ? g.cols : 0), patches, copies, 0, n * vec];
   }
+  const e = costEncoding(enc);
   let extra = 0;
   let c = copies;
   if (g.op === 'fc') extra = e.format === 'channel' ? e.aux2 : 0;
   else if (g.op === 'conv') {
-    // The channel format gathers its channels tap by tap; 1x1 in-place patches copy nothing.
-    extra = g.inPlace && e.format !== 'channel' ? 0 : e.format === 'channel' ? e.taps * e.aux2 : e.cols;
+    // The channel format gathers its channels tap by tap (a tap outside the input is filled
+    // four bytes at a time instead); 1x1 in-place patches copy nothing.
+    extra = e.format === 'channel' ? (g.insideTaps / n) * e.aux2 : g.inPlace ? 0 : e.cols;
     c = e.format === 'channel' ? n * g.taps : copies;
   } else extra = g.taps;
-  return [1, n, n * g.rows, n * e.stored, n * e.units, n * extra, c];
+  let tail = 0;
+  let vec = 0;
+  const vector = helium(family, g, dtype, e.format);
+  const len = e.taps * e.aux2; // channel: the length of a kept row
+  switch (e.format) {
+    case 'csr8':
+    case 'csr16':
+      // int8 C kernels unroll the dot product by four; Helium gathers eight lanes at a time.
+      if (vector) vec = e.counts.segVec8;
+      else if (dtype === 'int8') tail = e.counts.segRem4;
+      break;
+    case 'block1x4':
+    case 'block1x16':
+      // A block cut short by the last column: int8 kernels do its real columns one by one
+      // beside the unrolled (or vector) whole blocks; float kernels skip its padding.
+      if (dtype === 'int8') tail = e.counts.shortCols;
+      else tail = e.counts.shortBlocks * e.aux2 - e.counts.shortCols;
+      if (vector) vec = e.units - e.counts.shortBlocks;
+      break;
+    case 'channel':
+      // Kept rows go four at a time through one dot product; the 1-3 left over one by one.
+      if (dtype === 'int8' && family !== 'plain') tail = (e.aux % 4) * len;
+      if (vector) vec = dotCalls(e.aux) * Math.ceil(len / 16);
+      break;
+    case 'filterlet':
+      if (vector) vec = e.units * Math.ceil(e.aux / 16);
+      break;
+    default:
+      break;
+  }
+  // The int8 C CSR dot product is unrolled by four, then a remainder loop: the loop that
+  // starts or not is the unrolled one (segments of four values or more).
+  const runs = (e.format === 'csr8' || e.format === 'csr16') && dtype === 'int8' && !vector ? e.counts.segRuns4 : e.counts.runs;
+  return [1, checked, n, n * g.rows, n * e.stored, n * e.units, n * runs, n * extra, e.format === 'channel' && g.op === 'conv' ? n : patches, c, n * tail, n * vec];
 }
 
 export function predict(entry: CostEntry, features: number[]): number {
@@ -131,9 +297,9 @@ export function predict(entry: CostEntry, features: number[]): number {
 }
 
 /** Predicted instructions of a call, or undefined when the table has no entry for it. */
-export function predictCall(family: KernelFamily, g: CallGeometry, dtype: WeightDType, e: CostEncoding | undefined, table: CostTable = COST_TABLE): number | undefined {
+export function predictCall(family: KernelFamily, g: CallGeometry, dtype: WeightDType, e: EncodedMatrix | CostEncoding | undefined, table: CostTable = COST_TABLE): number | undefined {
   const entry = table.entries[costKey(family, g.op, dtype, e?.format ?? 'dense')];
-  return entry ? predict(entry, costFeatures(g, e)) : undefined;
+  return entry ? predict(entry, costFeatures(family, g, dtype, e)) : undefined;
 }
 
 /**

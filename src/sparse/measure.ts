@@ -166,7 +166,7 @@ export async function measureCases(board: string, cases: MeasureCase[], opts: Me
         sparsity: x.sparsity,
         encoded: x.encoded,
         geometry: x.geometry,
-        features: costFeatures(x.geometry, x.encoded),
+        features: costFeatures(family, x.geometry, c.spec.dtype, x.encoded),
         variant: x.encoded ? sparseKernelVariant(kernel, family) : family,
         kernel,
       });

@@ -3,13 +3,13 @@
  * and only loses weights; the chosen format minimises the objective among dense and every
  * format that can hold the layer (so it is never worse than dense on it); forcing a format
  * applies it wherever it fits; and the committed cost table covers every kernel on every core
- * family, nearly all fits within 5% of the measured counts.
+ * family, every fit but one within 5% of the measured counts (issue 4).
  */
 import { describe, expect, it } from 'vitest';
 
 import { synthDigitsCnn } from '../../src/examples/synthetic.js';
 import { COST_TABLE } from '../../src/sparse/cost-table.js';
-import { costKey } from '../../src/sparse/cost.js';
+import { FEATURE_NAMES, costKey } from '../../src/sparse/cost.js';
 import { sparseFormatsFor, type SparseOp } from '../../src/sparse/formats/index.js';
 import { layerWeights } from '../../src/sparse/matrix.js';
 import { chooseFormats, pruneGraph, type LayerChoice, type Objective } from '../../src/sparse/plan.js';
@@ -61,35 +61,43 @@ describe('chooseFormats', () => {
   });
 });
 
+/** Issue 4: cost-model predictions within 5% of the measured counts. One fit is allowed up
+ * to 6%: float block 4x1 convolutions on the M55 (nearly empty 1x1 layers, where the per-row
+ * work of the row groups is all there is). */
+const MAX_FIT_ERROR = 0.05;
+const MAX_FIT_ERROR_OUTLIER = 0.06;
+const OUTLIERS_ALLOWED = 1;
+
 describe('the committed cost table', () => {
-  it('has an entry for every kernel on every core family; fits within 5% for nearly all', () => {
+  it('has an entry for every kernel on every core family, fitted within 5% (one within 6%) and cross-checked on held-out samples', () => {
     const missing: string[] = [];
     const loose: string[] = [];
-    let within5 = 0;
-    let total = 0;
+    const over5: string[] = [];
+    const unchecked: string[] = [];
     for (const family of ['plain', 'dsp', 'mve'] as const) {
       for (const op of ['fc', 'conv', 'dw'] as SparseOp[]) {
         for (const dtype of ['int8', 'float32'] as const) {
           for (const f of ['dense' as const, ...sparseFormatsFor(op, dtype)]) {
-            const e = COST_TABLE.entries[costKey(family, op, dtype, f)];
+            const key = costKey(family, op, dtype, f);
+            const e = COST_TABLE.entries[key];
             if (!e) {
-              missing.push(costKey(family, op, dtype, f));
+              missing.push(key);
               continue;
             }
+            if (e.coef.length !== FEATURE_NAMES.length) loose.push(`${key}: ${e.coef.length} coefficients for ${FEATURE_NAMES.length} features`);
+            if (e.heldOutError === undefined) unchecked.push(key);
             // Float on a core without an FPU (the plain family is measured on a Cortex-M3) is
             // soft-float: its cost depends on the values, which no count-based model follows.
             if (family === 'plain' && dtype === 'float32') continue;
-            total++;
-            if (e.maxError <= 0.05) within5++;
-            // A linear model cannot follow every odd shape exactly (a 1x16 block over 8
-            // columns takes the scalar tail path); no fit may be off by more than 20%.
-            if (e.maxError > 0.2) loose.push(`${costKey(family, op, dtype, f)} ${(100 * e.maxError).toFixed(1)}%`);
+            if (e.maxError > MAX_FIT_ERROR) over5.push(`${key} ${(100 * e.maxError).toFixed(1)}%`);
+            if (e.maxError > MAX_FIT_ERROR_OUTLIER) loose.push(`${key} ${(100 * e.maxError).toFixed(1)}%`);
           }
         }
       }
     }
     expect(missing).toEqual([]);
+    expect(unchecked).toEqual([]);
     expect(loose).toEqual([]);
-    expect(within5 / total).toBeGreaterThanOrEqual(0.9);
+    expect(over5.length, over5.join(', ')).toBeLessThanOrEqual(OUTLIERS_ALLOWED);
   });
 });
