@@ -19,8 +19,9 @@
  * patch is built (a convolution's output pixels unless the input pixel is the patch itself);
  * copies the pieces those are moved in (per output pixel: one per kernel row that lies inside
  * the input, one per tap where a row is clipped by padding; n*taps for depthwise, n for
- * fully-connected). The last two count what a kernel's main loop does not: tail the values it
- * handles one at a time in a remainder loop beside an unrolled or vector main loop, and vec the
+ * fully-connected). The last two count what a kernel's main loop does not: tail the work of
+ * its remainder path beside an unrolled or vector main loop (values done one at a time; block
+ * 4x1: a row group's odd last block, outside the loop over pairs), and vec the
  * iterations of its Helium vector loops (16 bytes, or 8 gathered lanes, each, the last one
  * predicated: a short dot product costs a whole iteration). See costFeatures for what each
  * counts per kernel. Why these: issue 4 wants predictions within 5%; each was added where a
@@ -102,6 +103,9 @@ export interface EncodingCounts {
   segRuns4: number;
   /** CSR: 8-lane iterations over the row segments (sum of ceil(len / 8)). */
   segVec8: number;
+  /** Blocks 4x1: row groups with an odd number of blocks (the last one left over by the
+   * loop over pairs of blocks). */
+  oddGroups: number;
   /** Blocks 1xC: blocks cut short by the matrix's last column, and the real columns they hold. */
   shortBlocks: number;
   shortCols: number;
@@ -119,10 +123,14 @@ const ROW_POINTERS: FormatName[] = ['csr8', 'csr16', 'rel4', 'block1x4', 'block4
 /** An encoding's cost summary (kept by bench/cost-model.ts with its samples). */
 export function costEncoding(e: EncodedMatrix | CostEncoding): CostEncoding {
   if ('counts' in e) return e;
-  const counts: EncodingCounts = { segRem4: 0, segRuns4: 0, segVec8: 0, shortBlocks: 0, shortCols: 0, runs: 0 };
+  const counts: EncodingCounts = { segRem4: 0, segRuns4: 0, segVec8: 0, oddGroups: 0, shortBlocks: 0, shortCols: 0, runs: 0 };
   if (ROW_POINTERS.includes(e.format) && e.ptr) {
     const p = e.ptr.values;
     for (let i = 0; i + 1 < p.length; i++) if (p[i + 1]! > p[i]!) counts.runs++;
+  }
+  if (e.format === 'block4x1' && e.ptr) {
+    const p = e.ptr.values;
+    for (let i = 0; i + 1 < p.length; i++) if ((p[i + 1]! - p[i]!) % 2 === 1) counts.oddGroups++;
   }
   if (e.format === 'nm2_4' || e.format === 'nm1_4' || e.format === 'nm1_8') {
     // aux = N, aux2 = M: 32 / (N * position bits) groups per word, words per row (tp_sp_rows_s8_nm).
@@ -272,6 +280,10 @@ export function costFeatures(family: KernelFamily, g: CallGeometry, dtype: Weigh
       if (dtype === 'int8') tail = e.counts.shortCols;
       else tail = e.counts.shortBlocks * e.aux2 - e.counts.shortCols;
       if (vector) vec = e.units - e.counts.shortBlocks;
+      break;
+    case 'block4x1':
+      // Blocks go in pairs; a group's odd last block takes the one-block path.
+      tail = e.counts.oddGroups;
       break;
     case 'channel':
       // Kept rows go four at a time through one dot product; the 1-3 left over one by one.

@@ -1,6 +1,6 @@
 /**
  * Cost-model features: the counts a kernel's remainder and vector loops depend on, taken from
- * an encoding's arrays (CSR row lengths, short 1x16 blocks, kept channels), and which core
+ * an encoding's arrays (CSR row lengths, short 1x16 blocks, odd 4x1 groups, kept channels), and which core
  * family each applies to (tail: the scalar remainder loops of the C kernels; vec: Helium loops).
  */
 import { describe, expect, it } from 'vitest';
@@ -41,6 +41,14 @@ describe('cost features', () => {
     const f = costFeatures('mve', fc(3, 24), 'int8', e);
     expect(feature(f, 'n*tail')).toBe(16);
     expect(feature(f, 'n*vec')).toBe(e.units - 2);
+  });
+
+  it('block 4x1: a row group\'s odd last block is left over by the loop over pairs', () => {
+    // Rows 0-3: blocks at columns 0, 2, 5 (odd); rows 4-7: columns 1, 3 (even).
+    const m = matrix(8, [[0, 2], [5], [], [], [1], [3], [], []]);
+    const e = FORMATS.block4x1.encode(m);
+    expect(costEncoding(e).counts.oddGroups).toBe(1);
+    expect(feature(costFeatures('dsp', fc(8, 8), 'int8', e), 'n*tail')).toBe(1);
   });
 
   it('channel: the kept rows past the last group of four are one-row dot products', () => {
