@@ -9,7 +9,7 @@
  * seeded with the artefacts of the boards before it.
  * Writes bench/results/build-boards.{json,md}.
  */
-import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -74,6 +74,15 @@ async function main(): Promise<void> {
       process.stdout.write(`${msg}\n`);
     }
   }
+  // A run on some boards updates their rows and keeps the others'.
+  const resultsFile = path.join(root, 'bench/results/build-boards.json');
+  if (only.length > 0 && existsSync(resultsFile)) {
+    const previous = JSON.parse(readFileSync(resultsFile, 'utf8')) as Row[];
+    const fresh = new Map(rows.map((r) => [r.board, r]));
+    const merged = previous.map((r) => fresh.get(r.board) ?? r);
+    for (const r of rows) if (!previous.some((p) => p.board === r.board)) merged.push(r);
+    rows.splice(0, rows.length, ...merged.sort((a, b) => a.board.localeCompare(b.board)));
+  }
   const lines = [
     `<!-- npm run bench:build-boards (bench/build-boards.ts): ${path.relative(root, model)}, --data ${data} -->`,
     '',
@@ -87,7 +96,7 @@ async function main(): Promise<void> {
   ];
   console.log(`\n${lines.join('\n')}`);
   mkdirSync(path.join(root, 'bench/results'), { recursive: true });
-  writeFileSync(path.join(root, 'bench/results/build-boards.json'), JSON.stringify(rows, null, 2) + '\n');
+  writeFileSync(resultsFile, JSON.stringify(rows, null, 2) + '\n');
   writeFileSync(path.join(root, 'bench/results/build-boards.md'), lines.join('\n') + '\n');
 }
 

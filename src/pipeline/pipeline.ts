@@ -188,8 +188,10 @@ async function pipeline(req: PipelineRequest): Promise<PipelineReport> {
       instructions: r.measured?.instructions ?? null,
     };
   }, stages);
-  const flashLimit = target.flash.size - (target.board.reservedBytes?.flash ?? 0);
-  const ramLimit = target.ram.size - (target.board.reservedBytes?.ram ?? 0);
+  // The limits the linker enforces (the build's own "fits"): the board's regions, capped to the
+  // emulator's when emulating.
+  const flashLimit = target.flash.size;
+  const ramLimit = target.ram.size;
 
   // sensitivity (with data) — the loss side of each choice.
   const grid = DEFAULT_GRID;
@@ -368,7 +370,7 @@ function boardCapacities(): { name: string; flash: number; ram: number }[] {
     try {
       const b = loadBoard(name);
       const t = resolveTarget(b, {});
-      out.push({ name: b.name, flash: t.flash.size - (b.reservedBytes?.flash ?? 0), ram: t.ram.size - (b.reservedBytes?.ram ?? 0) });
+      out.push({ name: b.name, flash: t.flash.size, ram: t.ram.size });
     } catch {
       // a board that cannot be resolved on its own (needs --emulate) is still a suggestion
     }
