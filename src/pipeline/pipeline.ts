@@ -33,6 +33,7 @@ import type { PrunePlan } from '../prune/plan.js';
 import { solve, toPrunePlan, choicesFromPlan, evaluate as evaluateChoices, formatInfeasible, type Feasible, type SolveProblem } from '../solve/index.js';
 import type { FormatName } from '../sparse/types.js';
 import { runBuild } from '../run/run.js';
+import { COST_TABLE } from '../sparse/cost-table.js';
 import { writeReportHtml } from '../report/html.js';
 import { DEFAULT_GRID, layerCandidates, type LayerCandidates } from './candidates.js';
 import { ramPoints } from './ram.js';
@@ -200,7 +201,7 @@ async function pipeline(req: PipelineRequest): Promise<PipelineReport> {
     : [];
 
   // candidates: exact bytes and predicted instructions of every choice.
-  const candidates: LayerCandidates[] = await cached(work, 'candidates', hash(baseKey, family, grid), () => {
+  const candidates: LayerCandidates[] = await cached(work, 'candidates', hash(baseKey, family, grid, COST_TABLE), () => {
     log('encoding every layer at every (granularity, sparsity) in every format');
     return layerCandidates(g0, family, grid);
   }, stages);
