@@ -2,12 +2,13 @@
  * Fits the sparse cost model (src/sparse/cost.ts) to exact QEMU instruction counts and
  * regenerates src/sparse/cost-table.ts:
  *
- *   npm run bench:cost-model [-- --family plain|dsp|mve] [--formats a,b] [--samples N] [--seeds 1,777] [--reuse] [--check]
+ *   npm run bench:cost-model [-- --family plain|dsp|mve|m0] [--formats a,b] [--samples N] [--seeds 1,777] [--reuse] [--check]
  *
- * For every core family (the kernel variants a core runs: plain C on Cortex-M0/M3, SMLAD on
- * M4/M7/M33, Helium on M55), every op x dtype x format that has a kernel — dense included — it
- * measures seeded single-layer cases of varied shapes and sparsities on that family's QEMU
- * machine (mps2-an385, mps2-an386, mps3-an547), fits instructions = c . features by least
+ * For every cost family (the kernel variants a core runs: plain C on Cortex-M3, SMLAD on
+ * M4/M7/M33, Helium on M55; and m0, the plain C compiled to Thumb-1 for Cortex-M0/M0+), every
+ * op x dtype x format that has a kernel — dense included — it measures seeded single-layer
+ * cases of varied shapes and sparsities on that family's QEMU machine (mps2-an385, mps2-an386,
+ * mps3-an547, microbit), fits instructions = c . features by least
  * squares over every seed's set, and records the fit's largest relative error and its
  * cross-validated one (each quarter of the samples against the fit of the rest). --check refits
  * nothing: it measures fresh cases and reports the committed table's prediction error on them.
@@ -16,17 +17,20 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { FEATURE_NAMES, costEncoding, costFeatures, costKey, fitCost, predict, type CallGeometry, type CostEncoding, type CostEntry, type CostTable } from '../src/sparse/cost.js';
+import { COST_FAMILIES, FEATURE_NAMES, costEncoding, costFeatures, costKey, fitCost, predict, type CallGeometry, type CostEncoding, type CostEntry, type CostFamily, type CostTable } from '../src/sparse/cost.js';
 import { COST_TABLE } from '../src/sparse/cost-table.js';
 import { sparseFormatsFor, type SparseOp } from '../src/sparse/formats/index.js';
-import type { KernelFamily } from '../src/sparse/kernels.js';
 import { measureCases, type MeasureCase, type MeasuredLayer } from '../src/sparse/measure.js';
 import { pruneMatrix, type Granularity } from '../src/sparse/prune.js';
 import type { LayerSpec } from '../src/sparse/synthetic.js';
 import type { FormatName } from '../src/sparse/types.js';
 import { Prng } from '../src/util/prng.js';
 
-const MACHINES: Record<KernelFamily, string> = { plain: 'mps2-an385', dsp: 'mps2-an386', mve: 'mps3-an547' };
+const MACHINES: Record<CostFamily, string> = { plain: 'mps2-an385', dsp: 'mps2-an386', mve: 'mps3-an547', m0: 'microbit' };
+
+/** The micro:bit has 16 KiB of RAM (about 9 KiB of arena): its images take less input at a
+ * time and its samples are smaller layers (see sampleCases). */
+const SMALL_RAM: ReadonlySet<CostFamily> = new Set(['m0']);
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -42,8 +46,12 @@ function natural(format: FormatName): number {
   return format === 'nm2_4' ? 0.5 : format === 'nm1_4' ? 0.75 : format === 'nm1_8' ? 0.875 : 0;
 }
 
-/** Seeded sample layers for one op x dtype x format: shapes and sparsities spread out. */
-export function sampleCases(op: SparseOp, dtype: 'int8' | 'float32', format: FormatName, count: number, seed: number): MeasureCase[] {
+/**
+ * Seeded sample layers for one op x dtype x format: shapes and sparsities spread out. `small`:
+ * shapes whose activations fit a 16 KiB-RAM board (the convolutions' spatial sizes about
+ * halved, float ones with fewer channels too; float fully-connected layers narrower).
+ */
+export function sampleCases(op: SparseOp, dtype: 'int8' | 'float32', format: FormatName, count: number, seed: number, small = false): MeasureCase[] {
   const rng = new Prng(seed);
   const out: MeasureCase[] = [];
   const pick = <T>(xs: readonly T[]): T => xs[rng.int(0, xs.length - 1)]!;
@@ -55,20 +63,25 @@ export function sampleCases(op: SparseOp, dtype: 'int8' | 'float32', format: For
       // Float layers smaller: every sample must fit the Cortex-M55's 512 KiB ITCM.
       const big = dtype === 'int8';
       Object.assign(spec, { inputs: pick(big ? [48, 130, 256, 400, 784] : [48, 130, 256, 400]), outputs: pick(big ? [12, 40, 96, 200] : [12, 40, 96]), batches: i % 4 === 3 ? 2 : 1 });
+      if (small && !big) Object.assign(spec, { inputs: pick([24, 48, 130, 200]), outputs: pick([8, 24, 40]) });
     } else if (op === 'conv') {
       const k = format === 'pattern' ? 3 : pick([1, 3, 3]);
+      const hw = small ? [4, 6, 8] : [6, 8, 12];
+      const ch = small && dtype === 'float32' ? [4, 6, 8] : [8, 16, 32];
       Object.assign(spec, {
-        height: pick([6, 8, 12]),
-        width: pick([6, 8, 12]),
-        cin: pick([8, 16, 32]),
-        cout: pick([8, 16, 32]),
+        height: pick(hw),
+        width: pick(hw),
+        cin: pick(ch),
+        cout: pick(ch),
         kh: k,
         kw: k,
         stride: i % 3 === 2 ? [2, 2] : [1, 1],
         padding: i % 2 === 0 ? 'SAME' : 'VALID',
       });
     } else {
-      Object.assign(spec, { height: pick([8, 12, 16]), width: pick([8, 12, 16]), cin: pick([8, 16, 32, 64]), kh: 3, kw: 3, depthMultiplier: 1, stride: i % 3 === 2 ? [2, 2] : [1, 1], padding: i % 2 === 0 ? 'SAME' : 'VALID' });
+      const hw = small ? [6, 8, 10] : [8, 12, 16];
+      const ch = small ? (dtype === 'int8' ? [8, 16, 24, 32] : [4, 8, 12, 16]) : [8, 16, 32, 64];
+      Object.assign(spec, { height: pick(hw), width: pick(hw), cin: pick(ch), kh: 3, kw: 3, depthMultiplier: 1, stride: i % 3 === 2 ? [2, 2] : [1, 1], padding: i % 2 === 0 ? 'SAME' : 'VALID' });
     }
     out.push({ spec, format, label: `${op}/${dtype}/${format}#${i}` });
   }
@@ -89,7 +102,7 @@ export function combos(): { op: SparseOp; dtype: 'int8' | 'float32'; format: For
 /** What a fit needs of a measured layer (kept in bench/results so refits skip QEMU). */
 interface Sample {
   key: string;
-  family: KernelFamily;
+  family: CostFamily;
   dtype: 'int8' | 'float32';
   label: string;
   geometry: CallGeometry;
@@ -104,7 +117,7 @@ const FOLDS = 4;
 
 const RESULTS = path.join(path.dirname(new URL(import.meta.url).pathname), 'results');
 
-async function measureFamily(family: KernelFamily, samples: number, seed: number, reuse: boolean, formats: string[] | undefined): Promise<Sample[]> {
+async function measureFamily(family: CostFamily, samples: number, seed: number, reuse: boolean, formats: string[] | undefined): Promise<Sample[]> {
   const tag = `${seed === 1 ? '' : `-${seed}`}${formats ? `-${formats.join('-')}` : ''}`;
   const cache = path.join(RESULTS, `cost-samples-${family}${tag}.json`);
   if (reuse && existsSync(cache)) {
@@ -116,11 +129,12 @@ async function measureFamily(family: KernelFamily, samples: number, seed: number
     return kept;
   }
   // Seeds follow the position in the full list, so a --formats run measures the same cases.
-  const cases = combos().flatMap((c, k) => (formats && !formats.includes(c.format) ? [] : sampleCases(c.op, c.dtype, c.format, samples, seed + 1000 * k)));
+  const cases = combos().flatMap((c, k) => (formats && !formats.includes(c.format) ? [] : sampleCases(c.op, c.dtype, c.format, samples, seed + 1000 * k, SMALL_RAM.has(family))));
   const t = Date.now();
   const r: MeasuredLayer[] = await measureCases(MACHINES[family], cases, {
-    outDir: path.join(os.tmpdir(), `tp-cost-model-${family}`),
+    outDir: path.join(os.tmpdir(), `tp-cost-model-${family}-${seed}`),
     seed,
+    ...(SMALL_RAM.has(family) ? { inputBytesPerImage: 2048 } : {}),
     onImage: (done, total) => process.stderr.write(`  [${family}] ${done}/${total} layers measured (${Math.round((Date.now() - t) / 1000)} s)\n`),
   });
   const out: Sample[] = r.map((l) => ({
@@ -169,7 +183,8 @@ function renderTable(table: CostTable): string {
 }
 
 async function main(): Promise<void> {
-  const only = arg('family') as KernelFamily | undefined;
+  const only = arg('family') as CostFamily | undefined;
+  if (only && !COST_FAMILIES.includes(only)) throw new Error(`--family ${only}: not one of ${COST_FAMILIES.join(', ')}`);
   const samples = Number(arg('samples') ?? 12);
   const check = process.argv.includes('--check');
   // --seeds a,b: the sample sets fitted together (two sets of 12: the model has 12 features).
@@ -179,7 +194,7 @@ async function main(): Promise<void> {
   const reuse = process.argv.includes('--reuse');
   // --formats a,b: measure and refit only these (other entries of the table are kept).
   const formats = arg('formats')?.split(',');
-  const families: KernelFamily[] = only ? [only] : ['plain', 'dsp', 'mve'];
+  const families: CostFamily[] = only ? [only] : [...COST_FAMILIES];
   const table: CostTable = { source: COST_TABLE.source, machines: MACHINES, entries: { ...COST_TABLE.entries } };
   const fit = (ls: Sample[]): CostEntry => fitCost(ls.map((l) => ({ features: featuresOf(l), instructions: l.instructions })));
   const maxError = (e: CostEntry, ls: Sample[]): number => Math.max(0, ...ls.map((l) => Math.abs(predict(e, featuresOf(l)) - l.instructions) / l.instructions));
@@ -227,7 +242,7 @@ async function main(): Promise<void> {
     console.log(`${family}: worst ${(100 * worst).toFixed(2)}% (held out ${(100 * worstHeld).toFixed(2)}%)`);
   }
   if (!check) {
-    table.source = 'exact instruction counts in QEMU 7.2 (TCG plugin), arm-none-eabi-gcc 12.2 -O2; plain = mps2-an385 Cortex-M3, dsp = mps2-an386 Cortex-M4F, mve = mps3-an547 Cortex-M55';
+    table.source = 'exact instruction counts in QEMU 7.2 (TCG plugin), arm-none-eabi-gcc 12.2 -O2; plain = mps2-an385 Cortex-M3, dsp = mps2-an386 Cortex-M4F, mve = mps3-an547 Cortex-M55, m0 = microbit Cortex-M0 (plain kernels, Thumb-1)';
     const file = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'src', 'sparse', 'cost-table.ts');
     writeFileSync(file, renderTable(table));
     console.log(`wrote ${file}`);

@@ -20,6 +20,7 @@ import { buildBenchFirmware, hashSources } from '../bench/firmware.js';
 import { packageRoot } from '../firmware/paths.js';
 import { macsOf } from '../inspect/summary.js';
 import { chooseFormats, pruneGraph, sparseEncodings, type LayerChoice, type Objective } from '../sparse/plan.js';
+import { costFamily } from '../sparse/cost.js';
 import { isSparseKernel, sparseHeaders, sparseKernelSource } from '../sparse/kernels.js';
 import type { Granularity } from '../sparse/prune.js';
 import type { EncodedMatrix, FormatName } from '../sparse/types.js';
@@ -165,7 +166,7 @@ export async function buildGraph(req: GraphBuildRequest): Promise<BuildReport> {
   // Stage 3: choose a format per layer (pure): exact bytes and predicted instructions.
   const sparseMode = req.sparsity !== undefined || req.optimize !== undefined || req.format !== undefined || req.formats !== undefined;
   const choices = sparseMode && !req.sparse
-    ? chooseFormats(graph, { family, objective: req.optimize ?? 'balanced', ...(req.format ? { force: req.format } : {}), ...(req.formats ? { perLayer: req.formats } : {}) })
+    ? chooseFormats(graph, { family, costFamily: costFamily(family, target.board.core), objective: req.optimize ?? 'balanced', ...(req.format ? { force: req.format } : {}), ...(req.formats ? { perLayer: req.formats } : {}) })
     : undefined;
 
   // Stage 4: generate C (pure).

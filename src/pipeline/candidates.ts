@@ -8,6 +8,7 @@ import type { ModelGraph } from '../ir/graph.js';
 import { chooseFormats } from '../sparse/plan.js';
 import { layerWeights, matrixBytes } from '../sparse/matrix.js';
 import { pruneMatrix, sparsityOf, type Granularity as SparseGranularity } from '../sparse/prune.js';
+import type { CostFamily } from '../sparse/cost.js';
 import type { KernelFamily } from '../sparse/kernels.js';
 import type { FormatName } from '../sparse/types.js';
 
@@ -65,7 +66,16 @@ function paretoPrune(options: EncodedOption[]): EncodedOption[] {
   return kept;
 }
 
-export function layerCandidates(graph: ModelGraph, family: KernelFamily, grid: CandidateGrid = DEFAULT_GRID, only?: ReadonlySet<string>): LayerCandidates[] {
+export interface CandidateOptions {
+  /** Only these layers (weight tensor names). */
+  only?: ReadonlySet<string>;
+  /** The cost-table rows that predict instructions (default: the kernel family's; 'm0' for the
+   * plain kernels on a Cortex-M0/M0+, see costFamily in src/sparse/cost.ts). */
+  costFamily?: CostFamily;
+}
+
+export function layerCandidates(graph: ModelGraph, family: KernelFamily, grid: CandidateGrid = DEFAULT_GRID, opts: CandidateOptions = {}): LayerCandidates[] {
+  const only = opts.only;
   const out: LayerCandidates[] = [];
   const seen = new Set<number>();
   graph.ops.forEach((op, index) => {
@@ -84,7 +94,7 @@ export function layerCandidates(graph: ModelGraph, family: KernelFamily, grid: C
         const pruned = pruneMatrix(lw.matrix, lw.rowScale, granularity, ratio);
         const tensors = graph.tensors.slice();
         tensors[lw.tensor] = { ...tensors[lw.tensor]!, data: matrixBytes(lw.op, pruned) };
-        const choice = chooseFormats({ ...graph, tensors }, { family, objective: 'balanced', ops: new Set([index]) }).get(index);
+        const choice = chooseFormats({ ...graph, tensors }, { family, ...(opts.costFamily ? { costFamily: opts.costFamily } : {}), objective: 'balanced', ops: new Set([index]) }).get(index);
         if (!choice) continue;
         let total = 0;
         let kept = 0;

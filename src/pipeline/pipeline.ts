@@ -34,6 +34,7 @@ import { solve, toPrunePlan, choicesFromPlan, evaluate as evaluateChoices, forma
 import type { FormatName } from '../sparse/types.js';
 import { runBuild } from '../run/run.js';
 import { COST_TABLE } from '../sparse/cost-table.js';
+import { costFamily } from '../sparse/cost.js';
 import { writeReportHtml } from '../report/html.js';
 import { DEFAULT_GRID, layerCandidates, type LayerCandidates } from './candidates.js';
 import { ramPoints } from './ram.js';
@@ -138,6 +139,8 @@ async function pipeline(req: PipelineRequest): Promise<PipelineReport> {
   // load
   const target = resolveTarget(req.board, { emulate: req.emulate });
   const family = req.kernels === 'plain' ? 'plain' : coreFamily(target);
+  // The plain kernels on a Cortex-M0/M0+ are Thumb-1: their own cost rows ('m0').
+  const costFam = costFamily(family, target.board.core);
   const modelBytes = readInputFile(req.modelPath, 'model file');
   const read = await readModel(req.modelPath, modelBytes);
   verifyGraph(read.graph);
@@ -201,9 +204,9 @@ async function pipeline(req: PipelineRequest): Promise<PipelineReport> {
     : [];
 
   // candidates: exact bytes and predicted instructions of every choice.
-  const candidates: LayerCandidates[] = await cached(work, 'candidates', hash(baseKey, family, grid, COST_TABLE), () => {
+  const candidates: LayerCandidates[] = await cached(work, 'candidates', hash(baseKey, family, costFam, grid, COST_TABLE), () => {
     log('encoding every layer at every (granularity, sparsity) in every format');
-    return layerCandidates(g0, family, grid);
+    return layerCandidates(g0, family, grid, { costFamily: costFam });
   }, stages);
 
   // solve (or read the user's plan), prune, build; if the real build overshoots the

@@ -28,19 +28,40 @@
  * kernel's structure made the fit miss (e.g. channel: the kept rows left after the groups of
  * four take a one-row loop; int8 CSR: its remainder loop; Helium: whole 16-byte iterations).
  *
- * Coefficients are per core family (the kernel variant a core runs), op, dtype and format,
- * fitted by least squares to exact QEMU instruction counts by bench/cost-model.ts, which
- * regenerates cost-table.ts. Dense kernels have entries too (stored = MACs per vector).
+ * Coefficients are per cost family (see CostFamily), op, dtype and format, fitted by least
+ * squares to exact QEMU instruction counts by bench/cost-model.ts, which regenerates
+ * cost-table.ts. Dense kernels have entries too (stored = MACs per vector).
  */
 import type { Conv2DParams } from '../interp/kernels/conv_2d.js';
 import type { DepthwiseConv2DParams } from '../interp/kernels/depthwise_conv_2d.js';
 import type { FullyConnectedParams } from '../interp/kernels/fully_connected.js';
+import type { Core } from '../boards/schema.js';
 import type { SparseOp } from './formats/index.js';
 import type { KernelFamily } from './kernels.js';
 import type { EncodedMatrix, FormatName, WeightDType } from './types.js';
 import { COST_TABLE } from './cost-table.js';
 
 export const FEATURE_NAMES = ['fixed', 'rows', 'n', 'n*rows', 'n*stored', 'n*units', 'n*runs', 'n*extra', 'patches', 'copies', 'n*tail', 'n*vec'] as const;
+
+/**
+ * What the coefficients are keyed by: the kernel family, except that the plain kernels on an
+ * ARMv6-M core (Cortex-M0/M0+) get their own rows, 'm0'. There the same C compiles to Thumb-1
+ * (no multiply-accumulate, no unaligned or post-indexed loads, 8 low registers): roughly
+ * twice the instructions per MAC, so the Cortex-M3 rows predicted half or less of what QEMU
+ * measures on the micro:bit. Fitted there by `npm run bench:cost-model -- --family m0`.
+ */
+export type CostFamily = KernelFamily | 'm0';
+export const COST_FAMILIES: readonly CostFamily[] = ['plain', 'dsp', 'mve', 'm0'];
+
+/** The cost family of a build: its kernel family on its core. */
+export function costFamily(kernels: KernelFamily, core: Core): CostFamily {
+  return kernels === 'plain' && (core === 'cortex-m0' || core === 'cortex-m0plus') ? 'm0' : kernels;
+}
+
+/** The kernels a cost family runs (whose loop structure its features follow). */
+export function kernelFamilyOf(family: CostFamily): KernelFamily {
+  return family === 'm0' ? 'plain' : family;
+}
 
 export interface CostEntry {
   /** One coefficient per FEATURE_NAMES entry. */
@@ -57,11 +78,11 @@ export interface CostTable {
   /** How the counts were obtained (machines, toolchain, date-free). */
   source: string;
   /** Which QEMU machine measured each family. */
-  machines: Record<KernelFamily, string>;
+  machines: Record<CostFamily, string>;
   entries: Record<string, CostEntry>;
 }
 
-export function costKey(family: KernelFamily, op: SparseOp, dtype: WeightDType, format: FormatName): string {
+export function costKey(family: CostFamily, op: SparseOp, dtype: WeightDType, format: FormatName): string {
   return `${family}/${op}/${dtype === 'int8' ? 's8' : 'f32'}/${format}`;
 }
 
@@ -223,7 +244,8 @@ function helium(family: KernelFamily, g: CallGeometry, dtype: WeightDType, forma
 const dotCalls = (rows: number): number => Math.floor(rows / 4) + (rows % 4);
 
 /** The feature vector of a call (dense when `e` is undefined). */
-export function costFeatures(family: KernelFamily, g: CallGeometry, dtype: WeightDType, enc: EncodedMatrix | CostEncoding | undefined): number[] {
+export function costFeatures(costFam: CostFamily, g: CallGeometry, dtype: WeightDType, enc: EncodedMatrix | CostEncoding | undefined): number[] {
+  const family = kernelFamilyOf(costFam);
   const n = g.n;
   const copies = g.op === 'conv' ? g.rowCopies : n * g.taps;
   const checked = g.op === 'fc' ? g.rows : 0;
@@ -288,6 +310,9 @@ export function costFeatures(family: KernelFamily, g: CallGeometry, dtype: Weigh
     case 'channel':
       // Kept rows go four at a time through one dot product; the 1-3 left over one by one.
       if (dtype === 'int8' && family !== 'plain') tail = (e.aux % 4) * len;
+      // Plain int8 conv: the patch bytes of taps outside the input, filled a word at a time
+      // (byte stores on the Cortex-M0, which has no unaligned access: its small samples pad a lot).
+      else if (dtype === 'int8' && g.op === 'conv') tail = ((n * g.taps - g.insideTaps) / n) * e.aux2;
       if (vector) vec = dotCalls(e.aux) * Math.ceil(len / 16);
       break;
     case 'filterlet':
@@ -309,7 +334,7 @@ export function predict(entry: CostEntry, features: number[]): number {
 }
 
 /** Predicted instructions of a call, or undefined when the table has no entry for it. */
-export function predictCall(family: KernelFamily, g: CallGeometry, dtype: WeightDType, e: EncodedMatrix | CostEncoding | undefined, table: CostTable = COST_TABLE): number | undefined {
+export function predictCall(family: CostFamily, g: CallGeometry, dtype: WeightDType, e: EncodedMatrix | CostEncoding | undefined, table: CostTable = COST_TABLE): number | undefined {
   const entry = table.entries[costKey(family, g.op, dtype, e?.format ?? 'dense')];
   return entry ? predict(entry, costFeatures(family, g, dtype, e)) : undefined;
 }

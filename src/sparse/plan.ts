@@ -10,7 +10,7 @@ import { prepare } from '../interp/prepare.js';
 import type { Conv2DParams } from '../interp/kernels/conv_2d.js';
 import type { DepthwiseConv2DParams } from '../interp/kernels/depthwise_conv_2d.js';
 import type { FullyConnectedParams } from '../interp/kernels/fully_connected.js';
-import { callGeometry, predictCall, type CallGeometry, type CostTable } from './cost.js';
+import { callGeometry, predictCall, type CallGeometry, type CostFamily, type CostTable } from './cost.js';
 import { COST_TABLE } from './cost-table.js';
 import { FORMATS, applicableFormats, type SparseOp } from './formats/index.js';
 import type { KernelFamily } from './kernels.js';
@@ -70,7 +70,11 @@ export interface LayerChoice {
 }
 
 export interface ChooseOptions {
+  /** The kernels the build compiles: which formats have one. */
   family: KernelFamily;
+  /** The cost-table rows that predict their instructions (default `family`; 'm0' for the plain
+   * kernels on a Cortex-M0/M0+: see costFamily in cost.ts). */
+  costFamily?: CostFamily;
   objective: Objective;
   /** Use this format wherever a layer can take it (dense elsewhere). */
   force?: FormatName;
@@ -114,6 +118,7 @@ function sparseSupported(op: SparseOp, params: unknown): boolean {
 export function chooseFormats(graph: ModelGraph, opts: ChooseOptions): Map<number, LayerChoice> {
   const plan = prepare(graph);
   const table = opts.table ?? COST_TABLE;
+  const cost = opts.costFamily ?? opts.family;
   const out = new Map<number, LayerChoice>();
   for (const pop of plan.ops) {
     if (opts.ops && !opts.ops.has(pop.index)) continue;
@@ -129,7 +134,7 @@ export function chooseFormats(graph: ModelGraph, opts: ChooseOptions): Map<numbe
     const dense: FormatCandidate = {
       format: 'dense',
       bytes: roundUp4(m.rows * m.cols * elem) + (hasBias ? m.rows * 4 : 0),
-      predictedInstructions: predictCall(opts.family, g, m.dtype, undefined, table),
+      predictedInstructions: predictCall(cost, g, m.dtype, undefined, table),
     };
     const candidates: (FormatCandidate & { encoded: EncodedMatrix | undefined })[] = [{ ...dense, encoded: undefined }];
     if (sparseSupported(lw.op, pop.params)) {
@@ -139,7 +144,7 @@ export function chooseFormats(graph: ModelGraph, opts: ChooseOptions): Map<numbe
         const e = FORMATS[f].encode(m);
         // int8 sparse kernels always take a (folded) int32 bias; float ones the original.
         const biasBytes = m.dtype === 'int8' || hasBias ? roundUp4(m.rows * 4) : 0;
-        candidates.push({ format: f, bytes: e.bytes + biasBytes, predictedInstructions: predictCall(opts.family, g, m.dtype, e, table), encoded: e });
+        candidates.push({ format: f, bytes: e.bytes + biasBytes, predictedInstructions: predictCall(cost, g, m.dtype, e, table), encoded: e });
       }
     }
     let best = candidates[0]!;

@@ -42,7 +42,7 @@ describe('pipeline model inputs on the digits DS-CNN', () => {
   });
 
   it('candidates: the dense option comes first with the chooser’s bytes; channel options keep ≥ 1 channel and shrink', () => {
-    const c = layerCandidates(g0, 'dsp', { granularities: ['element', 'channel'], ratios: [0, 0.5, 0.9] }, new Set(['conv1/weights', 'pw2/weights']));
+    const c = layerCandidates(g0, 'dsp', { granularities: ['element', 'channel'], ratios: [0, 0.5, 0.9] }, { only: new Set(['conv1/weights', 'pw2/weights']) });
     const dense = chooseFormats(g0, { family: 'dsp', objective: 'balanced' });
     for (const l of c) {
       const d = l.options.find((o) => o.sparsity === 0 && o.format === 'dense')!;

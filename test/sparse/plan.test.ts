@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 
 import { synthDigitsCnn } from '../../src/examples/synthetic.js';
 import { COST_TABLE } from '../../src/sparse/cost-table.js';
-import { FEATURE_NAMES, costKey } from '../../src/sparse/cost.js';
+import { COST_FAMILIES, FEATURE_NAMES, costFamily, costKey } from '../../src/sparse/cost.js';
 import { sparseFormatsFor, type SparseOp } from '../../src/sparse/formats/index.js';
 import { layerWeights } from '../../src/sparse/matrix.js';
 import { chooseFormats, pruneGraph, type LayerChoice, type Objective } from '../../src/sparse/plan.js';
@@ -34,6 +34,8 @@ describe('pruneGraph', () => {
     expect(() => pruneGraph(synthDigitsCnn(1), 1.5)).toThrow(/not in \[0, 1\]/);
   });
 });
+
+const graph0 = () => pruneGraph(synthDigitsCnn(1), 0.8).graph;
 
 describe('chooseFormats', () => {
   const graph = pruneGraph(synthDigitsCnn(1), 0.8).graph;
@@ -64,12 +66,32 @@ describe('chooseFormats', () => {
 /** Issue 4: cost-model predictions within 5% of the measured counts. */
 const MAX_FIT_ERROR = 0.05;
 
+describe('costFamily', () => {
+  it('gives the plain kernels on a Cortex-M0/M0+ their own (Thumb-1) rows; other cores keep their kernel family', () => {
+    expect(costFamily('plain', 'cortex-m0')).toBe('m0');
+    expect(costFamily('plain', 'cortex-m0plus')).toBe('m0');
+    expect(costFamily('plain', 'cortex-m3')).toBe('plain');
+    expect(costFamily('plain', 'cortex-m4')).toBe('plain');
+    expect(costFamily('dsp', 'cortex-m4')).toBe('dsp');
+    expect(costFamily('mve', 'cortex-m55')).toBe('mve');
+  });
+
+  it('chooseFormats predicts with the cost family and leaves the kernels alone', () => {
+    const m3 = chooseFormats(graph0(), { family: 'plain', objective: 'size' });
+    const m0 = chooseFormats(graph0(), { family: 'plain', costFamily: 'm0', objective: 'size' });
+    for (const [op, c] of m0) {
+      expect(c.format).toBe(m3.get(op)!.format);
+      expect(c.predictedInstructions).not.toBe(m3.get(op)!.predictedInstructions);
+    }
+  });
+});
+
 describe('the committed cost table', () => {
   it('has an entry for every kernel on every core family, each fitted within 5% and cross-checked on held-out samples', () => {
     const missing: string[] = [];
     const loose: string[] = [];
     const unchecked: string[] = [];
-    for (const family of ['plain', 'dsp', 'mve'] as const) {
+    for (const family of COST_FAMILIES) {
       for (const op of ['fc', 'conv', 'dw'] as SparseOp[]) {
         for (const dtype of ['int8', 'float32'] as const) {
           for (const f of ['dense' as const, ...sparseFormatsFor(op, dtype)]) {
@@ -81,9 +103,10 @@ describe('the committed cost table', () => {
             }
             if (e.coef.length !== FEATURE_NAMES.length) loose.push(`${key}: ${e.coef.length} coefficients for ${FEATURE_NAMES.length} features`);
             if (e.heldOutError === undefined) unchecked.push(key);
-            // Float on a core without an FPU (the plain family is measured on a Cortex-M3) is
-            // soft-float: its cost depends on the values, which no count-based model follows.
-            if (family === 'plain' && dtype === 'float32') continue;
+            // Float on a core without an FPU (plain: measured on a Cortex-M3; m0: on the
+            // micro:bit's Cortex-M0) is soft-float: its cost depends on the values, which no
+            // count-based model follows.
+            if ((family === 'plain' || family === 'm0') && dtype === 'float32') continue;
             if (e.maxError > MAX_FIT_ERROR) loose.push(`${key} ${(100 * e.maxError).toFixed(1)}%`);
           }
         }
