@@ -25,6 +25,10 @@ export type ErrorCode =
   | 'E_USAGE'
   | 'E_OUTPUT'
   | 'E_CONFIG'
+  // the file system and concurrent runs (src/util/outdir.ts, src/util/cleanup.ts)
+  | 'E_FS'
+  | 'E_BUSY'
+  | 'E_INTERRUPTED'
   // boards, build, run
   | 'E_BOARD'
   | 'E_TOOL_MISSING'
@@ -52,7 +56,28 @@ export type ErrorCode =
   | 'E_PRUNE'
   | 'E_SOLVE'
   | 'E_QUANTIZE'
-  | 'E_IMPORT';
+  | 'E_IMPORT'
+  // accuracy budget (pruning lost more than --max-loss allows; no data to measure it)
+  | 'E_ACCURACY'
+  | 'E_NO_DATA';
+
+/**
+ * Facts an error carries as fields, so that callers act on them without parsing the message
+ * (issue #11: "errors carry data"). Each field is set by the errors it belongs to.
+ */
+export interface ErrorData {
+  /** E_DOES_NOT_FIT from the linker: bytes over each region's limit. */
+  overflow?: { region: 'FLASH' | 'RAM'; bytes: number }[];
+  /** E_SOLVE / E_DOES_NOT_FIT / E_ACCURACY: the layers that bind the budget. */
+  bindingLayers?: string[];
+  /** E_BUSY: the process that holds the lock. */
+  pid?: number;
+  /** E_FS / E_OUTPUT: the path concerned and the system error code (EACCES, EROFS, …). */
+  path?: string;
+  errno?: string;
+  /** Anything else a specific error needs to carry, by name. */
+  [key: string]: unknown;
+}
 
 export interface ErrorDetails {
   /** Where: a file, "operator 12 (CONV_2D)", "tensor 7 'conv1/weights'" … */
@@ -63,6 +88,8 @@ export interface ErrorDetails {
   hint?: string;
   /** The underlying error, when this one wraps another. */
   cause?: unknown;
+  /** Facts for callers (see ErrorData); never parsed out of the message. */
+  data?: ErrorData;
 }
 
 export class TinypruneError extends Error {
@@ -70,6 +97,7 @@ export class TinypruneError extends Error {
   readonly where: string | undefined;
   readonly allowed: string | undefined;
   readonly hint: string | undefined;
+  readonly data: ErrorData;
 
   constructor(code: ErrorCode, message: string, details: ErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -78,6 +106,7 @@ export class TinypruneError extends Error {
     this.where = details.where;
     this.allowed = details.allowed;
     this.hint = details.hint;
+    this.data = details.data ?? {};
   }
 
   /** One human-readable block: `error[CODE]: message` then where / allowed / hint lines. */
