@@ -102,12 +102,13 @@ const backendCheck: Check = {
   async run() {
     try {
       // Lazy: loading TF.js takes a while and only prune needs it.
-      const { initBackend } = await import('../train/backend.js');
+      const { initBackend, describeBackend, TFJS_NODE_INSTALL } = await import('../train/backend.js');
       const b = await initBackend('auto');
+      const native = `for native speed: ${TFJS_NODE_INSTALL.checkout} (in a tinyprune checkout; needs network access for libtensorflow), or ${TFJS_NODE_INSTALL.global}`;
       if (b.name === 'cpu') {
-        return { status: 'warn', detail: `cpu (slow: ${b.notes.join('; ')})`, fix: 'npm install @tensorflow/tfjs-node (native) — or check that @tensorflow/tfjs-backend-wasm is installed' };
+        return { status: 'warn', detail: `training will use ${describeBackend(b)}`, fix: `npm ci (restores @tensorflow/tfjs-backend-wasm); ${native}` };
       }
-      return { status: 'ok', detail: b.name === 'tensorflow' ? 'tfjs-node (native TensorFlow)' : `wasm${b.notes.length ? ` (${b.notes.join('; ')})` : ''}` };
+      return { status: 'ok', detail: `training will use ${describeBackend(b)}`, ...(b.name === 'wasm' ? { fix: native } : {}) };
     } catch (e) {
       return { status: 'missing', detail: `TF.js failed to load: ${(e as Error).message.split('\n')[0]}`, fix: 'npm ci (reinstall the dependencies)' };
     }

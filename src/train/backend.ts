@@ -61,6 +61,26 @@ async function tryWasm(notes: string[]): Promise<boolean> {
   }
 }
 
+/**
+ * How to get the native backend. tfjs-node's install script downloads libtensorflow; npm 11
+ * records which dependencies may run install scripts (package.json "allowScripts", managed by
+ * `npm approve-scripts`, or "allow-scripts" in .npmrc) and a future npm blocks the others, and an offline machine cannot
+ * download the library at all — then tfjs-node is skipped (it is optional) and training runs
+ * on WASM.
+ */
+export const TFJS_NODE_INSTALL = {
+  checkout: 'npm config set allow-scripts=@tensorflow/tfjs-node --location=project && npm install @tensorflow/tfjs-node@4.22.0 --no-save',
+  global: 'npm install -g --allow-scripts=@tensorflow/tfjs-node tinyprune',
+} as const;
+
+/** Which backend training uses and why, in one line (doctor, reports). */
+export function describeBackend(info: BackendInfo): string {
+  const why = info.notes.length > 0 ? `: ${info.notes.join('; ')}` : '';
+  if (info.name === 'tensorflow') return 'tfjs-node (native TensorFlow, multi-threaded)';
+  if (info.name === 'wasm') return `wasm (XNNPACK SIMD; tfjs-node is the faster native backend${why})`;
+  return `cpu (pure JavaScript, 10-20x slower than wasm${why})`;
+}
+
 /** Selects and initialises a backend. 'auto' = node, then wasm, then cpu. */
 export async function initBackend(choice: BackendChoice = 'auto'): Promise<BackendInfo> {
   if (!BACKEND_CHOICES.includes(choice)) {
@@ -72,7 +92,7 @@ export async function initBackend(choice: BackendChoice = 'auto'): Promise<Backe
     if (choice === 'node') {
       throw new TinypruneError('E_BACKEND', 'the tfjs-node backend is not available', {
         where: notes.join('; '),
-        hint: 'install @tensorflow/tfjs-node@4.22.0 (needs network access for libtensorflow), or use --backend wasm',
+        hint: `allow its install script and install it (it downloads libtensorflow, so it needs network access): ${TFJS_NODE_INSTALL.checkout} — or use --backend wasm`,
       });
     }
   }
