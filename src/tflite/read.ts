@@ -32,6 +32,7 @@ import {
 } from '../ir/graph.js';
 import { constantByteLengths } from '../ir/shapes.js';
 import { FbReader, type FbTable } from './flatbuf.js';
+import { sniffFormat } from '../util/sniff.js';
 import {
   BUFFER,
   BUILTIN_OPERATORS,
@@ -177,9 +178,10 @@ class ModelReader {
     const ident = String.fromCharCode(...bytes.subarray(4, 8));
     if (ident !== TFLITE_FILE_IDENTIFIER) {
       const shown = [...bytes.subarray(4, 8)].map((b) => (b >= 32 && b < 127 ? String.fromCharCode(b) : '.')).join('');
+      const isa = sniffFormat(bytes);
       throw new TinypruneError(
         'E_TFLITE_IDENTIFIER',
-        `${source}: not a TFLite model: bytes 4..7 are '${shown}', expected the identifier 'TFL3'`,
+        `${source}: not a TFLite model${isa ? `: it is ${isa}` : ''} (bytes 4..7 are '${shown}', expected the identifier 'TFL3')`,
         {
           where: source,
           allowed: 'TFLite flatbuffers (.tflite) with file identifier TFL3',

@@ -53,6 +53,15 @@ describe('bad input: headers', () => {
     expect(() => readTflite(tagged, SOURCE)).toThrow(TinypruneError);
   });
 
+  it('a file of another kind is named (a JPEG, PNG, HDF5, ZIP, JSON renamed .tflite)', () => {
+    const withHead = (head: number[]) => Uint8Array.from([...head, ...new Array(64).fill(0)]);
+    rejects(withHead([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46]), 'E_TFLITE_IDENTIFIER', /not a TFLite model: it is a JPEG image \(bytes 4\.\.7 are '\.\.JF'/);
+    rejects(withHead([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), 'E_TFLITE_IDENTIFIER', /it is a PNG image/);
+    rejects(withHead([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]), 'E_TFLITE_IDENTIFIER', /it is an HDF5 file \(a Keras \.h5 model\?\)/);
+    rejects(withHead([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x00, 0x00]), 'E_TFLITE_IDENTIFIER', /it is a ZIP archive/);
+    rejects(new TextEncoder().encode('  {"format": "layers-model", "modelTopology": {}}'), 'E_TFLITE_IDENTIFIER', /it is JSON text/);
+  });
+
   it('wrong identifier', () => {
     const b = small.slice();
     b.set([0x54, 0x46, 0x4c, 0x32], 4); // TFL2
