@@ -22,7 +22,7 @@ import { macsOf } from '../inspect/summary.js';
 import { chooseFormats, pruneGraph, sparseEncodings, type LayerChoice, type Objective } from '../sparse/plan.js';
 import { costFamily } from '../sparse/cost.js';
 import { isSparseKernel, sparseHeaders, sparseKernelSource } from '../sparse/kernels.js';
-import type { Granularity } from '../sparse/prune.js';
+import type { GranularityName as Granularity } from '../sparse/granularity.js';
 import type { EncodedMatrix, FormatName } from '../sparse/types.js';
 import { runBuild } from '../run/run.js';
 import { Prng } from '../util/prng.js';
