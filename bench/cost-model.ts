@@ -21,7 +21,8 @@ import { COST_FAMILIES, FEATURE_NAMES, costEncoding, costFeatures, costKey, fitC
 import { COST_TABLE } from '../src/sparse/cost-table.js';
 import { sparseFormatsFor, type SparseOp } from '../src/sparse/formats/index.js';
 import { measureCases, type MeasureCase, type MeasuredLayer } from '../src/sparse/measure.js';
-import { pruneMatrix, type Granularity } from '../src/sparse/prune.js';
+import { pruneMatrix } from '../src/sparse/prune.js';
+import type { GranularityLike as Granularity } from '../src/sparse/granularity.js';
 import type { LayerSpec } from '../src/sparse/synthetic.js';
 import type { FormatName } from '../src/sparse/types.js';
 import { Prng } from '../src/util/prng.js';

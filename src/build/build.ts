@@ -22,7 +22,7 @@ import { macsOf } from '../inspect/summary.js';
 import { chooseFormats, pruneGraph, sparseEncodings, type LayerChoice, type Objective } from '../sparse/plan.js';
 import { costFamily } from '../sparse/cost.js';
 import { isSparseKernel, sparseHeaders, sparseKernelSource } from '../sparse/kernels.js';
-import type { Granularity } from '../sparse/prune.js';
+import type { GranularityName as Granularity } from '../sparse/granularity.js';
 import type { EncodedMatrix, FormatName } from '../sparse/types.js';
 import { runBuild } from '../run/run.js';
 import { Prng } from '../util/prng.js';
@@ -295,17 +295,19 @@ function explainDoesNotFit(e: unknown, gen: GeneratedSources, graph: ModelGraph,
   if (!(e instanceof TinypruneError) || e.code !== 'E_DOES_NOT_FIT') return e;
   const name = (t: number): string => `'${graph.tensors[t]!.name}'`;
   const parts: string[] = [];
-  if (/RAM overflowed/.test(e.message)) {
+  const regions = new Set((e.data.overflow ?? []).map((o) => o.region));
+  if (regions.has('RAM')) {
     const acts = [...gen.plan.arena.entries].sort((a, b) => b.bytes - a.bytes).slice(0, 3);
     parts.push(
       `RAM: tensor arena ${gen.plan.arena.bytes} B; largest activations ${acts.map((a) => `${name(a.tensor)} ${a.bytes} B`).join(', ')}`,
     );
   }
-  if (/FLASH overflowed/.test(e.message) || parts.length === 0) {
+  if (regions.has('FLASH') || parts.length === 0) {
     const consts = [...gen.plan.consts].sort((a, b) => b.bytes - a.bytes).slice(0, 3);
     parts.push(`flash: weights ${gen.plan.consts.reduce((s, c) => s + c.bytes, 0)} B; largest ${consts.map((c) => `${c.comment.replace(/^tensor \d+ /, '')} ${c.bytes} B`).join(', ')}`);
   }
   return new TinypruneError('E_DOES_NOT_FIT', `${e.message}. ${parts.join('. ')}`, {
+    data: e.data,
     where: `board ${target.board.name}${target.mode === 'emulate' ? ' (emulated)' : ''}`,
     hint: 'prune the model (sparse weights need less flash; fewer channels need less RAM), pick a board with more memory (`tinyprune boards`), or use a smaller model',
   });

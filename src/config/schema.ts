@@ -10,8 +10,7 @@
  * "prune" section holds keys for that command only (e.g. "out" is a directory for build and
  * a .tflite file for prune).
  */
-import { GRANULARITIES } from '../sparse/prune.js';
-import { parseGranularity } from '../prune/granularity.js';
+import { GRANULARITY_ALLOWED, granularityProblem } from '../sparse/granularity.js';
 import { OBJECTIVES } from '../sparse/plan.js';
 import { FORMAT_NAMES } from '../sparse/types.js';
 import { PROGRESS_MODES } from '../cli/progress.js';
@@ -71,16 +70,6 @@ export interface BooleanKey extends KeyBase {
 }
 export type ConfigKey = StringKey | EnumKey | EnumListKey | NumberKey | BooleanKey;
 
-function granularityProblem(v: string): string | undefined {
-  if ((GRANULARITIES as readonly string[]).includes(v)) return undefined;
-  try {
-    parseGranularity(v);
-    return undefined;
-  } catch (e) {
-    return (e as Error).message;
-  }
-}
-
 export const CONFIG_KEYS = {
   // ---- global ----------------------------------------------------------------------------
   quiet: { type: 'boolean', commands: ALL, default: false, description: 'print no progress or informational lines on stderr (errors still show)' },
@@ -120,7 +109,7 @@ export const CONFIG_KEYS = {
     commands: ['build', 'prune'],
     default: 'element',
     check: granularityProblem,
-    allowedText: `build: ${GRANULARITIES.join(', ')}; prune also: N:M (2:4, 1:4, 1:8), block1xK, blockKx1, kernel, pattern[-keep][/count]`,
+    allowedText: GRANULARITY_ALLOWED,
     description: 'unit of pruning',
   },
   // ---- prune -----------------------------------------------------------------------------

@@ -234,7 +234,6 @@ export function parseSectionHeaders(text: string): { name: string; size: number;
   return out;
 }
 
-/** ld's "region `RAM' overflowed by 123 bytes" lines → {region: bytes}. */
 export interface ElfSymbol {
   name: string;
   address: number;
@@ -253,6 +252,7 @@ export function parseNmSizes(text: string): ElfSymbol[] {
   return out;
 }
 
+/** ld's "region `RAM' overflowed by 123 bytes" lines → {region: bytes} (the tool's output, not ours). */
 export function parseOverflows(stderr: string): Map<string, number> {
   const out = new Map<string, number>();
   for (const m of stderr.matchAll(/region [`']([^'`]+)' overflowed by (\d+) bytes?/g)) {
@@ -386,7 +386,9 @@ export async function buildFirmware(opts: BuildOptions): Promise<BuildResult> {
     if (overflows.size > 0) {
       const parts = [...overflows].map(([region, n]) => `${region} overflowed by ${n} bytes`);
       const limits = `FLASH ${target.flash.size} B, RAM ${target.ram.size} B`;
+      const overflow = [...overflows].flatMap(([region, bytes]) => (region === 'FLASH' || region === 'RAM' ? [{ region: region as 'FLASH' | 'RAM', bytes }] : []));
       throw new TinypruneError('E_DOES_NOT_FIT', `the firmware does not fit ${target.board.name}: ${parts.join(', ')} (limits: ${limits})`, {
+        data: { overflow },
         where: `${linkerScript}${target.mode === 'emulate' ? ` (${target.board.name}'s sizes, emulated on ${target.qemuBoard!.name})` : ''}`,
         hint: 'prune harder, pick a smaller format, lower stackBytes/heapBytes, or pick a board with more memory',
       });

@@ -121,6 +121,17 @@ export interface Metadata {
   data: Uint8Array;
 }
 
+/**
+ * A SignatureDef (what LiteRT's signature runner calls the model by): names for the model's
+ * inputs and outputs, by position in ModelGraph.inputs / outputs, so that a stage that
+ * renumbers tensors keeps it valid (the writer turns positions back into tensor indices).
+ */
+export interface Signature {
+  key: string;
+  inputs: { name: string; position: number }[];
+  outputs: { name: string; position: number }[];
+}
+
 export interface ModelGraph {
   /** TFLite schema version of the source file (3 today). */
   schemaVersion: number;
@@ -132,6 +143,8 @@ export interface ModelGraph {
   inputs: number[];
   outputs: number[];
   metadata: Metadata[];
+  /** The source model's SignatureDefs (absent when it had none). */
+  signatures?: Signature[];
 }
 
 export function tensorElements(t: Pick<Tensor, 'shape'>): number {

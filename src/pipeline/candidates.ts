@@ -7,7 +7,8 @@
 import type { ModelGraph } from '../ir/graph.js';
 import { chooseFormats } from '../sparse/plan.js';
 import { layerWeights, matrixBytes } from '../sparse/matrix.js';
-import { pruneMatrix, sparsityOf, type Granularity as SparseGranularity } from '../sparse/prune.js';
+import { pruneMatrix, sparsityOf } from '../sparse/prune.js';
+import type { GranularityName as SparseGranularity } from '../sparse/granularity.js';
 import type { CostFamily } from '../sparse/cost.js';
 import type { KernelFamily } from '../sparse/kernels.js';
 import type { FormatName } from '../sparse/types.js';

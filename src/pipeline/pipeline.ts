@@ -235,6 +235,7 @@ async function pipeline(req: PipelineRequest): Promise<PipelineReport> {
       const solved = solve({ ...problem, budget });
       if (!solved.feasible) {
         throw new TinypruneError('E_DOES_NOT_FIT', `no pruning plan fits ${target.board.name}:\n${formatInfeasible(solved)}`, {
+          data: { bindingLayers: [...new Set(solved.bindingLayers.map((b) => b.layer))] },
           where: `board ${target.board.name}`,
           hint: 'pick a larger board (`tinyprune boards`), relax --latency, or give --data so the solver can prune further with fine-tuning',
         });
@@ -281,7 +282,7 @@ async function pipeline(req: PipelineRequest): Promise<PipelineReport> {
         ...(req.kernels ? { kernels: req.kernels } : {}),
       })) as PipelineReport;
     } catch (e) {
-      const over = e instanceof TinypruneError && e.code === 'E_DOES_NOT_FIT' ? overflow(e.message) : undefined;
+      const over = e instanceof TinypruneError && e.code === 'E_DOES_NOT_FIT' ? overflow(e) : undefined;
       if (!over || userPlan || attempt === 2) throw e;
       tighten.flash += over.flash > 0 ? over.flash + 256 : 0;
       tighten.ram += over.ram > 0 ? over.ram + 64 : 0;
@@ -423,12 +424,12 @@ function verifyInputs(graph: ModelGraph, data: SplitData | undefined, n: number)
   return seededInputs(graph, n, 1).map((bytes) => ({ bytes }));
 }
 
-/** Bytes by which a failed link overflowed each region (from E_DOES_NOT_FIT's message). */
-function overflow(message: string): { flash: number; ram: number } | undefined {
-  const flash = /FLASH overflowed by (\d+) bytes/.exec(message);
-  const ram = /RAM overflowed by (\d+) bytes/.exec(message);
-  if (!flash && !ram) return undefined;
-  return { flash: flash ? Number(flash[1]) : 0, ram: ram ? Number(ram[1]) : 0 };
+/** Bytes by which a failed link overflowed each region (E_DOES_NOT_FIT's data.overflow). */
+function overflow(e: TinypruneError): { flash: number; ram: number } | undefined {
+  const over = e.data.overflow ?? [];
+  if (over.length === 0) return undefined;
+  const bytes = (region: 'FLASH' | 'RAM'): number => over.filter((o) => o.region === region).reduce((a, o) => Math.max(a, o.bytes), 0);
+  return { flash: bytes('FLASH'), ram: bytes('RAM') };
 }
 
 function readPlan(file: string): PrunePlan {

@@ -10,7 +10,8 @@ import { prepare, runPlan as runInterp } from '../interp/index.js';
 import { analyzeChannels, removeChannelClasses, scoreChannelClasses, selectChannelClasses } from '../prune/structured.js';
 import type { PrunePlan } from '../prune/plan.js';
 import { layerWeights, matrixBytes } from '../sparse/matrix.js';
-import { isGranularity, pruneMatrix } from '../sparse/prune.js';
+import { pruneMatrix } from '../sparse/prune.js';
+import { parseGranularity } from '../sparse/granularity.js';
 import { Prng } from '../util/prng.js';
 import type { Progress } from '../util/progress.js';
 import { tensorBytes } from '../ir/graph.js';
@@ -149,8 +150,8 @@ export function pruneWithoutData(g0: ModelGraph, plan: PrunePlan): { graph: Mode
     if (!lw) return;
     const entry = plan.layers?.[g0.tensors[lw.tensor]!.name];
     if (!entry || !entry.sparsity) return;
-    const gran = entry.granularity ?? 'element';
-    if (gran === 'channel') {
+    const gran = parseGranularity(entry.granularity ?? 'element', `plan.layers['${g0.tensors[lw.tensor]!.name}'].granularity`);
+    if (gran.kind === 'channel') {
       // Element scores in the tensor's own layout (what scoreChannelClasses sums per filter).
       const t = g0.tensors[lw.tensor]!;
       const raw = new Int8Array(t.data!.buffer, t.data!.byteOffset, t.data!.byteLength);
@@ -160,7 +161,6 @@ export function pruneWithoutData(g0: ModelGraph, plan: PrunePlan): { graph: Mode
       channelRatios.set(index, entry.sparsity);
       return;
     }
-    if (!isGranularity(gran)) return;
     const pruned = pruneMatrix(lw.matrix, lw.rowScale, gran, entry.sparsity);
     tensors[lw.tensor] = { ...tensors[lw.tensor]!, data: matrixBytes(lw.op, pruned) };
   });

@@ -15,7 +15,8 @@ import type { Progress } from '../util/progress.js';
 import { clearMasks, createTrainable, disposeTrainable, paramValues, restore, setMask, snapshot, toGraph, weightLayers, type TrainableModel } from '../train/view.js';
 import { evaluate, gradients, train, type EpochLog } from '../train/train.js';
 import { criterion as criterionByName } from './criteria.js';
-import { computeMask, globalSparsities, granularityName, maskSparsity } from './granularity.js';
+import { granularityName } from '../sparse/granularity.js';
+import { computeMask, globalSparsities, layoutNote, maskSparsity } from './mask.js';
 import type { ResolvedPlan } from './plan.js';
 import { agpSparsity, agpSteps } from './schedule.js';
 import { analyzeChannels, removeChannelClasses, scoreChannelClasses, selectChannelClasses } from './structured.js';
@@ -140,6 +141,17 @@ export function layerReports(m: TrainableModel, plan: ResolvedPlan): LayerReport
   });
 }
 
+/** How each planned granularity acts on its layer where that differs from its name. */
+export function planNotes(m: TrainableModel, plan: ResolvedPlan): string[] {
+  const notes: string[] = [];
+  for (const l of plan.layers) {
+    if (l.exclude || l.sparsity === 0 || l.granularity.kind === 'channel') continue;
+    const note = layoutNote({ opcode: l.opcode, shape: m.graph.tensors[l.weight]!.shape }, l.granularity);
+    if (note) notes.push(`${l.name}: ${note}`);
+  }
+  return notes;
+}
+
 /**
  * Runs a plan's schedule (oneshot or agp) on a trainable model; returns the pruned model. The
  * model is pruned in place (unless channels are removed, which makes a new one).
@@ -151,6 +163,7 @@ export function runPlan(start: TrainableModel, plan: ResolvedPlan, ctx: PruneCon
   const denseAccuracy = evaluate(start, ctx.validation);
   stages.push({ stage: 'dense', accuracy: denseAccuracy, epochs: 0, seconds: 0 });
   log(`dense: accuracy ${(denseAccuracy * 100).toFixed(2)}%`);
+  for (const note of planNotes(start, plan)) log(`note: ${note}`);
   let m = start;
   let scores = layerScores(m, plan, ctx.train, ctx.seed);
   const smaller = removePlannedChannels(m, plan, scores);

@@ -17,7 +17,7 @@
 import { TinypruneError } from '../errors.js';
 import type { ModelGraph } from '../ir/graph.js';
 import { weightLayers, type WeightLayer } from '../train/view.js';
-import { granularityName, parseGranularity, type Granularity } from './granularity.js';
+import { granularityName, parseGranularity, type Granularity } from '../sparse/granularity.js';
 import { criterion as criterionByName, type CriterionName } from './criteria.js';
 
 export interface LayerPlanInput {
@@ -97,7 +97,7 @@ export function resolvePlan(g: ModelGraph, plan: PrunePlan): ResolvedPlan {
   }
   const resolved = layers.map((l): ResolvedLayer => {
     const p = plan.layers?.[l.name] ?? plan.layers?.[`op:${l.op}`] ?? {};
-    const granularity = parseGranularity(p.granularity ?? plan.granularity ?? 'element');
+    const granularity = parseGranularity(p.granularity ?? plan.granularity ?? 'element', p.granularity ? `plan.layers['${l.name}'].granularity` : 'plan.granularity / --granularity');
     let sparsity = checkSparsity(p.sparsity ?? plan.sparsity ?? 0, `layer ${l.name}`);
     if (granularity.kind === 'n:m') sparsity = 1 - granularity.n / granularity.m;
     return { ...l, granularity, sparsity, exclude: p.exclude === true, pinned: p.pinned === true };

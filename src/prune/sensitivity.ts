@@ -8,7 +8,8 @@ import type { Progress } from '../util/progress.js';
 import { evaluate } from '../train/train.js';
 import { paramValues, setParamValues, weightLayers, type TrainableModel } from '../train/view.js';
 import { criterion as criterionByName } from './criteria.js';
-import { computeMask, granularityName, maskSparsity, parseGranularity, type Granularity } from './granularity.js';
+import { granularityName, parseGranularity, type Granularity } from '../sparse/granularity.js';
+import { computeMask, maskSparsity } from './mask.js';
 
 export interface SensitivityRow {
   layer: string;

@@ -4,7 +4,7 @@
  * edited plan back onto the menu to predict what it costs.
  */
 import { TinypruneError } from '../errors.js';
-import { granularityName, parseGranularity } from '../prune/granularity.js';
+import { granularityName, parseGranularity } from '../sparse/granularity.js';
 import type { LayerPlanInput, PrunePlan } from '../prune/plan.js';
 import type { SolveProblem } from './types.js';
 

@@ -21,7 +21,7 @@
 
 /** One way to prune and store one layer: a point on its sensitivity curve. */
 export interface Choice {
-  /** A granularity src/prune/granularity.ts parses: element, 2:4, block1x4, channel … */
+  /** A granularity src/sparse/granularity.ts parses: element, 2:4, block1x4, channel … */
   granularity: string;
   /** Fraction of weights removed, 0 ≤ sparsity < 1. */
   sparsity: number;

@@ -4,7 +4,7 @@
  * handles exactly (terms on at most two consecutive layers). Throws E_SOLVE naming the field.
  */
 import { TinypruneError } from '../errors.js';
-import { parseGranularity } from '../prune/granularity.js';
+import { parseGranularity } from '../sparse/granularity.js';
 import type { LayerOptions, RamPoint, SolveProblem } from './types.js';
 
 function fail(message: string, where: string, allowed: string, hint?: string): never {

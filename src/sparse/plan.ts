@@ -15,7 +15,8 @@ import { COST_TABLE } from './cost-table.js';
 import { FORMATS, applicableFormats, type SparseOp } from './formats/index.js';
 import type { KernelFamily } from './kernels.js';
 import { layerWeights, matrixBytes } from './matrix.js';
-import { pruneMatrix, sparsityOf, type Granularity } from './prune.js';
+import { pruneMatrix, sparsityOf } from './prune.js';
+import type { GranularityLike } from './granularity.js';
 import { ELEM_BYTES, roundUp4, type EncodedMatrix, type FormatName } from './types.js';
 
 export type Objective = 'size' | 'speed' | 'balanced';
@@ -29,7 +30,7 @@ export interface PrunedLayer {
 }
 
 /** Prunes every FULLY_CONNECTED / CONV_2D / DEPTHWISE_CONV_2D weight tensor to `sparsity`. */
-export function pruneGraph(graph: ModelGraph, sparsity: number, granularity: Granularity = 'element'): { graph: ModelGraph; layers: PrunedLayer[] } {
+export function pruneGraph(graph: ModelGraph, sparsity: number, granularity: GranularityLike = 'element'): { graph: ModelGraph; layers: PrunedLayer[] } {
   if (!(sparsity >= 0 && sparsity <= 1)) {
     throw new TinypruneError('E_USAGE', `--sparsity ${sparsity} is not in [0, 1]`, { allowed: 'a fraction of weights to zero, from 0 to 1, e.g. 0.8' });
   }

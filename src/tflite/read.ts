@@ -10,8 +10,8 @@
  * Kept: everything the ModelGraph IR has a place for (tensors with shape, signature, dtype,
  * quantization incl. min/max, sparsity, variable flag and constant data; ops with version,
  * options of both option unions, custom code/options and intermediates; metadata; model
- * description and subgraph name). Not kept: signature defs, the deprecated metadata_buffer
- * list, has_rank, mutating_variable_inputs, variant sub-types and debug metadata indices.
+ * description and subgraph name; signature defs of subgraph 0 over its inputs and outputs).
+ * Not kept: the deprecated metadata_buffer list, has_rank, mutating_variable_inputs, variant sub-types and debug metadata indices.
  * Rejected: several subgraphs, external weight files, non-affine (blockwise/custom)
  * quantization and tensor types the IR lacks (INT2, UINT4, FLOAT8).
  */
@@ -33,6 +33,7 @@ import {
 import { constantByteLengths } from '../ir/shapes.js';
 import { FbReader, type FbTable } from './flatbuf.js';
 import { sniffFormat } from '../util/sniff.js';
+import { readSignatures } from './signatures.js';
 import {
   BUFFER,
   BUILTIN_OPERATORS,
@@ -231,6 +232,8 @@ class ModelReader {
     const metadata = this.readMetadata(model);
 
     const graph = this.readSubgraph(sub, description, metadata);
+    const signatures = readSignatures(this.r, model, graph, this.source, this.warnings);
+    if (signatures.length > 0) graph.signatures = signatures;
     return { graph, warnings: this.warnings };
   }
 

@@ -14,8 +14,10 @@
  * Deterministic: the bytes depend only on the graph (no timestamps, no map iteration over
  * unordered keys, no shared-string cache across calls).
  *
- * Not written, because the IR does not carry them: signature defs, the deprecated
- * metadata_buffer list, has_rank, mutating_variable_inputs and debug metadata indices.
+ * Signature defs are written from ModelGraph.signatures, their tensor indices taken from the
+ * graph's inputs/outputs at write time (so they follow any renumbering of tensors).
+ *
+ * Not written, because the IR does not carry them: the deprecated metadata_buffer list, has_rank, mutating_variable_inputs and debug metadata indices.
  */
 
 import { Builder } from 'flatbuffers';
@@ -46,6 +48,7 @@ import {
   TFLITE_SCHEMA_VERSION,
   builtinOperatorValue,
 } from './schema.js';
+import { writeSignatures } from './signatures.js';
 
 /** Alignment of constant data in the file (TFLite's force_align on Buffer.data). */
 export const BUFFER_ALIGNMENT = 16;
@@ -111,6 +114,7 @@ class ModelWriter {
     const description = g.description ? b.createString(g.description) : 0;
     const buffersVec = this.offsetVector(bufferOffsets);
     const metadataVec = metaOffsets.length > 0 ? this.offsetVector(metaOffsets) : 0;
+    const signaturesVec = writeSignatures(b, g, (offsets) => this.offsetVector(offsets));
 
     b.startObject(MODEL.NUM_FIELDS);
     b.addFieldInt32(MODEL.version, TFLITE_SCHEMA_VERSION, -1); // always written
@@ -119,6 +123,7 @@ class ModelWriter {
     b.addFieldOffset(MODEL.description, description, 0);
     b.addFieldOffset(MODEL.buffers, buffersVec, 0);
     b.addFieldOffset(MODEL.metadata, metadataVec, 0);
+    b.addFieldOffset(MODEL.signatureDefs, signaturesVec, 0);
     const model = b.endObject();
     b.finish(model, TFLITE_FILE_IDENTIFIER);
     return b.asUint8Array().slice();

@@ -88,7 +88,7 @@ describe('loadConfig / mergeConfig', () => {
 
   it('typos in values get a suggestion; granularity accepts what build or prune accept', () => {
     expect(configError({ optimize: 'sped' }).format()).toMatch(/did you mean "speed"\?/);
-    expect(configError({ granularity: 'blocky' }).format()).toMatch(/"granularity": "blocky": unknown granularity 'blocky'\n\s+allowed: build: element, block1x4/);
+    expect(configError({ granularity: 'blocky' }).format()).toMatch(/"granularity": "blocky": unknown granularity 'blocky'\n\s+allowed: element, N:M \(2:4/);
     expect(parseConfig({ granularity: '2:4' }, '/p/c.json').values.granularity).toBe('2:4');
     expect(configError([1]).format()).toMatch(/holds an array, not an object/);
     expect(configError({ emit: 'c' }).format()).toMatch(/"emit": "c" is a string, not a list\n\s+allowed: a list of "c", [^\n]*\n\s+fix:\s+write \["c"\]/);

@@ -42,3 +42,29 @@ describe.skipIf(!hasShared)('tinyprune prune on optdigits', () => {
     expect(g.tensors[g.inputs[0]!]!.dtype).toBe('int8');
   }, 120_000);
 });
+
+describe.skipIf(!hasShared)('tinyprune prune --granularity block4x1 on mnist-dscnn (a depthwise layer)', () => {
+  warnIfNoShared('block prune of examples/mnist-dscnn on ../shared/datasets/mnist');
+  it('prunes every layer, the depthwise one in blocks of 4 channels at one tap, with a note', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tp-prune-dw-'));
+    const out = join(dir, 'p.tflite');
+    const r = await runCli([
+      'prune', 'examples/mnist-dscnn/model.tflite', '--data', `mnist:${sharedPath('datasets/mnist')}`, '--sparsity', '0.5', '--granularity', 'block4x1',
+      '--epochs', '0', '--backend', 'wasm', '--progress', 'lines', '--out', out, '--report', join(dir, 'r.json'),
+    ]);
+    expect(r.stderr, r.stderr).not.toMatch(/error\[/);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/note: dw2\/weights: block4x1 on DEPTHWISE_CONV_2D groups 4 channels at the same tap/);
+    const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8'));
+    const dw = report.layers.find((l: { opcode: string }) => l.opcode === 'DEPTHWISE_CONV_2D');
+    expect(dw.granularity).toBe('block4x1');
+    expect(dw.achievedSparsity).toBeGreaterThanOrEqual(0.5);
+    // In the written model the depthwise zeros come in runs of 4 channels (1HWC: channels innermost).
+    const g = readTfliteFile(out).graph;
+    verifyGraph(g);
+    const t = g.tensors.find((x) => x.name === dw.name)!;
+    const w = new Float32Array(t.data!.buffer.slice(t.data!.byteOffset, t.data!.byteOffset + t.data!.byteLength));
+    const c = t.shape[3]!;
+    for (let i = 0; i < w.length; i += 4) expect(new Set(Array.from(w.subarray(i, i + 4), (v) => v === 0)).size, `block at ${i} of ${c} channels`).toBe(1);
+  }, 180_000);
+});

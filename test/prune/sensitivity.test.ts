@@ -21,12 +21,12 @@ describe('sensitivity analysis', () => {
     const conv1 = rows.filter((r) => r.layer === 'conv1/weights' && r.granularity === 'element');
     expect(conv1.map((r) => r.targetSparsity)).toEqual([0, 0.5, 0.9]);
     expect(conv1[0]!.accuracy).toBe(before);
-    // 2:4 does not fit conv1's single input channel: skipped, not an error; fc6 has one 2:4 point.
-    expect(rows.filter((r) => r.granularity === '2:4').map((r) => r.layer)).toEqual(['fc6/weights']);
+    // 2:4 has one sparsity of its own: one point per layer (conv1's groups run along its 9 taps).
+    expect(rows.filter((r) => r.granularity === '2:4').map((r) => r.layer)).toEqual(['conv1/weights', 'fc6/weights']);
     expect(sensitivityCsv(rows).split('\n')[0]).toBe('layer,granularity,target_sparsity,sparsity,accuracy');
     const svg = sensitivitySvg(rows);
     expect(svg.startsWith('<svg')).toBe(true);
-    expect(svg.match(/<polyline/g)!.length).toBe(5);
+    expect(svg.match(/<polyline/g)!.length).toBe(6);
     disposeTrainable(m);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TinypruneError } from '../../src/errors.js';
-import { granularityName } from '../../src/prune/granularity.js';
+import { granularityName } from '../../src/sparse/granularity.js';
 import { resolvePlan, type PrunePlan } from '../../src/prune/plan.js';
 import { choicesFromPlan, evaluate, solve, toPrunePlan } from '../../src/solve/index.js';
 import type { Choice, SolveProblem } from '../../src/solve/types.js';

@@ -7,7 +7,8 @@
  */
 import { FORMATS, sparseFormatsFor, type SparseOp } from '../../src/sparse/formats/index.js';
 import { layerWeights } from '../../src/sparse/matrix.js';
-import { pruneMatrix, type Granularity } from '../../src/sparse/prune.js';
+import { pruneMatrix } from '../../src/sparse/prune.js';
+import type { GranularityLike as Granularity } from '../../src/sparse/granularity.js';
 import { LayerGraph, type LayerSpec } from '../../src/sparse/synthetic.js';
 import type { EncodedMatrix, FormatName, WeightMatrix } from '../../src/sparse/types.js';
 import { tensorBytes, type ModelGraph } from '../../src/ir/graph.js';

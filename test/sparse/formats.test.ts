@@ -7,7 +7,11 @@
 import { describe, expect, it } from 'vitest';
 import { FORMATS, applicableFormats, sparseFormatsFor } from '../../src/sparse/formats/index.js';
 import { nmLayout } from '../../src/sparse/formats/nm.js';
-import { GRANULARITIES, pruneMatrix, sparsityOf } from '../../src/sparse/prune.js';
+import { pruneMatrix, sparsityOf } from '../../src/sparse/prune.js';
+import { canonicalGranularity } from '../../src/sparse/granularity.js';
+
+/** Granularities by the names of the formats they feed (N:M by its alias nmN_M), and kernel. */
+const GRANULARITIES = ['element', 'block1x4', 'block4x1', 'block4x2', 'block1x16', 'nm2_4', 'nm1_4', 'nm1_8', 'kernel', 'pattern', 'filterlet', 'channel'];
 import { CTYPE_BYTES, FORMAT_NAMES, roundUp4, type FormatName, type WeightMatrix } from '../../src/sparse/types.js';
 import { Prng } from '../../src/util/prng.js';
 
@@ -160,6 +164,7 @@ describe('pruning', () => {
         // Only the weights pruned away changed.
         for (let i = 0; i < p.values.length; i++) if (p.values[i] !== 0) expect(p.values[i]).toBe(m.values[i]);
         if (g === 'pattern' || g.startsWith('nm')) expect(FORMATS[g as FormatName].notApplicable(p)).toBeUndefined();
+        if (g.startsWith('nm')) expect(pruneMatrix(m, [], canonicalGranularity(g), s).values).toEqual(p.values);
       }
     }
   });

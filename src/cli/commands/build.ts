@@ -6,7 +6,7 @@ import { TinypruneError } from '../../errors.js';
 import { toolVersion } from '../version.js';
 import { formatWarnings } from '../format.js';
 import { OBJECTIVES, type Objective } from '../../sparse/plan.js';
-import { GRANULARITIES, isGranularity } from '../../sparse/prune.js';
+import { GRANULARITY_NAMES, canonicalGranularity } from '../../sparse/granularity.js';
 import { FORMAT_NAMES, isFormatName } from '../../sparse/types.js';
 import { EXPORT_KINDS, exportBuild, parseExportKinds } from '../../export/index.js';
 import { terminalSummary } from '../../report/summary.js';
@@ -34,7 +34,7 @@ export const buildCommand: Command = {
       prefix: { type: 'string', value: '<name>', description: 'C symbol prefix of the generated code (default tp_model)' },
       kernels: { type: 'string', value: 'auto|plain', description: "runtime kernels: the core's optimised ones (auto, default) or plain reference C" },
       sparsity: { type: 'string', value: '<0..1>', description: 'prune every FC/CONV/DEPTHWISE layer to this fraction of zero weights (one-shot magnitude pruning, no data) and choose sparse formats' },
-      granularity: { type: 'string', value: '<unit>', description: `unit of that pruning: ${GRANULARITIES.join(', ')} (default element)` },
+      granularity: { type: 'string', value: '<unit>', description: `unit of that pruning: ${GRANULARITY_NAMES.join(', ')} (default element)` },
       optimize: { type: 'string', value: 'size|speed|balanced', description: 'per-layer format choice: fewest flash bytes, fewest predicted instructions, or both (default balanced)' },
       format: { type: 'string', value: '<name>', description: `use one weight format on every layer that can take it: ${FORMAT_NAMES.join(', ')}` },
       measure: { type: 'boolean', description: 'run the build once in QEMU and add measured per-layer instructions to report.json' },
@@ -73,10 +73,8 @@ export const buildCommand: Command = {
     if (sparsity !== undefined && !(sparsityText!.trim() !== '' && sparsity >= 0 && sparsity <= 1)) {
       throw new TinypruneError('E_USAGE', `--sparsity ${sparsityText} is not a fraction between 0 and 1`, { allowed: '0..1, e.g. --sparsity 0.8', where: 'tinyprune build --sparsity' });
     }
-    const granularity = stringOpt(args, 'granularity');
-    if (granularity !== undefined && !isGranularity(granularity)) {
-      throw new TinypruneError('E_USAGE', `--granularity ${granularity} is not a pruning unit`, { allowed: GRANULARITIES.join(', '), where: 'tinyprune build --granularity' });
-    }
+    const granularityText = stringOpt(args, 'granularity');
+    const granularity = granularityText === undefined ? undefined : canonicalGranularity(granularityText, 'tinyprune build --granularity');
     if (granularity !== undefined && sparsity === undefined) {
       throw new TinypruneError('E_USAGE', '--granularity needs --sparsity', { where: 'tinyprune build --granularity', hint: 'e.g. --sparsity 0.8 --granularity block4x1' });
     }
