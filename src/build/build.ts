@@ -8,7 +8,6 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { TinypruneError, type Warning } from '../errors.js';
-import type { ModelGraph } from '../ir/graph.js';
 import { verifyGraph } from '../ir/verify.js';
 import { readTflite } from '../tflite/read.js';
 import { writeTflite } from '../tflite/write.js';
@@ -24,9 +23,8 @@ import { costFamily } from '../sparse/cost.js';
 import { isSparseKernel, sparseHeaders, sparseKernelSource } from '../sparse/kernels.js';
 import type { Granularity } from '../sparse/prune.js';
 import type { EncodedMatrix, FormatName } from '../sparse/types.js';
-import { runBuild } from '../run/run.js';
-import { Prng } from '../util/prng.js';
-import { tensorBytes } from '../ir/graph.js';
+import { measureInto } from './measure.js';
+import { tensorBytes, type ModelGraph } from '../ir/graph.js';
 import { writeReportHtml } from '../report/html.js';
 import { exportBuild, type ExportKind } from '../export/index.js';
 import { relabelWarnings, withOutput } from '../util/outdir.js';
@@ -162,17 +160,13 @@ export interface GraphBuildRequest extends Omit<BuildRequest, 'modelPath' | 'boa
 function planBuild(req: GraphBuildRequest): { graph: ModelGraph; gen: GeneratedSources; choices: ReadonlyMap<number, LayerChoice> | undefined; family: CoreFamily; warnings: Warning[] } {
   const target = req.target;
   const family: CoreFamily = req.kernels === 'plain' ? 'plain' : coreFamily(target);
-  const warnings = req.warnings ?? [];
-
   // Stage 2: prune (pure): every prunable layer to the requested sparsity.
   const graph = req.sparsity === undefined ? req.graph : pruneGraph(req.graph, req.sparsity, req.granularity).graph;
-
   // Stage 3: choose a format per layer (pure): exact bytes and predicted instructions.
   const sparseMode = req.sparsity !== undefined || req.optimize !== undefined || req.format !== undefined || req.formats !== undefined;
   const choices = sparseMode && !req.sparse
     ? chooseFormats(graph, { family, costFamily: costFamily(family, target.board.core), objective: req.optimize ?? 'balanced', ...(req.format ? { force: req.format } : {}), ...(req.formats ? { perLayer: req.formats } : {}) })
     : undefined;
-
   // Stage 4: generate C (pure).
   const gen = generateSources(graph, {
     prefix: req.prefix,
@@ -181,8 +175,7 @@ function planBuild(req: GraphBuildRequest): { graph: ModelGraph; gen: GeneratedS
     toolVersion: req.toolVersion,
     ...(req.sparse ? { sparse: req.sparse } : choices ? { sparse: sparseEncodings(choices) } : {}),
   });
-
-  return { graph, gen, choices, family, warnings };
+  return { graph, gen, choices, family, warnings: req.warnings ?? [] };
 }
 
 /**
@@ -239,9 +232,12 @@ export async function buildInto(dir: string, shownAs: string, req: GraphBuildReq
   if (choices) {
     report.sparse = { sparsity: req.sparsity ?? null, granularity: req.sparsity !== undefined ? (req.granularity ?? 'element') : null, optimize: req.format ? null : (req.optimize ?? 'balanced'), format: req.format ?? null, family };
   }
-  // --measure: one inference in QEMU on seeded random inputs; exact counts per layer.
-  if (req.measure) await measureInto(dir, graph, report);
   writeBuildReport(dir, report, graph);
+  // --measure: one inference in QEMU (which reads report.json) on seeded random inputs; exact counts per layer.
+  if (req.measure) {
+    await measureInto(dir, graph, report);
+    writeBuildReport(dir, report, graph);
+  }
   return { report, graph };
 }
 
@@ -402,27 +398,3 @@ function makeReport(
     warnings,
   };
 }
-
-/** Seeded random inputs (the kernels' instruction counts hardly depend on the values). */
-function measureInputs(graph: ModelGraph): Uint8Array {
-  const rng = new Prng(1);
-  const parts = graph.inputs.map((t) => {
-    const tensor = graph.tensors[t]!;
-    const bytes = new Uint8Array(tensorBytes(tensor));
-    if (tensor.dtype === 'float32') {
-      const dv = new DataView(bytes.buffer);
-      for (let i = 0; i + 4 <= bytes.length; i += 4) dv.setFloat32(i, Math.fround(rng.normal()), true);
-    } else {
-      for (let i = 0; i < bytes.length; i++) bytes[i] = rng.int(0, 255);
-    }
-    return bytes;
-  });
-  return Uint8Array.from(parts.flatMap((p) => [...p]));
-}
-
-async function measureInto(dir: string, graph: ModelGraph, report: BuildReport): Promise<void> {
-  const r = await runBuild({ dir, input: measureInputs(graph) });
-  report.measured = { instructions: r.instructions.total };
-  report.layers.forEach((l, i) => (l.measuredInstructions = r.instructions.layers[i] ?? null));
-}
-
