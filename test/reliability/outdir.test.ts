@@ -4,13 +4,13 @@
  * hello_world model for the QEMU Cortex-M4F board, and the rules themselves (judgeOutput).
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { hasTool } from '../../src/firmware/toolchain.js';
-import { BUILD_MARKER, fsError, judgeOutput, lockPath, stagingPath, type OutputFacts } from '../../src/util/outdir.js';
+import { BUILD_MARKER, fsError, judgeOutput, lockPath, relabelWarnings, removeStale, stagingPath, type OutputFacts } from '../../src/util/outdir.js';
 import { TinypruneError } from '../../src/errors.js';
 import { sharedPath, hasShared } from '../helpers/shared.js';
 import { cli, haveDist, leftovers, start, treeHash, until } from './helpers.js';
@@ -65,7 +65,7 @@ describe('judgeOutput: what -o may be', () => {
       expect((err as TinypruneError).hint).toBeTruthy();
     }
   });
-  it('system errors become E_FS with the path, the errno and a fix', () => {
+  it('system errors become E_FS with the path, the errno and a fix; warnings name the output, not staging', () => {
     for (const code of ['EACCES', 'EROFS', 'ENOSPC', 'ENOTDIR', 'EEXIST']) {
       const e = fsError(Object.assign(new Error('x'), { code, path: '/w/out/lib', syscall: 'open' }), '/w/out', 'write') as TinypruneError;
       expect(e.code).toBe('E_FS');
@@ -73,8 +73,34 @@ describe('judgeOutput: what -o may be', () => {
       expect(e.message).toContain('/w/out/lib');
       expect(e.hint).toBeTruthy();
     }
+    const shown = relabelWarnings([{ code: 'W_X', message: 'in /w/out.tinyprune-staging-7/lib/a.c', where: '/w/out.tinyprune-staging-7/lib/a.c:3' }], '/w/out.tinyprune-staging-7', '/w/out');
+    expect(shown).toEqual([{ code: 'W_X', message: 'in /w/out/lib/a.c', where: '/w/out/lib/a.c:3' }]);
     const bug = new TypeError('not a system error');
     expect(fsError(bug, '/w', 'write')).toBe(bug);
+  });
+});
+
+describe('removeStale: what dead runs left beside an output', () => {
+  it('puts back an earlier build a killed publish had moved aside; removes staging, a second moved-aside copy and lock temporaries', () => {
+    const ws = mkdtempSync(path.join(tmpdir(), 'tp-stale-'));
+    const pid = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString());
+    const out = path.join(ws, 'out');
+    mkdirSync(`${out}.tinyprune-old-${pid}`);
+    writeFileSync(path.join(`${out}.tinyprune-old-${pid}`, 'report.json'), 'earlier');
+    mkdirSync(stagingPath(out, pid));
+    writeFileSync(`${lockPath(out)}.${pid}.tmp`, '{}');
+    writeFileSync(path.join(ws, 'out.tinyprune-old-x'), 'not ours: no pid');
+    removeStale(out);
+    expect(readFileSync(path.join(out, 'report.json'), 'utf8')).toBe('earlier');
+    expect(readdirSync(ws).sort()).toEqual(['out', 'out.tinyprune-old-x']);
+    // With the output in place, a moved-aside copy of a dead run is only a leftover.
+    mkdirSync(`${out}.tinyprune-old-${pid}`);
+    removeStale(out);
+    expect(readdirSync(ws).sort()).toEqual(['out', 'out.tinyprune-old-x']);
+    // A live process's staging is not touched.
+    mkdirSync(stagingPath(out, process.ppid));
+    removeStale(out);
+    expect(existsSync(stagingPath(out, process.ppid))).toBe(true);
   });
 });
 
@@ -113,6 +139,7 @@ describe.skipIf(!runnable)('build -o: the real CLI', () => {
     const first = await cli([...BUILD, 'm.tflite', '-o', 'out/hello'], ws);
     expect(first.code, first.stderr).toBe(0);
     expect(JSON.parse(readFileSync(path.join(ws, 'out/hello', BUILD_MARKER), 'utf8')).tool).toBe('tinyprune');
+    for (const f of ['report.json', 'report.html']) expect(readFileSync(path.join(ws, 'out/hello', f), 'utf8'), f).not.toContain('.tinyprune-staging-');
     const again = await cli([...BUILD, 'm.tflite', '-o', 'out/hello', '--emit', 'c'], ws);
     expect(again.code, again.stderr).toBe(0);
     expect(existsSync(path.join(ws, 'out/hello/export/c'))).toBe(true);
