@@ -5,10 +5,9 @@
  * directory that looks like a result.
  */
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { TinypruneError, type Warning } from '../errors.js';
-import type { ModelGraph } from '../ir/graph.js';
 import { verifyGraph } from '../ir/verify.js';
 import { readTflite } from '../tflite/read.js';
 import { writeTflite } from '../tflite/write.js';
@@ -24,10 +23,11 @@ import { costFamily } from '../sparse/cost.js';
 import { isSparseKernel, sparseHeaders, sparseKernelSource } from '../sparse/kernels.js';
 import type { GranularityName as Granularity } from '../sparse/granularity.js';
 import type { EncodedMatrix, FormatName } from '../sparse/types.js';
-import { runBuild } from '../run/run.js';
-import { Prng } from '../util/prng.js';
-import { tensorBytes } from '../ir/graph.js';
+import { measureInto } from './measure.js';
+import { tensorBytes, type ModelGraph } from '../ir/graph.js';
 import { writeReportHtml } from '../report/html.js';
+import { exportBuild, type ExportKind } from '../export/index.js';
+import { relabelWarnings, withOutput } from '../util/outdir.js';
 
 export interface BuildRequest {
   modelPath: string;
@@ -59,6 +59,8 @@ export interface BuildRequest {
   measure?: boolean;
   /** Also link bench.elf, the benchmark firmware for `tinyprune bench` / `flash` (default true). */
   bench?: boolean;
+  /** Exports written into <dir>/export/<kind>/ before the build is published (--emit). */
+  emit?: readonly ExportKind[];
 }
 
 export interface LayerReport {
@@ -137,7 +139,7 @@ export async function buildModel(req: BuildRequest): Promise<BuildReport> {
   verifyGraph(read.graph);
   const source = path.basename(req.modelPath);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  return buildGraph({ ...req, graph: read.graph, source, sha256, target, warnings: read.warnings });
+  return buildGraph({ ...req, graph: read.graph, source, sha256, target, warnings: read.warnings, inputs: [req.modelPath] });
 }
 
 export interface GraphBuildRequest extends Omit<BuildRequest, 'modelPath' | 'board' | 'emulate'> {
@@ -151,25 +153,21 @@ export interface GraphBuildRequest extends Omit<BuildRequest, 'modelPath' | 'boa
   sparse?: ReadonlyMap<number, EncodedMatrix>;
   /** A format per operator (a solved plan); the objective chooses for the others. */
   formats?: ReadonlyMap<number, FormatName>;
-  /** Subdirectories of an existing outDir kept across the rebuild (the pipeline's artefacts). */
-  preserve?: string[];
+  /** Input files that must not be the output directory or inside it (the model). */
+  inputs?: readonly string[];
 }
 
-/** The same build from a graph in memory (tests and benchmarks build synthetic graphs). */
-export async function buildGraph(req: GraphBuildRequest): Promise<BuildReport> {
+/** Stages 2–4 (pure): prune, choose formats, generate C. */
+function planBuild(req: GraphBuildRequest): { graph: ModelGraph; gen: GeneratedSources; choices: ReadonlyMap<number, LayerChoice> | undefined; family: CoreFamily; warnings: Warning[] } {
   const target = req.target;
   const family: CoreFamily = req.kernels === 'plain' ? 'plain' : coreFamily(target);
-  const warnings = req.warnings ?? [];
-
   // Stage 2: prune (pure): every prunable layer to the requested sparsity.
   const graph = req.sparsity === undefined ? req.graph : pruneGraph(req.graph, req.sparsity, req.granularity).graph;
-
   // Stage 3: choose a format per layer (pure): exact bytes and predicted instructions.
   const sparseMode = req.sparsity !== undefined || req.optimize !== undefined || req.format !== undefined || req.formats !== undefined;
   const choices = sparseMode && !req.sparse
     ? chooseFormats(graph, { family, costFamily: costFamily(family, target.board.core), objective: req.optimize ?? 'balanced', ...(req.format ? { force: req.format } : {}), ...(req.formats ? { perLayer: req.formats } : {}) })
     : undefined;
-
   // Stage 4: generate C (pure).
   const gen = generateSources(graph, {
     prefix: req.prefix,
@@ -178,63 +176,76 @@ export async function buildGraph(req: GraphBuildRequest): Promise<BuildReport> {
     toolVersion: req.toolVersion,
     ...(req.sparse ? { sparse: req.sparse } : choices ? { sparse: sparseEncodings(choices) } : {}),
   });
+  return { graph, gen, choices, family, warnings: req.warnings ?? [] };
+}
 
-  // Stage 3: write the library and build the firmware in a staging directory.
+/**
+ * The same build from a graph in memory (tests and benchmarks build synthetic graphs): made in
+ * a staging directory beside `outDir` and published there only when every stage succeeded
+ * (src/util/outdir.ts), so a failed or interrupted build leaves the earlier one as it was.
+ */
+export async function buildGraph(req: GraphBuildRequest): Promise<BuildReport> {
   const outDir = path.resolve(req.outDir);
-  const staging = `${outDir}.tinyprune-staging-${process.pid}`;
-  rmSync(staging, { recursive: true, force: true });
-  mkdirSync(staging, { recursive: true });
-  try {
-    const lib = writeLibrary(staging, gen, family);
-    const firmware = await buildFirmware({
-      board: target,
-      sources: [...lib.sources, path.join(packageRoot(), 'firmware/app/tp_run_main.c')],
-      includeDirs: lib.includeDirs,
-      outDir: staging,
-      optimize: '-O2',
-      stackBytes: target.stackBytes,
-    }).catch((e: unknown) => {
-      throw explainDoesNotFit(e, gen, graph, target);
-    });
-    writeFileSync(path.join(staging, 'model.tflite'), writeTflite(graph));
-    writeFileSync(path.join(staging, 'board.json'), JSON.stringify(target.board, null, 2) + '\n');
-    // The benchmark firmware: same library, the serial-protocol app (tinyprune bench / flash).
-    const sourcesSha256 = hashSources(path.join(staging, 'lib'));
-    const bench = req.bench === false ? { firmware: null, warnings: [] } : await buildBenchFirmware({
-      target,
-      sources: lib.sources,
-      includeDirs: lib.includeDirs,
-      outDir: staging,
-      modelName: req.source.replace(/\.tflite$/, ''),
-      sourcesSha256,
-      inputBytes: graph.inputs.reduce((s, t) => s + tensorBytes(graph.tensors[t]!), 0),
-      stackBytes: target.stackBytes,
-    });
-    const report = makeReport(req, target, graph, gen, firmware, req.source, req.sha256, [...warnings, ...target.warnings, ...firmware.warnings, ...bench.warnings], choices);
-    report.sourcesSha256 = sourcesSha256;
-    report.files.bench = bench.firmware ? { elf: 'bench.elf', bin: 'bench.bin', hex: 'bench.hex' } : null;
-    if (choices) {
-      report.sparse = { sparsity: req.sparsity ?? null, granularity: req.sparsity !== undefined ? (req.granularity ?? 'element') : null, optimize: req.format ? null : (req.optimize ?? 'balanced'), format: req.format ?? null, family };
-    }
-    writeFileSync(path.join(staging, 'report.json'), JSON.stringify(report, null, 2) + '\n');
-    writeReportHtml(staging, report, graph);
-    // Stage 5: publish atomically (replace an earlier build of the same directory).
-    for (const keep of req.preserve ?? []) {
-      if (existsSync(path.join(outDir, keep))) renameSync(path.join(outDir, keep), path.join(staging, keep));
-    }
-    rmSync(outDir, { recursive: true, force: true });
-    renameSync(staging, outDir);
-    // Stage 6 (--measure): one inference in QEMU on seeded random inputs; exact counts per layer.
-    if (req.measure) {
-      await measureInto(outDir, graph, report);
-      writeFileSync(path.join(outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
-      writeReportHtml(outDir, report, graph);
-    }
+  return withOutput(outDir, { inputs: req.inputs ?? [], toolVersion: req.toolVersion }, async (staging) => {
+    const { report } = await buildInto(staging, outDir, req);
+    if (req.emit && req.emit.length > 0) exportBuild(staging, req.emit);
     return report;
-  } catch (e) {
-    rmSync(staging, { recursive: true, force: true });
-    throw e;
+  });
+}
+
+/**
+ * Build into `dir` (an existing staging directory; `shownAs` is the output directory the
+ * user named, for warnings): library, firmware, bench firmware, report.json, report.html and,
+ * with `measure`, one inference in QEMU.
+ */
+export async function buildInto(dir: string, shownAs: string, req: GraphBuildRequest): Promise<{ report: BuildReport; graph: ModelGraph }> {
+  const target = req.target;
+  const { graph, gen, choices, family, warnings } = planBuild(req);
+  const lib = writeLibrary(dir, gen, family);
+  const firmware = await buildFirmware({
+    board: target,
+    sources: [...lib.sources, path.join(packageRoot(), 'firmware/app/tp_run_main.c')],
+    includeDirs: lib.includeDirs,
+    outDir: dir,
+    optimize: '-O2',
+    stackBytes: target.stackBytes,
+  }).catch((e: unknown) => {
+    throw explainDoesNotFit(e, gen, graph, target);
+  });
+  writeFileSync(path.join(dir, 'model.tflite'), writeTflite(graph));
+  writeFileSync(path.join(dir, 'board.json'), JSON.stringify(target.board, null, 2) + '\n');
+  // The benchmark firmware: same library, the serial-protocol app (tinyprune bench / flash).
+  const sourcesSha256 = hashSources(path.join(dir, 'lib'));
+  const bench = req.bench === false ? { firmware: null, warnings: [] } : await buildBenchFirmware({
+    target,
+    sources: lib.sources,
+    includeDirs: lib.includeDirs,
+    outDir: dir,
+    modelName: req.source.replace(/\.tflite$/, ''),
+    sourcesSha256,
+    inputBytes: graph.inputs.reduce((s, t) => s + tensorBytes(graph.tensors[t]!), 0),
+    stackBytes: target.stackBytes,
+  });
+  const allWarnings = relabelWarnings([...warnings, ...target.warnings, ...firmware.warnings, ...bench.warnings], dir, shownAs);
+  const report = makeReport(req, target, graph, gen, firmware, req.source, req.sha256, allWarnings, choices);
+  report.sourcesSha256 = sourcesSha256;
+  report.files.bench = bench.firmware ? { elf: 'bench.elf', bin: 'bench.bin', hex: 'bench.hex' } : null;
+  if (choices) {
+    report.sparse = { sparsity: req.sparsity ?? null, granularity: req.sparsity !== undefined ? (req.granularity ?? 'element') : null, optimize: req.format ? null : (req.optimize ?? 'balanced'), format: req.format ?? null, family };
   }
+  writeBuildReport(dir, report, graph);
+  // --measure: one inference in QEMU (which reads report.json) on seeded random inputs; exact counts per layer.
+  if (req.measure) {
+    await measureInto(dir, graph, report);
+    writeBuildReport(dir, report, graph);
+  }
+  return { report, graph };
+}
+
+/** report.json and report.html of a build directory. */
+export function writeBuildReport(dir: string, report: BuildReport, graph: ModelGraph): void {
+  writeFileSync(path.join(dir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+  writeReportHtml(dir, report, graph);
 }
 
 interface Library {
@@ -390,27 +401,3 @@ function makeReport(
     warnings,
   };
 }
-
-/** Seeded random inputs (the kernels' instruction counts hardly depend on the values). */
-function measureInputs(graph: ModelGraph): Uint8Array {
-  const rng = new Prng(1);
-  const parts = graph.inputs.map((t) => {
-    const tensor = graph.tensors[t]!;
-    const bytes = new Uint8Array(tensorBytes(tensor));
-    if (tensor.dtype === 'float32') {
-      const dv = new DataView(bytes.buffer);
-      for (let i = 0; i + 4 <= bytes.length; i += 4) dv.setFloat32(i, Math.fround(rng.normal()), true);
-    } else {
-      for (let i = 0; i < bytes.length; i++) bytes[i] = rng.int(0, 255);
-    }
-    return bytes;
-  });
-  return Uint8Array.from(parts.flatMap((p) => [...p]));
-}
-
-async function measureInto(dir: string, graph: ModelGraph, report: BuildReport): Promise<void> {
-  const r = await runBuild({ dir, input: measureInputs(graph) });
-  report.measured = { instructions: r.instructions.total, estimatedCycles: r.estimatedCycles.total };
-  report.layers.forEach((l, i) => (l.measuredInstructions = r.instructions.layers[i] ?? null));
-}
-

@@ -2,7 +2,8 @@
  * `tinyprune build --board <board> <model> [--data <dataset>]`: the whole job, as one ordered
  * list of stages. Each stage reads the artefacts of the ones before and writes its own JSON
  * (or .tflite) under <out>/pipeline/, keyed by a hash of everything it depends on, so a second
- * run (or one after an interruption) resumes from the first stage whose inputs changed.
+ * run resumes from the earlier build's artefacts at the first stage whose inputs changed (the
+ * run works in a staging copy: an interrupted one leaves the earlier build as it was).
  *
  *   load        the model (int8 .tflite; a float one is quantized with the data)
  *   data        the data set, split train/validation (seeded); none → fidelity mode
@@ -17,11 +18,11 @@
  *   verify      emulated boards: run samples in QEMU, outputs = the reference interpreter's
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { loadBoard, listBoards, resolveTarget, type Target } from '../boards/index.js';
-import { buildGraph, coreFamily, type BuildReport } from '../build/build.js';
+import { buildInto, coreFamily, writeBuildReport, type BuildReport } from '../build/build.js';
 import { TinypruneError, type Warning } from '../errors.js';
 import { tensorBytes, type ModelGraph } from '../ir/graph.js';
 import { verifyGraph } from '../ir/verify.js';
@@ -35,7 +36,8 @@ import type { FormatName } from '../sparse/types.js';
 import { runBuild } from '../run/run.js';
 import { COST_TABLE } from '../sparse/cost-table.js';
 import { costFamily } from '../sparse/cost.js';
-import { writeReportHtml } from '../report/html.js';
+import { exportBuild, type ExportKind } from '../export/index.js';
+import { clearStaging, withOutput } from '../util/outdir.js';
 import { DEFAULT_GRID, layerCandidates, type LayerCandidates } from './candidates.js';
 import { ramPoints } from './ram.js';
 import { dataLoss, fidelity, noDataLoss, pruneWithData, pruneWithoutData, seededInputs, sensitivityRows, loadData, type SplitData, type SensitivityPoint } from './stages.js';
@@ -61,6 +63,8 @@ export interface PipelineRequest {
   kernels?: 'auto' | 'plain';
   /** Validation samples run in QEMU and compared with the interpreter (default 8). */
   verifySamples?: number;
+  /** Exports written into <dir>/export/<kind>/ before the build is published (--emit). */
+  emit?: readonly ExportKind[];
   cwd: string;
   progress?: Progress;
   log: (line: string) => void;
@@ -115,24 +119,27 @@ function unlimited(target: Target): Target {
   return { ...target, flash: { ...target.flash, size: big }, ram: { ...target.ram, size: big } };
 }
 
+/**
+ * The whole pipeline in a staging directory beside the output (src/util/outdir.ts): the
+ * earlier build's artefacts are copied in to resume from, and the build — verified, measured,
+ * its report complete — replaces the output only at the very end. A failed or interrupted run
+ * leaves the earlier build (and its artefacts) as they were.
+ */
 export async function runPipeline(req: PipelineRequest): Promise<PipelineReport> {
   const outDir = path.resolve(req.cwd, req.outDir);
-  const existed = existsSync(outDir);
-  try {
-    return await pipeline(req);
-  } catch (e) {
-    // A build that fails leaves no half-made directory behind where there was none; an
-    // earlier build (and its resumable artefacts) in the same place stays as it was.
-    if (!existed && e instanceof TinypruneError) rmSync(outDir, { recursive: true, force: true });
-    throw e;
-  }
+  return withOutput(outDir, { inputs: [path.resolve(req.cwd, req.modelPath)], toolVersion: req.toolVersion, cwd: req.cwd }, async (staging) => {
+    const earlier = path.join(outDir, 'pipeline');
+    if (existsSync(earlier)) cpSync(earlier, path.join(staging, 'pipeline'), { recursive: true });
+    const report = await pipeline(req, staging, outDir);
+    if (req.emit && req.emit.length > 0) exportBuild(staging, req.emit);
+    return report;
+  });
 }
 
-async function pipeline(req: PipelineRequest): Promise<PipelineReport> {
+async function pipeline(req: PipelineRequest, staging: string, outDir: string): Promise<PipelineReport> {
   const stages: PipelineReport['pipeline']['stages'] = [];
   const log = req.log;
-  const outDir = path.resolve(req.cwd, req.outDir);
-  const work = path.join(outDir, 'pipeline');
+  const work = path.join(staging, 'pipeline');
   const seed = req.seed ?? 1;
   mkdirSync(work, { recursive: true });
 
@@ -176,7 +183,9 @@ async function pipeline(req: PipelineRequest): Promise<PipelineReport> {
   const footprint = await cached(work, 'footprint', footKey, async () => {
     log('measuring the firmware footprint (dense build, no memory limits)');
     const dir = path.join(work, 'footprint-build');
-    const r = await buildGraph({ graph: g0, source, sha256: modelSha, target: unlimited(target), outDir: dir, toolVersion: req.toolVersion, bench: false, ...(req.kernels ? { kernels: req.kernels } : {}), measure: req.latency !== undefined && target.mode !== 'device' });
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir);
+    const { report: r } = await buildInto(dir, outDir, { graph: g0, source, sha256: modelSha, target: unlimited(target), outDir: dir, toolVersion: req.toolVersion, bench: false, ...(req.kernels ? { kernels: req.kernels } : {}), measure: req.latency !== undefined && target.mode !== 'device' });
     rmSync(dir, { recursive: true, force: true });
     return {
       flashTotal: r.flash.total,
@@ -268,7 +277,8 @@ async function pipeline(req: PipelineRequest): Promise<PipelineReport> {
       if (f && f !== 'channel') formats.set(i, f as FormatName);
     });
     try {
-      report = (await buildGraph({
+      clearStaging(staging, ['pipeline']); // an earlier attempt's files
+      report = (await buildInto(staging, outDir, {
         graph: g1,
         source,
         sha256: modelSha,
@@ -277,10 +287,9 @@ async function pipeline(req: PipelineRequest): Promise<PipelineReport> {
         toolVersion: req.toolVersion,
         optimize: 'balanced',
         formats,
-        preserve: ['pipeline'],
         measure: target.mode !== 'device',
         ...(req.kernels ? { kernels: req.kernels } : {}),
-      })) as PipelineReport;
+      })).report as PipelineReport;
     } catch (e) {
       const over = e instanceof TinypruneError && e.code === 'E_DOES_NOT_FIT' ? overflow(e) : undefined;
       if (!over || userPlan || attempt === 2) throw e;
@@ -293,7 +302,7 @@ async function pipeline(req: PipelineRequest): Promise<PipelineReport> {
 
   // verify: QEMU outputs = the interpreter's on validation samples (or seeded inputs).
   if (target.mode !== 'device') {
-    report.verify = await verifyInQemu(outDir, g1, data, req.verifySamples ?? 8);
+    report.verify = await verifyInQemu(staging, g1, data, req.verifySamples ?? 8);
     log(`verify: ${report.verify.bitExact}/${report.verify.samples} outputs bit-exact with the interpreter in QEMU`);
   }
   if (data) {
@@ -316,8 +325,7 @@ async function pipeline(req: PipelineRequest): Promise<PipelineReport> {
   if (sens.length > 0) report.sensitivity = sens.filter((p) => p.layer !== '*');
   report.pipeline = { stages, backend: baseline.backend ?? null };
   report.warnings = [...warnings, ...report.warnings];
-  writeJsonAtomic(path.join(outDir, 'report.json'), report);
-  writeReportHtml(outDir, report, g1);
+  writeBuildReport(staging, report, g1);
   return report;
 }
 

@@ -8,7 +8,7 @@ import { formatWarnings } from '../format.js';
 import { OBJECTIVES, type Objective } from '../../sparse/plan.js';
 import { GRANULARITY_NAMES, canonicalGranularity } from '../../sparse/granularity.js';
 import { FORMAT_NAMES, isFormatName } from '../../sparse/types.js';
-import { EXPORT_KINDS, exportBuild, parseExportKinds } from '../../export/index.js';
+import { EXPORT_KINDS, parseExportKinds } from '../../export/index.js';
 import { terminalSummary } from '../../report/summary.js';
 import { runPipeline, type PipelineRequest } from '../../pipeline/pipeline.js';
 import type { BuildReport } from '../../build/build.js';
@@ -111,6 +111,7 @@ export const buildCommand: Command = {
       prefix: stringOpt(args, 'prefix'),
       kernels,
       toolVersion: toolVersion(),
+      emit,
     } as const;
     const pipelineRequest = (): PipelineRequest => ({
       ...request,
@@ -147,7 +148,7 @@ export const buildCommand: Command = {
         report = await runPipeline(pipelineRequest());
       }
     }
-    const exported = exportBuild(outDir, emit);
+    const exported = emit.map((kind) => path.join(outDir, 'export', kind));
     io.err(formatWarnings(report.warnings));
     if (boolOpt(args, 'json')) {
       io.out(JSON.stringify(report, null, 2) + '\n');
