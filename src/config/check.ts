@@ -52,7 +52,8 @@ function checkNumber(d: OptionDecl & { type: 'number' | 'integer' }, v: unknown,
   if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return bad({ message: `${shown} is a string, not a number`, fix: `write ${v} without quotes` });
   if (typeof v !== 'number' || !Number.isFinite(v)) {
     const what = typeof v === 'string' || typeof v === 'number' ? 'not a number' : `${typeName(v)}, not a number`;
-    return bad({ message: `${shown} is ${what}`, ...(d.default !== undefined ? { example: d.default } : {}) });
+    const example = d.default ?? (d.min !== undefined && !d.exclusiveMin ? d.min : undefined);
+    return bad({ message: `${shown} is ${what}`, ...(example !== undefined ? { example } : {}) });
   }
   if (d.type === 'integer' && !Number.isInteger(v)) return bad({ message: `${shown} is not an integer`, example: Math.round(v) });
   const below = d.min !== undefined && (d.exclusiveMin ? v <= d.min : v < d.min);
@@ -109,13 +110,15 @@ export function checkText(d: OptionDecl, text: string | string[]): Checked {
     case 'number':
     case 'integer': {
       const t = texts[texts.length - 1]!;
-      return checkValue(d, NUMBER_TEXT.test(t.trim()) ? Number(t) : NaN, t);
+      return checkValue(d, NUMBER_TEXT.test(t.trim()) ? Number(t) : NaN, t === '' ? '""' : t);
     }
     case 'enum-list':
       return checkValue(d, texts.flatMap((x) => x.split(',')).map((x) => x.trim()).filter((x) => x !== ''), shown);
     case 'boolean':
       return checkValue(d, text, shown);
-    default:
-      return checkValue(d, texts[texts.length - 1]!, texts[texts.length - 1]!);
+    default: {
+      const t = texts[texts.length - 1]!;
+      return checkValue(d, t, t === '' ? '""' : t);
+    }
   }
 }

@@ -103,7 +103,9 @@ export const buildCommand: Command<'build'> = {
         if (manual || !(e instanceof TinypruneError) || e.code !== 'E_DOES_NOT_FIT') throw e;
         progress.log(`${e.message.split('\n')[0]}`);
         progress.log('pruning to fit the board (no --data: by weight magnitude, without fine-tuning)');
-        report = await runPipeline(pipelineRequest());
+        report = await runPipeline(pipelineRequest()).catch((e2: unknown) => {
+          throw e2 instanceof TinypruneError && e2.data['floatWithoutData'] ? floatDoesNotFit(e2, e) : e2;
+        });
       }
     }
     const exported = exportBuild(outDir, emit);
@@ -128,6 +130,19 @@ export const buildCommand: Command<'build'> = {
     return 0;
   },
 };
+
+/**
+ * A float model that did not fit as float and cannot be pruned to fit without data (pruning
+ * goes through int8): the float build is no fix, so the error says it did not fit and offers
+ * --data or a larger board only.
+ */
+function floatDoesNotFit(noData: TinypruneError, dense: TinypruneError): TinypruneError {
+  return new TinypruneError('E_DOES_NOT_FIT', `${noData.message}; as float it does not fit: ${dense.message.split('\n')[0]!.split('. ')[0]}`, {
+    ...(noData.where !== undefined ? { where: noData.where } : {}),
+    hint: 'give --data <dataset> to quantize it to int8 (4x smaller) and prune it to fit, or pick a board with more memory (`tinyprune boards`)',
+    data: dense.data,
+  });
+}
 
 /** Per prunable layer: format, sparsity, bytes and instructions against dense. */
 function sparseSummary(report: Awaited<ReturnType<typeof buildModel>>): string[] {
