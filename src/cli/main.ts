@@ -35,9 +35,10 @@ function progressFor(name: string, args: ParsedArgs, io: CliIO): CliProgress {
 
 function unknownCommand(name: string): TinypruneError {
   const near = closest(name, Object.keys(COMMANDS));
+  const flagFirst = name.startsWith('-') ? `the command comes first: \`tinyprune <command> ${name}\`` : undefined;
   return new TinypruneError('E_USAGE', `unknown command '${name}'`, {
     allowed: Object.keys(COMMANDS).join(', '),
-    hint: near ? `did you mean \`tinyprune ${near}\`?` : 'run `tinyprune --help`',
+    hint: flagFirst ?? (near ? `did you mean \`tinyprune ${near}\`?` : 'run `tinyprune --help`'),
   });
 }
 

@@ -90,7 +90,7 @@ export const GLOBAL_OPTIONS = {
     type: 'enum',
     values: PROGRESS_MODES,
     default: 'auto',
-    value: '<mode>',
+    value: PROGRESS_MODES.join('|'),
     noun: 'a progress mode',
     description: 'progress on stderr: a bar on a terminal (bar), plain lines for logs (lines), JSON lines (json), nothing (none); auto = a bar on a terminal, lines otherwise',
   },
