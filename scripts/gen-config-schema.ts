@@ -1,6 +1,6 @@
 /**
- * Writes docs/tinyprune.config.schema.json from the TypeScript schema (src/config/schema.ts).
- * Run `npm run gen:config-schema` after changing a config key; test/config/config.test.ts
+ * Writes docs/tinyprune.config.schema.json from the option table (src/config/options.ts, via src/config/schema.ts).
+ * Run `npm run gen:config-schema` after changing an option (src/config/options.ts); test/config/config.test.ts
  * fails while the committed file is stale.
  */
 import { writeFileSync, mkdirSync } from 'node:fs';

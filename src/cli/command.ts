@@ -1,4 +1,5 @@
 import type { CommandSpec, ParsedArgs } from './args.js';
+import type { CommandName } from '../config/options.js';
 import type { CliProgress } from './progress.js';
 
 /** Where a command writes. The entry point passes process streams; tests pass buffers. */
@@ -17,10 +18,11 @@ export interface CliIO {
   progress?: CliProgress;
 }
 
-export interface Command {
-  spec: CommandSpec;
+/** A command; its options are its entry in the option table (src/config/options.ts). */
+export interface Command<C extends CommandName = CommandName> {
+  spec: CommandSpec<C>;
   /** Returns the exit code; throws TinypruneError on failure (the entry point prints it). */
-  run(args: ParsedArgs, io: CliIO): Promise<number>;
+  run(args: ParsedArgs<C>, io: CliIO): Promise<number>;
   /** main() does not read tinyprune.config.json for it (doctor reports on the file instead of failing on it). */
   ignoresConfig?: boolean;
 }

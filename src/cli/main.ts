@@ -4,45 +4,47 @@
  */
 import { toolVersion } from './version.js';
 import { TinypruneError } from '../errors.js';
-import { helpOptions, helpText, parseCommandArgs, stringOpt, type CommandSpec, type OptionSpec, type ParsedArgs } from './args.js';
+import { closest } from '../boards/spec.js';
+import { helpOptions, helpText, parseCommandLine, resolveOptions, type ParsedArgs } from './args.js';
 import type { CliIO } from './command.js';
 import { COMMANDS, type CommandName } from './registry.js';
-import { createProgress, isProgressMode, PROGRESS_MODES, type CliProgress, type ProgressMode } from './progress.js';
-import { loadConfig, mergeConfig } from '../config/load.js';
+import { createProgress, type CliProgress } from './progress.js';
+import { GLOBAL_OPTIONS, optionsOf } from '../config/options.js';
+import { configValuesFor, loadConfig } from '../config/load.js';
+
+export { GLOBAL_OPTIONS };
 
 export const EXIT_OK = 0;
 export const EXIT_ERROR = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_INTERNAL = 70;
 
-/** Flags every command takes (issue #8); main() reads them, commands see the result in io.progress. */
-export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
-  quiet: { type: 'boolean', short: 'q', description: 'no progress or informational lines on stderr (errors still show)' },
-  progress: { type: 'string', value: '<mode>', description: `progress on stderr: ${PROGRESS_MODES.join(' | ')} (default auto: a bar on a terminal, plain lines otherwise)` },
-  config: { type: 'string', value: '<file>', description: 'read defaults from this file instead of ./tinyprune.config.json' },
-};
-
-function withGlobalOptions(spec: CommandSpec): CommandSpec {
-  return { ...spec, options: { ...spec.options, ...GLOBAL_OPTIONS } };
+/**
+ * --quiet: nothing but errors. It wins, but a --progress typed on the command line beats
+ * "quiet": true in the config file.
+ */
+function isQuiet(args: ParsedArgs): boolean {
+  return args.source['quiet'] === 'cli' || (args.options.quiet && args.source['progress'] !== 'cli');
 }
 
-/**
- * The progress reporter the flags ask for (`args` merged with the config file, `cliArgs` as
- * typed): --quiet wins, but a --progress typed on the command line beats "quiet" in the file.
- */
-function progressFor(name: string, args: ParsedArgs, cliArgs: ParsedArgs, io: CliIO): CliProgress {
-  const text = stringOpt(args, 'progress') ?? 'auto';
-  if (!isProgressMode(text)) {
-    throw new TinypruneError('E_USAGE', `--progress ${text} is not a progress mode`, { allowed: PROGRESS_MODES.join(', '), where: `tinyprune ${name} --progress` });
-  }
-  const quiet = cliArgs.values['quiet'] === true || (args.values['quiet'] === true && cliArgs.values['progress'] === undefined);
-  const mode: ProgressMode = quiet ? 'none' : text;
+/** The progress reporter the options ask for. */
+function progressFor(name: string, args: ParsedArgs, io: CliIO): CliProgress {
+  const mode = isQuiet(args) ? 'none' : args.options.progress;
   return createProgress({ mode, write: io.err, isTTY: io.isTTY === true, prefix: name, ...(io.columns ? { columns: io.columns } : {}) });
+}
+
+function unknownCommand(name: string): TinypruneError {
+  const near = closest(name, Object.keys(COMMANDS));
+  const flagFirst = name.startsWith('-') ? `the command comes first: \`tinyprune <command> ${name}\`` : undefined;
+  return new TinypruneError('E_USAGE', `unknown command '${name}'`, {
+    allowed: Object.keys(COMMANDS).join(', '),
+    hint: flagFirst ?? (near ? `did you mean \`tinyprune ${near}\`?` : 'run `tinyprune --help`'),
+  });
 }
 
 function usage(): string {
   const rows = Object.values(COMMANDS).map((c) => `  ${c.spec.name.padEnd(12)} ${c.spec.summary}`);
-  return `tinyprune ${toolVersion()} — prune, compress and compile neural networks for Cortex-M\n\nUsage: tinyprune <command> [options]\n\nCommands:\n${rows.join('\n')}\n\nOptions of every command:\n${helpOptions({ name: '', summary: '', usage: '', options: GLOBAL_OPTIONS, positionals: [0, 0] })}\n\nRun \`tinyprune <command> --help\` for a command's options; defaults can come from ./tinyprune.config.json (docs/tinyprune.config.schema.json).\n`;
+  return `tinyprune ${toolVersion()} — prune, compress and compile neural networks for Cortex-M\n\nUsage: tinyprune <command> [options]\n\nCommands:\n${rows.join('\n')}\n\nOptions of every command:\n${helpOptions(GLOBAL_OPTIONS)}\n\nRun \`tinyprune <command> --help\` for a command's options; defaults can come from ./tinyprune.config.json (docs/tinyprune.config.schema.json).\n`;
 }
 
 export async function main(argv: string[], io: CliIO): Promise<number> {
@@ -57,24 +59,21 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   }
   let progress: CliProgress | undefined;
   try {
-    if (!Object.hasOwn(COMMANDS, name)) {
-      throw new TinypruneError('E_USAGE', `unknown command '${name}'`, {
-        allowed: Object.keys(COMMANDS).join(', '),
-        hint: 'run `tinyprune --help`',
-      });
-    }
+    if (!Object.hasOwn(COMMANDS, name)) throw unknownCommand(name);
     const cmd = COMMANDS[name as CommandName];
-    const spec = withGlobalOptions(cmd.spec);
-    const cliArgs = parseCommandArgs(spec, rest);
-    if (cliArgs.values['help'] === true) {
-      io.out(helpText(spec));
+    const cli = parseCommandLine(cmd.spec, rest);
+    if (cli.values['help'] === true) {
+      io.out(helpText(cmd.spec));
       return EXIT_OK;
     }
     // The config file sits under the flags: a flag on the command line wins.
-    const config = 'ignoresConfig' in cmd && cmd.ignoresConfig ? undefined : loadConfig(io.cwd, stringOpt(cliArgs, 'config'));
-    const args = mergeConfig(config, cliArgs, name);
-    progress = progressFor(name, args, cliArgs, io);
-    const code = await cmd.run(args, { ...io, progress });
+    const configFile = typeof cli.values['config'] === 'string' ? cli.values['config'] : undefined;
+    const config = 'ignoresConfig' in cmd && cmd.ignoresConfig ? undefined : loadConfig(io.cwd, configFile);
+    const args = resolveOptions(cmd.spec.name, cli, configValuesFor(config, name, optionsOf(cmd.spec.name)));
+    progress = progressFor(name, args, io);
+    // --quiet: the command's own lines on stderr (warnings, notes) go nowhere; errors still show.
+    const err = isQuiet(args) ? () => {} : io.err;
+    const code = await (cmd.run as (a: ParsedArgs, io: CliIO) => Promise<number>)(args, { ...io, err, progress });
     progress.close();
     return code;
   } catch (e) {

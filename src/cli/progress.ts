@@ -10,8 +10,9 @@
  *   - none:  --quiet: nothing at all.
  */
 import type { Progress } from '../util/progress.js';
+import { PROGRESS_MODES } from '../config/options.js';
 
-export const PROGRESS_MODES = ['auto', 'bar', 'lines', 'json', 'none'] as const;
+export { PROGRESS_MODES };
 export type ProgressMode = (typeof PROGRESS_MODES)[number];
 
 export function isProgressMode(s: string): s is ProgressMode {

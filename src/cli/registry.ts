@@ -1,5 +1,9 @@
-/** The commands, by name. Adding a command = one file in commands/ and one line here. */
+/**
+ * The commands, by name. Adding a command = one file in commands/, one line here and its entry
+ * (possibly empty) in the option table (src/config/options.ts).
+ */
 import type { Command } from './command.js';
+import type { CommandName } from '../config/options.js';
 import { inspectCommand } from './commands/inspect.js';
 import { interpretCommand } from './commands/interpret.js';
 import { buildCommand } from './commands/build.js';
@@ -20,6 +24,6 @@ export const COMMANDS = {
   bench: benchCommand,
   boards: boardsCommand,
   doctor: doctorCommand,
-} satisfies Record<string, Command>;
+} satisfies { [C in CommandName]: Command<C> };
 
-export type CommandName = keyof typeof COMMANDS;
+export type { CommandName };

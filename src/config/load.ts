@@ -1,17 +1,17 @@
 /**
  * tinyprune.config.json: find it (the current directory, or --config <file>), validate it
- * against CONFIG_KEYS with every problem of the file in one error, and merge it under the
+ * against the option table (src/config/options.ts) with every problem of the file in one error, and merge it under the
  * command-line options (a flag wins over the file).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { TinypruneError } from '../errors.js';
 import { closest, show } from '../boards/spec.js';
-import type { ParsedArgs } from '../cli/args.js';
-import { CONFIG_COMMANDS, CONFIG_FILE, CONFIG_KEYS, describeAllowed, keysFor, type ConfigCommand, type ConfigKey, type ConfigKeyName } from './schema.js';
+import { checkValue, describeAllowed } from './check.js';
+import { COMMAND_OPTIONS, type OptionDecl, type OptionTable, type OptionValue } from './options.js';
+import { CONFIG_COMMANDS, CONFIG_FILE, declsOf, keysFor, topLevelKeys, type ConfigCommand } from './schema.js';
 
-export type ConfigValue = string | number | boolean | string[];
-export type ConfigValues = Partial<Record<ConfigKeyName, ConfigValue>>;
+export type ConfigValues = Record<string, OptionValue>;
 
 /** A validated config: values checked, relative paths made absolute. */
 export interface ResolvedConfig {
@@ -41,10 +41,10 @@ function typeName(v: unknown): string {
 }
 
 /** Relative paths inside a value, resolved against the config file's directory. */
-function resolvePaths(k: ConfigKey, v: string, dir: string): string {
-  if (k.type !== 'string' || !k.path) return v;
+function resolvePaths(d: OptionDecl, v: OptionValue, dir: string): OptionValue {
+  if (d.type !== 'string' || !d.path || typeof v !== 'string') return v;
   const abs = (p: string): string => (p === '' || isAbsolute(p) ? p : resolve(dir, p));
-  switch (k.path) {
+  switch (d.path) {
     case 'file':
       return abs(v);
     case 'name-or-file':
@@ -58,67 +58,48 @@ function resolvePaths(k: ConfigKey, v: string, dir: string): string {
   }
 }
 
-/** Checks one value; pushes what is wrong and returns the value to use (undefined when bad). */
-function checkValue(name: ConfigKeyName, key: string, v: unknown, dir: string, problems: ConfigProblem[]): ConfigValue | undefined {
-  const k: ConfigKey = CONFIG_KEYS[name];
-  const allowed = describeAllowed(k);
-  const bad = (message: string, fix?: string): undefined => {
-    problems.push({ key, message, allowed, ...(fix ? { fix } : {}) });
+/** A problem of one config value, in the words of the file ("e.g. "epochs": 3"). */
+function problemOf(d: OptionDecl, key: string, v: unknown): ConfigProblem | undefined {
+  const r = checkValue(d, v, show(v));
+  if (r.ok) return undefined;
+  const name = JSON.stringify(key.split('.').pop());
+  const fix = r.fix ?? (r.near ? `did you mean ${JSON.stringify(r.near)}?` : r.example !== undefined ? `e.g. ${name}: ${r.example}` : d.type === 'enum' ? 'pick one of the allowed values' : undefined);
+  return { key, message: r.message, allowed: describeAllowed(d), ...(fix ? { fix } : {}) };
+}
+
+/**
+ * Checks one value; pushes what is wrong and returns the value to use (undefined when bad).
+ * A top-level key of several commands is good when one of them takes it; each command checks
+ * it again when it reads it (configValuesFor).
+ */
+function checkKey(decls: readonly OptionDecl[], key: string, v: unknown, dir: string, problems: ConfigProblem[]): OptionValue | undefined {
+  const found = decls.map((d) => problemOf(d, key, v));
+  const good = found.findIndex((p) => p === undefined);
+  if (good < 0) {
+    problems.push(found[0]!);
     return undefined;
-  };
-  switch (k.type) {
-    case 'boolean':
-      if (typeof v === 'boolean') return v;
-      return bad(`${show(v)} is ${typeName(v)}, not true or false`, v === 'true' || v === 'false' ? `write ${v} without quotes` : undefined);
-    case 'enum': {
-      if (typeof v === 'string' && k.values.includes(v)) return v;
-      const near = typeof v === 'string' ? closest(v, k.values) : undefined;
-      return bad(`${show(v)} is not an allowed value`, near ? `did you mean ${JSON.stringify(near)}?` : 'pick one of the allowed values');
-    }
-    case 'enum-list': {
-      if (!Array.isArray(v)) return bad(`${show(v)} is ${typeName(v)}, not a list`, typeof v === 'string' ? `write [${JSON.stringify(v)}]` : undefined);
-      const wrong = v.filter((x) => typeof x !== 'string' || !k.values.includes(x));
-      if (wrong.length > 0) {
-        const near = typeof wrong[0] === 'string' ? closest(wrong[0], k.values) : undefined;
-        return bad(`${wrong.map(show).join(', ')} ${wrong.length === 1 ? 'is not an allowed value' : 'are not allowed values'}`, near ? `did you mean ${JSON.stringify(near)}?` : 'pick from the allowed values');
-      }
-      return [...new Set(v as string[])];
-    }
-    case 'string': {
-      if (typeof v !== 'string' || v === '') return bad(`${show(v)} is ${typeof v === 'string' ? 'empty' : typeName(v)}; expected a non-empty string`);
-      if (k.pattern && !k.pattern.test(v)) return bad(`${show(v)} is not valid`);
-      const problem = k.check?.(v);
-      if (problem) return bad(`${show(v)}: ${problem}`);
-      return resolvePaths(k, v, dir);
-    }
-    case 'number':
-    case 'integer': {
-      if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return bad(`${show(v)} is a string, not a number`, `write ${v} without quotes`);
-      if (typeof v !== 'number' || !Number.isFinite(v)) return bad(`${show(v)} is ${typeName(v)}, not a number`);
-      if (k.type === 'integer' && !Number.isInteger(v)) return bad(`${v} is not an integer`, `e.g. ${JSON.stringify(key.split('.').pop())}: ${Math.round(v)}`);
-      const below = k.min !== undefined && (k.exclusiveMin ? v <= k.min : v < k.min);
-      const above = k.max !== undefined && (k.exclusiveMax ? v >= k.max : v > k.max);
-      if (below || above) return bad(`${v} is out of range`, `e.g. ${JSON.stringify(name)}: ${k.default ?? (below ? k.min : k.max)}`);
-      return v;
-    }
   }
+  return resolvePaths(decls[good]!, v as OptionValue, dir);
 }
 
 /** Validates the keys of one object (the file, or a command's section). */
-function checkKeys(obj: Record<string, unknown>, allowedKeys: readonly ConfigKeyName[], at: string, dir: string, problems: ConfigProblem[], extra: readonly string[]): ConfigValues {
+function checkKeys(obj: Record<string, unknown>, allowedKeys: readonly string[], at: string, dir: string, problems: ConfigProblem[], extra: readonly string[]): ConfigValues {
   const out: ConfigValues = {};
+  const section = (CONFIG_COMMANDS as readonly string[]).includes(at) ? (COMMAND_OPTIONS[at as ConfigCommand] as OptionTable) : undefined;
   for (const [key, v] of Object.entries(obj)) {
     const path = at === '' ? key : `${at}.${key}`;
-    if ((allowedKeys as readonly string[]).includes(key)) {
-      const value = checkValue(key as ConfigKeyName, path, v, dir, problems);
-      if (value !== undefined) out[key as ConfigKeyName] = value;
+    if (allowedKeys.includes(key)) {
+      const decls = section ? [section[key]!] : declsOf(key).map((x) => x.decl);
+      const value = checkKey(decls, path, v, dir, problems);
+      if (value !== undefined) out[key] = value;
       continue;
     }
     if (extra.includes(key)) continue;
-    if (Object.hasOwn(CONFIG_KEYS, key)) {
+    if (declsOf(key).length > 0) {
       // A real key in the wrong section, e.g. "board" under "prune".
-      const owners = CONFIG_KEYS[key as ConfigKeyName].commands.join(', ');
-      problems.push({ key: path, message: `"${key}" is not an option of \`tinyprune ${at}\``, fix: `move it to the top level or to the section of: ${owners}` });
+      const owners = declsOf(key).map((x) => x.command);
+      const fix = owners.includes('*') ? 'move it to the top level (it applies to every command)' : `move it to the top level or to the section of: ${owners.join(', ')}`;
+      problems.push({ key: path, message: `"${key}" is not an option of \`tinyprune ${at}\``, fix });
       continue;
     }
     const candidates = [...allowedKeys, ...extra.filter((e) => e !== '$schema')];
@@ -151,8 +132,7 @@ export function parseConfig(input: unknown, file: string): ResolvedConfig {
     throw problemsError(file, [{ key: '(top level)', message: `the file holds ${typeName(input)}, not an object`, fix: 'write { "board": "mps2-an386", ... }' }]);
   }
   const problems: ConfigProblem[] = [];
-  const topKeys = Object.keys(CONFIG_KEYS) as ConfigKeyName[];
-  const values = checkKeys(input, topKeys, '', dir, problems, ['$schema', ...CONFIG_COMMANDS]);
+  const values = checkKeys(input, topLevelKeys(), '', dir, problems, ['$schema', ...CONFIG_COMMANDS]);
   const sections: ResolvedConfig['sections'] = {};
   for (const c of CONFIG_COMMANDS) {
     const sec = input[c];
@@ -190,30 +170,23 @@ export function loadConfig(cwd: string, path?: string): ResolvedConfig | undefin
   return parseConfig(json, file);
 }
 
-/** The values a command gets from the config: top level, then its section. */
-export function configValuesFor(config: ResolvedConfig, command: string): ConfigValues {
-  const applies = (name: ConfigKeyName): boolean => {
-    const cmds = CONFIG_KEYS[name].commands as readonly string[];
-    return cmds.includes('*') || cmds.includes(command);
-  };
+/**
+ * The values a command gets from the config: the top level (keys of options it has), then its
+ * section; each checked against that command's own declaration (a top-level "granularity": "2:4"
+ * is good for prune, not for build).
+ */
+export function configValuesFor(config: ResolvedConfig | undefined, command: string, table: OptionTable): ConfigValues {
+  if (!config) return {};
   const out: ConfigValues = {};
-  for (const [name, v] of Object.entries(config.values) as [ConfigKeyName, ConfigValue][]) if (applies(name)) out[name] = v;
+  const applies = (name: string): boolean => declsOf(name).some((x) => x.command === '*' || x.command === command);
+  for (const [name, v] of Object.entries(config.values)) if (applies(name)) out[name] = v;
   const section = (CONFIG_COMMANDS as readonly string[]).includes(command) ? config.sections[command as ConfigCommand] : undefined;
   Object.assign(out, section ?? {});
-  return out;
-}
-
-/**
- * The command's options with the config underneath: a flag given on the command line wins;
- * a key the command does not have is left out. Values take the form the flag parser gives
- * (strings for string options), so commands read them as they read flags.
- */
-export function mergeConfig(config: ResolvedConfig | undefined, args: ParsedArgs, command: string): ParsedArgs {
-  if (!config) return args;
-  const values = { ...args.values };
-  for (const [name, v] of Object.entries(configValuesFor(config, command))) {
-    if (values[name] !== undefined) continue;
-    values[name] = typeof v === 'boolean' || Array.isArray(v) ? v : String(v);
+  const problems: ConfigProblem[] = [];
+  for (const [name, v] of Object.entries(out)) {
+    const p = problemOf(table[name]!, name, v);
+    if (p) problems.push({ ...p, message: `${p.message} for \`tinyprune ${command}\``, fix: p.fix ?? `put it in the section of the command that takes it` });
   }
-  return { values, positionals: args.positionals };
+  if (problems.length > 0) throw problemsError(config.file, problems);
+  return out;
 }

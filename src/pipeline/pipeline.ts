@@ -40,6 +40,7 @@ import { exportBuild, type ExportKind } from '../export/index.js';
 import { clearStaging, withOutput } from '../util/outdir.js';
 import { DEFAULT_GRID, layerCandidates, type LayerCandidates } from './candidates.js';
 import { ramPoints } from './ram.js';
+import { floatModelHint } from './float-hint.js';
 import { dataLoss, fidelity, noDataLoss, pruneWithData, pruneWithoutData, seededInputs, sensitivityRows, loadData, type SplitData, type SensitivityPoint } from './stages.js';
 
 export interface PipelineRequest {
@@ -161,7 +162,8 @@ async function pipeline(req: PipelineRequest, staging: string, outDir: string): 
   if (!isInt8 && !data) {
     throw new TinypruneError('E_USAGE', `${source} is a float model; quantizing it to int8 needs calibration data`, {
       where: req.modelPath,
-      hint: 'give --data <dataset> (its samples calibrate the int8 ranges), or build it as float with --sparsity 0',
+      hint: floatModelHint(read.graph, target.board.name, { flash: target.flash.size, ram: target.ram.size }, /\.tflite$/i.test(req.modelPath)),
+      data: { floatWithoutData: true },
     });
   }
   if (data) checkDataFits(data, read.graph, req.data!);

@@ -2,11 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CONFIG_KEYS, CONFIG_KEY_NAMES, CONFIG_SCHEMA_FILE, configJsonSchemaText } from '../../src/config/schema.js';
-import { loadConfig, mergeConfig, parseConfig } from '../../src/config/load.js';
+import { CONFIG_SCHEMA_FILE, configJsonSchemaText, declsOf, defaultOf, topLevelKeys } from '../../src/config/schema.js';
+import { configValuesFor, loadConfig, parseConfig, type ResolvedConfig } from '../../src/config/load.js';
+import { COMMAND_NAMES, optionsOf, type CommandName } from '../../src/config/options.js';
+import { checkValue } from '../../src/config/check.js';
+import { parseCommandLine, resolveOptions } from '../../src/cli/args.js';
 import { TinypruneError } from '../../src/errors.js';
 import { COMMANDS } from '../../src/cli/registry.js';
-import { GLOBAL_OPTIONS } from '../../src/cli/main.js';
 import { REPO_ROOT } from '../helpers/shared.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -29,21 +31,34 @@ describe('config schema', () => {
     expect(readFileSync(join(REPO_ROOT, CONFIG_SCHEMA_FILE), 'utf8')).toBe(configJsonSchemaText());
   });
 
-  it('every key names an option of each command it lists, with the same kind of value', () => {
-    for (const name of CONFIG_KEY_NAMES) {
-      const key = CONFIG_KEYS[name];
-      expect(key.description.length, name).toBeGreaterThan(0);
-      for (const c of key.commands) {
-        const opt = c === '*' ? GLOBAL_OPTIONS[name] : (COMMANDS[c].spec.options as Record<string, { type: string }>)[name];
-        expect(opt, `${name} → ${c}`).toBeDefined();
-        expect(opt!.type, `${name} → ${c}`).toBe(key.type === 'boolean' ? 'boolean' : 'string');
-        expect(Boolean((opt as { multiple?: boolean }).multiple), `${name} → ${c}: a list iff the flag repeats`).toBe(key.type === 'enum-list');
+  it('the option table has one entry per command; a key shared by commands takes the same kind of value in each', () => {
+    expect(COMMAND_NAMES).toEqual(Object.keys(COMMANDS));
+    for (const c of COMMAND_NAMES) expect(COMMANDS[c].spec.name).toBe(c);
+    for (const key of topLevelKeys()) {
+      const kinds = declsOf(key).map(({ decl }) => `${decl.type}${decl.type === 'string' ? `:${decl.path ?? ''}` : ''}`);
+      expect(kinds.length, key).toBeGreaterThan(0);
+      // granularity is an enum for build and a free N:M / block spec for prune (both strings).
+      if (key !== 'granularity') expect(new Set(kinds).size, `${key}: ${kinds.join(' / ')}`).toBe(1);
+    }
+  });
+
+  it('every default passes its own check; every option has help text', () => {
+    for (const c of COMMAND_NAMES) {
+      for (const [name, d] of Object.entries(optionsOf(c))) {
+        expect(d.description.length, `${c} --${name}`).toBeGreaterThan(0);
+        const dflt = defaultOf(d);
+        if (dflt !== undefined) expect(checkValue(d, dflt, String(dflt)).ok, `${c} --${name} default ${String(dflt)}`).toBe(true);
       }
     }
   });
 });
 
-describe('loadConfig / mergeConfig', () => {
+/** The typed options a command gets from `argv` and a config (the path main() takes). */
+function optionsFrom<C extends CommandName>(command: C, argv: string[], config: ResolvedConfig | undefined) {
+  return resolveOptions(command, parseCommandLine(COMMANDS[command].spec, argv), configValuesFor(config, command, optionsOf(command)));
+}
+
+describe('loadConfig / configValuesFor', () => {
   it('no file: undefined; a flag on the command line wins; a section wins over the top level', () => {
     const dir = tmp();
     expect(loadConfig(dir)).toBeUndefined();
@@ -52,13 +67,31 @@ describe('loadConfig / mergeConfig', () => {
       JSON.stringify({ $schema: './schema.json', board: 'mps2-an386', sparsity: 0.8, granularity: 'block4x1', measure: true, epochs: 3, build: { out: 'out/fw', emit: ['c', 'cmake'] }, prune: { out: 'pruned.tflite', sparsity: 0.9 } }),
     );
     const config = loadConfig(dir)!;
-    const build = mergeConfig(config, { values: { sparsity: '0.5' }, positionals: ['m.tflite'] }, 'build');
-    expect(build.values).toEqual({ sparsity: '0.5', board: 'mps2-an386', granularity: 'block4x1', measure: true, epochs: '3', out: join(dir, 'out/fw'), emit: ['c', 'cmake'] });
+    const build = optionsFrom('build', ['m.tflite', '--sparsity', '0.5'], config);
+    expect(build.options).toMatchObject({ sparsity: 0.5, board: 'mps2-an386', granularity: 'block4x1', measure: true, epochs: 3, out: join(dir, 'out/fw'), emit: ['c', 'cmake'] });
+    expect(build.source).toMatchObject({ sparsity: 'cli', board: 'config', epochs: 'config' });
+    expect(build.source.seed).toBeUndefined();
+    expect(build.options.seed).toBe(1);
     expect(build.positionals).toEqual(['m.tflite']);
-    const prune = mergeConfig(config, { values: {}, positionals: [] }, 'prune');
-    expect(prune.values).toEqual({ sparsity: '0.9', granularity: 'block4x1', epochs: '3', out: join(dir, 'pruned.tflite') });
-    // Commands without options in the file get nothing.
-    expect(mergeConfig(config, { values: {}, positionals: [] }, 'inspect').values).toEqual({});
+    const prune = optionsFrom('prune', ['m.tflite'], config);
+    expect(prune.options).toMatchObject({ sparsity: 0.9, granularity: 'block4x1', epochs: 3, out: join(dir, 'pruned.tflite'), lr: 0.001 });
+    // Commands without options in the file get nothing from it; their defaults still apply.
+    const bench = optionsFrom('bench', ['d'], config);
+    expect(Object.keys(bench.source)).toEqual([]);
+    expect(bench.options.board).toBeUndefined();
+    expect(bench.options.timeout).toBe(120);
+  });
+
+  it('no config: each command has its own defaults (build fine-tunes 3 epochs, prune 5)', () => {
+    expect(optionsFrom('build', ['m.tflite'], undefined).options.epochs).toBe(3);
+    expect(optionsFrom('prune', ['m.tflite'], undefined).options.epochs).toBe(5);
+    expect(optionsFrom('prune', ['m.tflite'], undefined).options['train-epochs']).toBeUndefined();
+  });
+
+  it('a top-level value one command takes and another does not: an error for that command only', () => {
+    const config = parseConfig({ granularity: '2:4' }, '/p/tinyprune.config.json');
+    expect(optionsFrom('prune', ['m.tflite'], config).options.granularity).toBe('2:4');
+    expect(() => optionsFrom('build', ['m.tflite'], config)).toThrow(/"granularity": "2:4" is not a pruning unit for `tinyprune build`/);
   });
 
   it('--config <file>: relative paths are taken from the file\'s folder', () => {
@@ -79,7 +112,7 @@ describe('loadConfig / mergeConfig', () => {
     expect(text).toMatch(/7 problems/);
     expect(text).toMatch(/"sparsity": 1\.5 is out of range\n\s+allowed: a number >= 0 and <= 1/);
     expect(text).toMatch(/"granularty": unknown key[^\n]*\n\s+allowed: [^\n]*granularity[^\n]*\n\s+fix:\s+did you mean "granularity"\?/);
-    expect(text).toMatch(/"kernels": "fastest" is not an allowed value\n\s+allowed: one of "auto", "plain"/);
+    expect(text).toMatch(/"kernels": "fastest" is not a kernel set\n\s+allowed: auto, plain/);
     expect(text).toMatch(/"epochs": 2\.5 is not an integer/);
     expect(text).toMatch(/"quiet": "yes" is a string, not true or false/);
     expect(text).toMatch(/"lr": "0\.01" is a string, not a number\n[^\n]*\n\s+fix:\s+write 0\.01 without quotes/);
@@ -88,11 +121,12 @@ describe('loadConfig / mergeConfig', () => {
 
   it('typos in values get a suggestion; granularity accepts what build or prune accept', () => {
     expect(configError({ optimize: 'sped' }).format()).toMatch(/did you mean "speed"\?/);
-    expect(configError({ granularity: 'blocky' }).format()).toMatch(/"granularity": "blocky": unknown granularity 'blocky'\n\s+allowed: element, N:M \(2:4/);
+    expect(configError({ granularity: 'blocky' }).format()).toMatch(/"granularity": "blocky" is not a pruning unit\n\s+allowed: element, block1x4/);
+    expect(configError({ prune: { granularity: 'blocky' } }).format()).toMatch(/"prune\.granularity": "blocky": unknown granularity 'blocky'\n\s+allowed: element, N:M/);
     expect(parseConfig({ granularity: '2:4' }, '/p/c.json').values.granularity).toBe('2:4');
     expect(configError([1]).format()).toMatch(/holds an array, not an object/);
-    expect(configError({ emit: 'c' }).format()).toMatch(/"emit": "c" is a string, not a list\n\s+allowed: a list of "c", [^\n]*\n\s+fix:\s+write \["c"\]/);
-    expect(configError({ emit: ['c', 'cmak'] }).format()).toMatch(/"emit": "cmak" is not an allowed value[\s\S]*did you mean "cmake"\?/);
+    expect(configError({ emit: 'c' }).format()).toMatch(/"emit": "c" is a string, not a list\n\s+allowed: a list of c, [^\n]*\n\s+fix:\s+write \["c"\]/);
+    expect(configError({ emit: ['c', 'cmak'] }).format()).toMatch(/"emit": "cmak" is not an export[\s\S]*did you mean "cmake"\?/);
   });
 
   it('invalid JSON is one E_CONFIG error naming the file', () => {

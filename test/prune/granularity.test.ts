@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { computeMask, globalSparsities, layoutNote, maskSparsity } from '../../src/prune/mask.js';
 import { canonicalGranularity, granularityName, GRANULARITY_NAMES, parseGranularity, unitsOf } from '../../src/sparse/granularity.js';
 import { pruneMatrix } from '../../src/sparse/prune.js';
-import { CONFIG_KEYS } from '../../src/config/schema.js';
+import { COMMAND_OPTIONS } from '../../src/config/options.js';
 import { l1, taylor } from '../../src/prune/criteria.js';
 import { TinypruneError } from '../../src/errors.js';
 import { Prng } from '../../src/util/prng.js';
@@ -52,11 +52,13 @@ describe('one granularity vocabulary', () => {
   });
 
   it('the config file accepts the same names as the command line', () => {
-    const key = CONFIG_KEYS.granularity;
-    expect(key.check('2:4')).toBeUndefined();
-    expect(key.check('nm2_4')).toBeUndefined();
-    expect(key.check('kernel')).toBeUndefined();
-    expect(key.check('diagonal')).toMatch(/unknown granularity/);
+    for (const command of ['build', 'prune'] as const) {
+      const key = COMMAND_OPTIONS[command].granularity as { check: (v: string) => string | undefined };
+      expect(key.check('2:4')).toBeUndefined();
+      expect(key.check('nm2_4')).toBeUndefined();
+      expect(key.check('kernel')).toBeUndefined();
+      expect(key.check('diagonal')).toMatch(/unknown granularity/);
+    }
   });
 });
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 import type { Command } from '../command.js';
-import { boolOpt, stringOpt } from '../args.js';
+import { given } from '../args.js';
 import { TinypruneError } from '../../errors.js';
 import { runBench, type BenchResult } from '../../bench/bench.js';
 import { baselineMeasures, compareToBaseline, formatComparison, type Comparison } from '../../bench/compare.js';
@@ -10,97 +10,58 @@ import { readSamples } from '../../bench/inputs.js';
 import { readBuildModel } from '../../run/run.js';
 import { writeFileAtomic } from '../../util/files.js';
 
-function positiveInt(text: string | undefined, flag: string, min = 1): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min) {
-    throw new TinypruneError('E_USAGE', `--${flag} ${text} is not an integer >= ${min}`, { where: `tinyprune bench --${flag}` });
-  }
-  return n;
-}
-
-export const benchCommand: Command = {
+export const benchCommand: Command<'bench'> = {
   spec: {
     name: 'bench',
     summary: 'Benchmark a build on its board over serial (QEMU boards: over a pty): latency per inference and per layer, memory, outputs vs the interpreter, accuracy.',
     usage:
       'tinyprune bench --board <board> <build-dir> [--port <path>] [--input <raw.bin> | --data <file> [--labels <file>] [--samples N]] [--output <raw.bin>] [--flash] [--baseline <json> --max-regression <pct>] [--json]',
-    options: {
-      board: { type: 'string', value: '<board>', description: 'the board the directory was built for (checked)' },
-      port: { type: 'string', value: '<path>', description: 'serial port (default: QEMU\'s pty for emulated boards, else found by the board\'s USB VID/PID)' },
-      baud: { type: 'string', value: '<rate>', description: 'baud rate (default: the board profile\'s)' },
-      input: { type: 'string', value: '<raw.bin>', description: 'raw input bytes, inputs concatenated in order (default: zeros)' },
-      output: { type: 'string', value: '<raw.bin>', description: 'write the first sample\'s raw output bytes' },
-      data: { type: 'string', value: '<file>', description: 'samples: raw .bin (N x input bytes) or a data set (mnist:<dir>, .npz, .csv, x.npy,y.npy)' },
-      labels: { type: 'string', value: '<file>', description: 'labels for raw --data: uint8 .bin, or text (one per line / CSV, last column)' },
-      samples: { type: 'string', value: '<N>', description: 'use the first N samples' },
-      iterations: { type: 'string', value: '<N>', description: 'timed inferences per sample (default 1)' },
-      warmup: { type: 'string', value: '<N>', description: 'warm-up inferences before them (default 0)' },
-      flash: { type: 'boolean', description: 'flash first (real board: its flasher; emulated: GDB load through QEMU\'s gdbstub)' },
-      flasher: { type: 'string', value: '<name>', description: 'with --flash: the flasher (see tinyprune flash)' },
-      drive: { type: 'string', value: '<dir>', description: 'with --flash: the board\'s USB drive' },
-      'gdb-remote': { type: 'string', value: '<host:port>', description: 'with --flash --flasher gdb: the GDB server' },
-      baseline: { type: 'string', value: '<json>', description: 'an earlier `bench --json` result or a build report.json to compare with' },
-      'max-regression': { type: 'string', value: '<percent>', description: 'with --baseline: fail when latency, flash or RAM grew by more (default 0)' },
-      timeout: { type: 'string', value: '<seconds>', description: 'silence allowed while inferences run (default 120)' },
-      json: { type: 'boolean', description: 'print the result as JSON' },
-      verbose: { type: 'boolean', short: 'v', description: 'print every protocol line (stderr)' },
-      help: { type: 'boolean', short: 'h', description: 'show this help' },
-    },
     positionals: [1, 1],
   },
   async run(args, io) {
-    const board = stringOpt(args, 'board');
+    const o = args.options;
+    const board = o.board;
     if (!board) {
       throw new TinypruneError('E_USAGE', '--board is required', { where: 'tinyprune bench', allowed: this.spec.usage, hint: 'the board the build directory was made for, e.g. --board mps2-an386' });
     }
     const dir = resolve(io.cwd, args.positionals[0]!);
-    const baselinePath = stringOpt(args, 'baseline');
-    const maxRegText = stringOpt(args, 'max-regression');
-    const maxRegression = maxRegText === undefined ? 0 : Number(maxRegText);
-    if (maxRegText !== undefined && !(maxRegression >= 0)) {
-      throw new TinypruneError('E_USAGE', `--max-regression ${maxRegText} is not a percentage >= 0`, { where: 'tinyprune bench --max-regression', allowed: 'e.g. --max-regression 2.5' });
-    }
-    if (maxRegText !== undefined && baselinePath === undefined) {
+    const baselinePath = o.baseline;
+    const maxRegression = o['max-regression'];
+    if (given(args, 'max-regression') && baselinePath === undefined) {
       throw new TinypruneError('E_USAGE', '--max-regression needs --baseline', { where: 'tinyprune bench', hint: 'e.g. --baseline main.json --max-regression 2' });
     }
-    const timeoutText = stringOpt(args, 'timeout');
-    const timeoutS = timeoutText === undefined ? undefined : Number(timeoutText);
-    if (timeoutS !== undefined && !(timeoutS > 0)) throw new TinypruneError('E_USAGE', `--timeout ${timeoutText} is not a positive number of seconds`, { where: 'tinyprune bench --timeout' });
     // Read the baseline before touching the board: a typo should not cost a benchmark run.
     const baseline = baselinePath === undefined ? undefined : readBaseline(resolve(io.cwd, baselinePath));
 
     const graph = readBuildModel(dir);
-    const limit = positiveInt(stringOpt(args, 'samples'), 'samples');
     const s = readSamples(graph, {
       cwd: io.cwd,
-      ...(stringOpt(args, 'input') !== undefined ? { input: stringOpt(args, 'input')! } : {}),
-      ...(stringOpt(args, 'data') !== undefined ? { data: stringOpt(args, 'data')! } : {}),
-      ...(stringOpt(args, 'labels') !== undefined ? { labels: stringOpt(args, 'labels')! } : {}),
-      ...(limit !== undefined ? { limit } : {}),
+      ...(o.input !== undefined ? { input: o.input } : {}),
+      ...(o.data !== undefined ? { data: o.data } : {}),
+      ...(o.labels !== undefined ? { labels: o.labels } : {}),
+      ...(o.samples !== undefined ? { limit: o.samples } : {}),
     });
-    const verbose = boolOpt(args, 'verbose');
-    const json = boolOpt(args, 'json');
+    const json = o.json;
     const r = await runBench({
       dir,
       board,
       samples: s.samples,
       ...(s.labels ? { labels: s.labels } : {}),
-      ...(stringOpt(args, 'port') !== undefined ? { port: stringOpt(args, 'port')! } : {}),
-      ...(stringOpt(args, 'baud') !== undefined ? { baud: positiveInt(stringOpt(args, 'baud'), 'baud')! } : {}),
-      ...(stringOpt(args, 'iterations') !== undefined ? { iterations: positiveInt(stringOpt(args, 'iterations'), 'iterations')! } : {}),
-      ...(stringOpt(args, 'warmup') !== undefined ? { warmup: positiveInt(stringOpt(args, 'warmup'), 'warmup', 0)! } : {}),
-      flash: boolOpt(args, 'flash'),
-      ...(stringOpt(args, 'flasher') !== undefined ? { flasher: stringOpt(args, 'flasher')! } : {}),
-      ...(stringOpt(args, 'drive') !== undefined ? { drive: resolve(io.cwd, stringOpt(args, 'drive')!) } : {}),
-      ...(stringOpt(args, 'gdb-remote') !== undefined ? { gdbRemote: stringOpt(args, 'gdb-remote')! } : {}),
-      ...(timeoutS !== undefined ? { timeouts: { inferMs: timeoutS * 1000 } } : {}),
-      ...(verbose ? { trace: (d: '>' | '<', l: string) => io.err(`${d} ${l}\n`) } : {}),
+      ...(o.port !== undefined ? { port: o.port } : {}),
+      ...(o.baud !== undefined ? { baud: o.baud } : {}),
+      iterations: o.iterations,
+      warmup: o.warmup,
+      flash: o.flash,
+      ...(o.flasher !== undefined ? { flasher: o.flasher } : {}),
+      ...(o.drive !== undefined ? { drive: resolve(io.cwd, o.drive) } : {}),
+      ...(o['gdb-remote'] !== undefined ? { gdbRemote: o['gdb-remote'] } : {}),
+      timeouts: { inferMs: o.timeout * 1000 },
+      ...(o.verbose ? { trace: (d: '>' | '<', l: string) => io.err(`${d} ${l}\n`) } : {}),
       // Through the CLI's reporter: --quiet silences it, --progress json makes it JSON lines.
       ...(!json ? (io.progress ? { progress: (t: string) => io.progress!.log(t), stages: io.progress } : { progress: (t: string) => io.err(`${t}\n`) }) : {}),
     });
 
-    const outPath = stringOpt(args, 'output');
+    const outPath = o.output;
     if (outPath) {
       writeFileAtomic(resolve(io.cwd, outPath), Buffer.concat(r.outputsHex.map((h) => Buffer.from(h, 'hex'))));
     }

@@ -5,7 +5,6 @@
  */
 import { resolve } from 'node:path';
 import type { Command } from '../command.js';
-import { boolOpt, stringOpt } from '../args.js';
 import { listBoards, loadBoardFile, type BoardProfile } from '../../boards/index.js';
 import { formatWarnings } from '../format.js';
 import { renderTable } from '../table.js';
@@ -40,25 +39,20 @@ function emulatedText(r: BoardRow): string {
   return r.emulatedBy.kind === 'qemu' ? `QEMU ${r.emulatedBy.machine}` : `${r.emulatedBy.board} (--emulate)`;
 }
 
-export const boardsCommand: Command = {
+export const boardsCommand: Command<'boards'> = {
   spec: {
     name: 'boards',
     summary: 'List the board profiles (name, core, flash, RAM, what emulates them), or check a board .json of your own.',
     usage: 'tinyprune boards [--json] | tinyprune boards --check <board.json> [--json]',
-    options: {
-      check: { type: 'string', value: '<board.json>', description: 'validate this board profile (same rules as `build --board <file>`)' },
-      json: { type: 'boolean', description: 'print JSON instead of a table' },
-      help: { type: 'boolean', short: 'h', description: 'show this help' },
-    },
     positionals: [0, 0],
   },
   async run(args, io) {
-    const check = stringOpt(args, 'check');
+    const check = args.options.check;
     if (check !== undefined) {
       // A path, even without a "/": `--check myboard.json` means the file, not a bundled board.
       const loaded = loadBoardFile(resolve(io.cwd, check));
       io.err(formatWarnings(loaded.warnings));
-      if (boolOpt(args, 'json')) io.out(JSON.stringify({ ok: true, file: loaded.file, board: loaded.board }, null, 2) + '\n');
+      if (args.options.json) io.out(JSON.stringify({ ok: true, file: loaded.file, board: loaded.board }, null, 2) + '\n');
       else {
         const r = boardRow(loaded.board);
         io.out(`ok: ${loaded.file} is a valid board profile: ${r.name}, ${r.core}, flash ${kib(r.flashBytes)}, RAM ${kib(r.ramBytes)}, emulated by ${emulatedText(r)}\n`);
@@ -66,7 +60,7 @@ export const boardsCommand: Command = {
       return 0;
     }
     const rows = listBoards().map((name) => boardRow(loadBoardFile(name).board));
-    if (boolOpt(args, 'json')) {
+    if (args.options.json) {
       io.out(JSON.stringify(rows, null, 2) + '\n');
       return 0;
     }

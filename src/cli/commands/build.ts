@@ -1,14 +1,11 @@
 import path, { resolve } from 'node:path';
 import type { Command } from '../command.js';
-import { boolOpt, stringOpt } from '../args.js';
+import { given } from '../args.js';
 import { buildModel } from '../../build/build.js';
 import { TinypruneError } from '../../errors.js';
 import { toolVersion } from '../version.js';
 import { formatWarnings } from '../format.js';
-import { OBJECTIVES, type Objective } from '../../sparse/plan.js';
-import { GRANULARITY_NAMES, canonicalGranularity } from '../../sparse/granularity.js';
-import { FORMAT_NAMES, isFormatName } from '../../sparse/types.js';
-import { EXPORT_KINDS, parseExportKinds } from '../../export/index.js';
+import { canonicalGranularity } from '../../sparse/granularity.js';
 import { terminalSummary } from '../../report/summary.js';
 import { runPipeline, type PipelineRequest } from '../../pipeline/pipeline.js';
 import type { BuildReport } from '../../build/build.js';
@@ -20,40 +17,20 @@ const DEFAULT_MODEL = 'examples/digits-dscnn/model.tflite';
 const DEFAULT_BOARD = 'microbit';
 const DEFAULT_DATA = 'generated-digits:3000';
 
-export const buildCommand: Command = {
+export const buildCommand: Command<'build'> = {
   spec: {
     name: 'build',
     summary: 'Compile a model into a C library and firmware for a board; writes <dir>/report.json, report.html, firmware.elf and model.tflite.',
     usage:
       'tinyprune build --board <board> <model.tflite> [-o <dir>] [--emulate] [--prefix <name>] [--kernels auto|plain] ' +
       '[--sparsity <0..1>] [--granularity <unit>] [--optimize size|speed|balanced] [--format <name>] [--measure] [--emit c|arduino|cmake]... [--json]',
-    options: {
-      board: { type: 'string', value: '<board>', description: 'board profile name (tinyprune boards) or path to a board .json' },
-      out: { type: 'string', short: 'o', value: '<dir>', description: 'output directory (default: build/<model>-<board>)' },
-      emulate: { type: 'boolean', description: 'real board: build for its QEMU stand-in, linked with the real board\'s memory sizes' },
-      prefix: { type: 'string', value: '<name>', description: 'C symbol prefix of the generated code (default tp_model)' },
-      kernels: { type: 'string', value: 'auto|plain', description: "runtime kernels: the core's optimised ones (auto, default) or plain reference C" },
-      sparsity: { type: 'string', value: '<0..1>', description: 'prune every FC/CONV/DEPTHWISE layer to this fraction of zero weights (one-shot magnitude pruning, no data) and choose sparse formats' },
-      granularity: { type: 'string', value: '<unit>', description: `unit of that pruning: ${GRANULARITY_NAMES.join(', ')} (default element)` },
-      optimize: { type: 'string', value: 'size|speed|balanced', description: 'per-layer format choice: fewest flash bytes, fewest predicted instructions, or both (default balanced)' },
-      format: { type: 'string', value: '<name>', description: `use one weight format on every layer that can take it: ${FORMAT_NAMES.join(', ')}` },
-      measure: { type: 'boolean', description: 'run the build once in QEMU and add measured per-layer instructions to report.json' },
-      data: { type: 'string', value: '<dataset>', description: 'prune to fit with this data: sensitivity, solve, fine-tune, int8 (mnist:<dir>, generated-digits[:N], .csv, .npz, …); without it a model that does not fit is pruned by magnitude alone' },
-      plan: { type: 'string', value: '<plan.json>', description: 'apply this PrunePlan (e.g. an edited <out>/pipeline/plan.json) instead of solving' },
-      latency: { type: 'string', value: '<instructions>', description: 'also bound instructions (QEMU) per inference' },
-      epochs: { type: 'string', value: '<n>', description: 'fine-tuning epochs after pruning (default 3)' },
-      seed: { type: 'string', value: '<n>', description: 'seed of the data split and training (default 1)' },
-      backend: { type: 'string', value: '<b>', description: 'TF.js backend for sensitivity and fine-tuning: auto | node | wasm | cpu' },
-      emit: { type: 'string', multiple: true, value: 'c|arduino|cmake', description: `also export the built library into <dir>/export/<kind>/: ${EXPORT_KINDS.join(', ')} (repeat or comma-separate)` },
-      json: { type: 'boolean', description: 'print report.json instead of a summary' },
-      help: { type: 'boolean', short: 'h', description: 'show this help' },
-    },
     positionals: [0, 1],
   },
   async run(args, io) {
+    const o = args.options;
     // No arguments at all: the embedded default (the bundled example on the default board).
-    const embedded = args.positionals.length === 0 && stringOpt(args, 'board') === undefined;
-    const board = embedded ? DEFAULT_BOARD : stringOpt(args, 'board');
+    const embedded = args.positionals.length === 0 && o.board === undefined;
+    const board = embedded ? DEFAULT_BOARD : o.board;
     if (args.positionals.length === 0 && !embedded) {
       throw new TinypruneError('E_USAGE', 'which model? give a .tflite file', { where: 'tinyprune build', allowed: this.spec.usage, hint: 'or run `tinyprune build` with no arguments for the bundled example' });
     }
@@ -64,41 +41,23 @@ export const buildCommand: Command = {
         hint: 'pick one with `tinyprune boards`, e.g. --board mps2-an386 (QEMU Cortex-M4F)',
       });
     }
-    const kernels = stringOpt(args, 'kernels') ?? 'auto';
-    if (kernels !== 'auto' && kernels !== 'plain') {
-      throw new TinypruneError('E_USAGE', `--kernels ${kernels} is not a kernel set`, { allowed: 'auto, plain', where: 'tinyprune build --kernels' });
-    }
-    const sparsityText = stringOpt(args, 'sparsity');
-    const sparsity = sparsityText === undefined ? undefined : Number(sparsityText);
-    if (sparsity !== undefined && !(sparsityText!.trim() !== '' && sparsity >= 0 && sparsity <= 1)) {
-      throw new TinypruneError('E_USAGE', `--sparsity ${sparsityText} is not a fraction between 0 and 1`, { allowed: '0..1, e.g. --sparsity 0.8', where: 'tinyprune build --sparsity' });
-    }
-    const granularityText = stringOpt(args, 'granularity');
-    const granularity = granularityText === undefined ? undefined : canonicalGranularity(granularityText, 'tinyprune build --granularity');
+    const kernels = o.kernels;
+    const sparsity = o.sparsity;
+    const granularity = given(args, 'granularity') ? canonicalGranularity(o.granularity, 'tinyprune build --granularity') : undefined;
     if (granularity !== undefined && sparsity === undefined) {
       throw new TinypruneError('E_USAGE', '--granularity needs --sparsity', { where: 'tinyprune build --granularity', hint: 'e.g. --sparsity 0.8 --granularity block4x1' });
     }
-    const optimize = stringOpt(args, 'optimize');
-    if (optimize !== undefined && !(OBJECTIVES as readonly string[]).includes(optimize)) {
-      throw new TinypruneError('E_USAGE', `--optimize ${optimize} is not an objective`, { allowed: OBJECTIVES.join(', '), where: 'tinyprune build --optimize' });
-    }
-    const format = stringOpt(args, 'format');
-    if (format !== undefined && !isFormatName(format)) {
-      throw new TinypruneError('E_USAGE', `--format ${format} is not a weight format`, { allowed: FORMAT_NAMES.join(', '), where: 'tinyprune build --format' });
-    }
-    const emit = parseExportKinds((args.values['emit'] as string[] | undefined) ?? []);
+    const optimize = given(args, 'optimize') ? o.optimize : undefined;
+    const format = o.format;
+    const emit = o.emit;
     const modelPath = embedded ? path.join(packageRoot(), DEFAULT_MODEL) : resolve(io.cwd, args.positionals[0]!);
     const model = embedded ? 'digits-dscnn' : modelPath.split('/').pop()!.replace(/\.tflite$/, '');
     const boardName = board.split('/').pop()!.replace(/\.json$/, '');
-    const outDir = resolve(io.cwd, stringOpt(args, 'out') ?? `build/${model}-${boardName}`);
-    const data = stringOpt(args, 'data') ?? (embedded ? DEFAULT_DATA : undefined);
+    const outDir = resolve(io.cwd, o.out ?? `build/${model}-${boardName}`);
+    const data = o.data ?? (embedded ? DEFAULT_DATA : undefined);
     const manual = sparsity !== undefined || format !== undefined || optimize !== undefined;
-    const planPath = stringOpt(args, 'plan');
-    const latencyText = stringOpt(args, 'latency');
-    const latency = latencyText === undefined ? undefined : Number(latencyText);
-    if (latency !== undefined && !(Number.isInteger(latency) && latency > 0)) {
-      throw new TinypruneError('E_USAGE', `--latency ${latencyText} is not a positive whole number of instructions`, { where: 'tinyprune build --latency', hint: 'e.g. --latency 2000000' });
-    }
+    const planPath = o.plan;
+    const latency = o.latency;
     if (manual && (data !== undefined || planPath !== undefined || latency !== undefined)) {
       throw new TinypruneError('E_USAGE', '--sparsity/--format/--optimize set one uniform pruning by hand; --data/--plan/--latency ask the solver to choose per layer', { where: 'tinyprune build', hint: 'use one or the other' });
     }
@@ -106,9 +65,9 @@ export const buildCommand: Command = {
     const request = {
       modelPath,
       board,
-      emulate: boolOpt(args, 'emulate'),
+      emulate: o.emulate,
       outDir,
-      prefix: stringOpt(args, 'prefix'),
+      prefix: o.prefix,
       kernels,
       toolVersion: toolVersion(),
       emit,
@@ -121,9 +80,9 @@ export const buildCommand: Command = {
       ...(data !== undefined ? { data } : {}),
       ...(planPath !== undefined ? { planPath } : {}),
       ...(latency !== undefined ? { latency } : {}),
-      ...(stringOpt(args, 'epochs') !== undefined ? { epochs: Number(stringOpt(args, 'epochs')) } : {}),
-      ...(stringOpt(args, 'seed') !== undefined ? { seed: Number(stringOpt(args, 'seed')) } : {}),
-      ...(stringOpt(args, 'backend') !== undefined ? { backend: stringOpt(args, 'backend') as 'auto' } : {}),
+      epochs: o.epochs,
+      seed: o.seed,
+      backend: o.backend,
     });
     let report: BuildReport;
     // Keras .h5 and TF.js model.json are float models: only the pipeline (with --data) imports them.
@@ -136,21 +95,23 @@ export const buildCommand: Command = {
           ...request,
           ...(sparsity !== undefined ? { sparsity } : {}),
           ...(granularity !== undefined ? { granularity } : {}),
-          ...(optimize !== undefined ? { optimize: optimize as Objective } : {}),
+          ...(optimize !== undefined ? { optimize } : {}),
           ...(format !== undefined ? { format } : {}),
-          measure: boolOpt(args, 'measure'),
+          measure: o.measure,
         });
       } catch (e) {
         // It does not fit as it is: prune it to fit (by magnitude; --data does better).
         if (manual || !(e instanceof TinypruneError) || e.code !== 'E_DOES_NOT_FIT') throw e;
         progress.log(`${e.message.split('\n')[0]}`);
         progress.log('pruning to fit the board (no --data: by weight magnitude, without fine-tuning)');
-        report = await runPipeline(pipelineRequest());
+        report = await runPipeline(pipelineRequest()).catch((e2: unknown) => {
+          throw e2 instanceof TinypruneError && e2.data['floatWithoutData'] ? floatDoesNotFit(e2, e) : e2;
+        });
       }
     }
     const exported = emit.map((kind) => path.join(outDir, 'export', kind));
     io.err(formatWarnings(report.warnings));
-    if (boolOpt(args, 'json')) {
+    if (o.json) {
       io.out(JSON.stringify(report, null, 2) + '\n');
       return 0;
     }
@@ -170,6 +131,19 @@ export const buildCommand: Command = {
     return 0;
   },
 };
+
+/**
+ * A float model that did not fit as float and cannot be pruned to fit without data (pruning
+ * goes through int8): the float build is no fix, so the error says it did not fit and offers
+ * --data or a larger board only.
+ */
+function floatDoesNotFit(noData: TinypruneError, dense: TinypruneError): TinypruneError {
+  return new TinypruneError('E_DOES_NOT_FIT', `${noData.message}; as float it does not fit: ${dense.message.split('\n')[0]!.split('. ')[0]}`, {
+    ...(noData.where !== undefined ? { where: noData.where } : {}),
+    hint: 'give --data <dataset> to quantize it to int8 (4x smaller) and prune it to fit, or pick a board with more memory (`tinyprune boards`)',
+    data: dense.data,
+  });
+}
 
 /** Per prunable layer: format, sparsity, bytes and instructions against dense. */
 function sparseSummary(report: Awaited<ReturnType<typeof buildModel>>): string[] {

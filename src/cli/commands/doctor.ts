@@ -4,7 +4,6 @@
  * QEMU) works, 1 otherwise — so CI can run it first and fail with the fix in the log.
  */
 import type { Command } from '../command.js';
-import { boolOpt, stringOpt } from '../args.js';
 import { doctorChecks, emulatedPathReady, runDoctor, type CheckResult } from '../../doctor/checks.js';
 
 const MARK: Record<CheckResult['status'], string> = { ok: 'OK     ', missing: 'MISSING', warn: 'WARN   ' };
@@ -17,23 +16,19 @@ function line(r: CheckResult): string {
   return head + why + fix;
 }
 
-export const doctorCommand: Command = {
+export const doctorCommand: Command<'doctor'> = {
   spec: {
     name: 'doctor',
     summary: 'Check the tools tinyprune uses (Node, TF.js backend, Arm GCC, QEMU, GDB, flashers, serial access) and how to install what is missing.',
     usage: 'tinyprune doctor [--json]',
-    options: {
-      json: { type: 'boolean', description: 'print {"ok", "checks": [{name, status, required, detail, fix}]} as JSON' },
-      help: { type: 'boolean', short: 'h', description: 'show this help' },
-    },
     positionals: [0, 0],
   },
   ignoresConfig: true,
   async run(args, io) {
-    const configFile = stringOpt(args, 'config');
+    const configFile = args.options.config;
     const results = await runDoctor(doctorChecks({ cwd: io.cwd, ...(configFile !== undefined ? { configFile } : {}) }));
     const ok = emulatedPathReady(results);
-    if (boolOpt(args, 'json')) {
+    if (args.options.json) {
       io.out(JSON.stringify({ ok, checks: results }, null, 2) + '\n');
       return ok ? 0 : 1;
     }

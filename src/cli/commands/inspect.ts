@@ -1,21 +1,16 @@
 import { resolve } from 'node:path';
 import type { Command } from '../command.js';
-import { boolOpt } from '../args.js';
 import { readTfliteFile } from '../../tflite/read.js';
 import { summarizeModel } from '../../inspect/summary.js';
 import { renderSummaryTable } from '../../inspect/table.js';
 import { verifyGraph } from '../../ir/verify.js';
 import { formatWarnings } from '../format.js';
 
-export const inspectCommand: Command = {
+export const inspectCommand: Command<'inspect'> = {
   spec: {
     name: 'inspect',
     summary: 'Show a model layer by layer: op, shapes, dtypes, quantization, parameters, MACs, weight bytes, sparsity.',
     usage: 'tinyprune inspect <model.tflite> [--json]',
-    options: {
-      json: { type: 'boolean', description: 'print one JSON object (layers + totals) instead of a table' },
-      help: { type: 'boolean', short: 'h', description: 'show this help' },
-    },
     positionals: [1, 1],
   },
   async run(args, io) {
@@ -24,7 +19,7 @@ export const inspectCommand: Command = {
     verifyGraph(graph);
     io.err(formatWarnings(warnings));
     const summary = summarizeModel(graph);
-    if (boolOpt(args, 'json')) {
+    if (args.options.json) {
       io.out(JSON.stringify({ model: file, ...summary, warnings }, jsonReplacer, 2) + '\n');
     } else {
       io.out(renderSummaryTable(summary, file));

@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
 import type { Command } from '../command.js';
-import { boolOpt, stringOpt } from '../args.js';
 import { readTfliteFile } from '../../tflite/read.js';
 import { verifyGraph } from '../../ir/verify.js';
 import { interpret } from '../../interp/interpret.js';
@@ -10,23 +9,17 @@ import { readInputFile, writeFileAtomic } from '../../util/files.js';
 import { decodeTensor } from '../../util/tensor-data.js';
 import { formatWarnings } from '../format.js';
 
-export const interpretCommand: Command = {
+export const interpretCommand: Command<'interpret'> = {
   spec: {
     name: 'interpret',
     summary:
       'Run the bit-exact reference interpreter: raw input bytes in (input tensors in order), raw output bytes out (outputs concatenated in order).',
     usage: 'tinyprune interpret <model.tflite> --input <raw.bin> [--output <raw.bin>] [--json]',
-    options: {
-      input: { type: 'string', value: '<raw.bin>', description: 'raw little-endian bytes of the input tensors, concatenated in order' },
-      output: { type: 'string', value: '<raw.bin>', description: 'where to write the raw output bytes (all outputs concatenated)' },
-      json: { type: 'boolean', description: 'print the outputs (raw and dequantized values) as JSON' },
-      help: { type: 'boolean', short: 'h', description: 'show this help' },
-    },
     positionals: [1, 1],
   },
   async run(args, io) {
     const file = resolve(io.cwd, args.positionals[0]!);
-    const inputPath = stringOpt(args, 'input');
+    const inputPath = args.options.input;
     if (!inputPath) {
       throw new TinypruneError('E_USAGE', '--input is required', {
         where: 'tinyprune interpret',
@@ -59,7 +52,7 @@ export const interpretCommand: Command = {
       at += n;
     }
     const { outputs } = interpret(graph, inputs);
-    const outPath = stringOpt(args, 'output');
+    const outPath = args.options.output;
     if (outPath) {
       const total = outputs.reduce((s, o) => s + o.length, 0);
       const all = new Uint8Array(total);
@@ -70,7 +63,7 @@ export const interpretCommand: Command = {
       }
       writeFileAtomic(resolve(io.cwd, outPath), all);
     }
-    if (boolOpt(args, 'json') || !outPath) {
+    if (args.options.json || !outPath) {
       const decoded = graph.outputs.map((ti, k) => {
         const t = graph.tensors[ti]!;
         return { index: k, tensor: ti, name: t.name, dtype: t.dtype, shape: t.shape, ...decodeTensor(t, outputs[k]!) };

@@ -1,37 +1,29 @@
 import { resolve } from 'node:path';
 import type { Command } from '../command.js';
-import { boolOpt, stringOpt } from '../args.js';
 import { runBuild, readBuildModel } from '../../run/run.js';
 import { readInputFile, writeFileAtomic } from '../../util/files.js';
 import { decodeTensor } from '../../util/tensor-data.js';
 
-export const runCommand: Command = {
+export const runCommand: Command<'run'> = {
   spec: {
     name: 'run',
     summary: 'Run a build in QEMU: outputs, and instructions (QEMU, exact) per inference and per layer.',
     usage: 'tinyprune run --board <board> <build-dir> [--input <raw.bin>] [--output <raw.bin>] [--json]',
-    options: {
-      board: { type: 'string', value: '<board>', description: 'the board the directory was built for (checked)' },
-      input: { type: 'string', value: '<raw.bin>', description: 'raw input bytes, inputs concatenated in order (default: zeros)' },
-      output: { type: 'string', value: '<raw.bin>', description: 'write the raw output bytes (outputs concatenated in order)' },
-      json: { type: 'boolean', description: 'print {"outputs", "instructions": {"total", "layers"}} as JSON' },
-      help: { type: 'boolean', short: 'h', description: 'show this help' },
-    },
     positionals: [1, 1],
   },
   async run(args, io) {
     const dir = resolve(io.cwd, args.positionals[0]!);
-    const inputPath = stringOpt(args, 'input');
+    const inputPath = args.options.input;
     const input = inputPath ? readInputFile(resolve(io.cwd, inputPath), 'input file') : undefined;
-    const r = await runBuild({ dir, board: stringOpt(args, 'board'), input });
-    const outPath = stringOpt(args, 'output');
+    const r = await runBuild({ dir, board: args.options.board, input });
+    const outPath = args.options.output;
     if (outPath) writeFileAtomic(resolve(io.cwd, outPath), Buffer.concat(r.outputs.map((o) => Buffer.from(o))));
     const graph = readBuildModel(dir);
     const outputs = r.outputs.map((bytes, k) => {
       const t = graph.tensors[graph.outputs[k]!]!;
       return { index: k, name: t.name, dtype: t.dtype, shape: t.shape, ...decodeTensor(t, bytes) };
     });
-    if (boolOpt(args, 'json')) {
+    if (args.options.json) {
       io.out(JSON.stringify({ board: r.board, machine: r.machine, outputs, instructions: r.instructions, estimatedCycles: r.estimatedCycles, stackBytes: r.stackBytes }) + '\n');
       return 0;
     }
