@@ -88,10 +88,12 @@ describe('loadConfig / configValuesFor', () => {
     expect(optionsFrom('prune', ['m.tflite'], undefined).options['train-epochs']).toBeUndefined();
   });
 
-  it('a top-level value one command takes and another does not: an error for that command only', () => {
+  it('one granularity vocabulary: a top-level granularity applies to build and prune alike, aliases too', () => {
     const config = parseConfig({ granularity: '2:4' }, '/p/tinyprune.config.json');
     expect(optionsFrom('prune', ['m.tflite'], config).options.granularity).toBe('2:4');
-    expect(() => optionsFrom('build', ['m.tflite'], config)).toThrow(/"granularity": "2:4" is not a pruning unit for `tinyprune build`/);
+    expect(optionsFrom('build', ['m.tflite'], config).options.granularity).toBe('2:4');
+    const alias = parseConfig({ granularity: 'nm2_4' }, '/p/tinyprune.config.json');
+    expect(optionsFrom('build', ['m.tflite'], alias).options.granularity).toBe('nm2_4');
   });
 
   it('--config <file>: relative paths are taken from the file\'s folder', () => {
@@ -121,7 +123,7 @@ describe('loadConfig / configValuesFor', () => {
 
   it('typos in values get a suggestion; granularity accepts what build or prune accept', () => {
     expect(configError({ optimize: 'sped' }).format()).toMatch(/did you mean "speed"\?/);
-    expect(configError({ granularity: 'blocky' }).format()).toMatch(/"granularity": "blocky" is not a pruning unit\n\s+allowed: element, block1x4/);
+    expect(configError({ granularity: 'blocky' }).format()).toMatch(/"granularity": "blocky": unknown granularity 'blocky'\n\s+allowed: element, N:M/);
     expect(configError({ prune: { granularity: 'blocky' } }).format()).toMatch(/"prune\.granularity": "blocky": unknown granularity 'blocky'\n\s+allowed: element, N:M/);
     expect(parseConfig({ granularity: '2:4' }, '/p/c.json').values.granularity).toBe('2:4');
     expect(configError([1]).format()).toMatch(/holds an array, not an object/);
