@@ -94,7 +94,7 @@ export const benchCommand: Command = {
       ...(stringOpt(args, 'flasher') !== undefined ? { flasher: stringOpt(args, 'flasher')! } : {}),
       ...(stringOpt(args, 'drive') !== undefined ? { drive: resolve(io.cwd, stringOpt(args, 'drive')!) } : {}),
       ...(stringOpt(args, 'gdb-remote') !== undefined ? { gdbRemote: stringOpt(args, 'gdb-remote')! } : {}),
-      ...(timeoutS !== undefined ? { timeouts: { inferMs: timeoutS * 1000 } } : {}),
+      ...(timeoutS !== undefined ? { timeoutMs: timeoutS * 1000 } : {}),
       ...(verbose ? { trace: (d: '>' | '<', l: string) => io.err(`${d} ${l}\n`) } : {}),
       // Through the CLI's reporter: --quiet silences it, --progress json makes it JSON lines.
       ...(!json ? (io.progress ? { progress: (t: string) => io.progress!.log(t), stages: io.progress } : { progress: (t: string) => io.err(`${t}\n`) }) : {}),
