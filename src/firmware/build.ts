@@ -260,8 +260,9 @@ function firstErrorLine(stderr: string): string | undefined {
 
 async function run(file: string, args: string[], commands: string[][], timeoutMs: number, cwd?: string) {
   commands.push([file, ...args]);
-  // Its own process group, killed whole on a timeout or an interrupt (gcc's cc1/as/ld too).
-  const r = await runCommand([file, ...args], { timeoutMs, ...(cwd !== undefined ? { cwd } : {}) });
+  // Its own process group, killed whole on a timeout or an interrupt (gcc's cc1/as/ld too),
+  // and its own TMPDIR, so the temporary files of a killed gcc go too.
+  const r = await runCommand([file, ...args], { timeoutMs, privateTmp: true, ...(cwd !== undefined ? { cwd } : {}) });
   return { exitCode: r.exitCode ?? -1, stdout: r.stdout.toString('utf8'), stderr: r.stderr };
 }
 

@@ -72,7 +72,7 @@ export async function buildHost(opts: HostBuildOptions): Promise<HostBuildResult
     '-o',
     exe,
   ];
-  const r = await runCommand([cc, ...args], { what: 'host compile', timeoutMs: opts.timeoutMs ?? 180_000, cwd: outDir });
+  const r = await runCommand([cc, ...args], { what: 'host compile', timeoutMs: opts.timeoutMs ?? 180_000, cwd: outDir, privateTmp: true });
   if (r.exitCode !== 0) {
     const stderr = r.stderr;
     const first = stderr.split('\n').find((l) => /error|undefined reference/.test(l))?.trim();

@@ -43,7 +43,7 @@ async function buildPlugin(): Promise<string> {
   const args = ['-shared', '-fPIC', '-O2', '-std=gnu11', '-Wall', '-Wextra', '-Werror', '-fvisibility=hidden', '-o', tmp, src];
   const unregister = onCleanup(`partly built ${tmp}`, () => rmSync(tmp, { force: true }));
   try {
-    const r = await runCommand([cc, ...args], { what: 'building the QEMU plugin', timeoutMs: 60_000 });
+    const r = await runCommand([cc, ...args], { what: 'building the QEMU plugin', timeoutMs: 60_000, privateTmp: true });
     if (r.exitCode !== 0) {
       throw new TinypruneError('E_TOOL_FAILED', `building the QEMU plugin failed: ${r.stderr.trim().slice(0, 2000)}`, {
         where: src,

@@ -23,6 +23,7 @@ import type { Readable, Writable } from 'node:stream';
 
 import { TinypruneError } from '../errors.js';
 import { onCleanup } from './cleanup.js';
+import { makeTempDir } from './tempdir.js';
 
 /** Sends `signal` to process group `pgid`; false when the group is gone. Synchronous. */
 export function killGroup(pgid: number, signal: NodeJS.Signals): boolean {
@@ -125,15 +126,18 @@ export function startChild(command: readonly string[], opts: ChildOptions = {}):
   let leaderGone = false;
   let closed = false;
 
-  const hardKill = (): void => {
-    if (pid !== undefined) killGroup(pid, 'SIGKILL');
-    // A process that left the group (setsid) may still hold the pipes: stop waiting for them.
+  // A process that left the group (setsid) may still hold the pipes: stop waiting for them.
+  const releasePipesSoon = (): void => {
     const t = setTimeout(() => {
       stdout.destroy();
       stderr.destroy();
     }, 2000);
     t.unref();
     timers.push(t);
+  };
+  const hardKill = (): void => {
+    if (pid !== undefined) killGroup(pid, 'SIGKILL');
+    releasePipesSoon();
   };
   const stopNow = (reason: StopReason): void => {
     stoppedBy ??= reason;
@@ -167,6 +171,7 @@ export function startChild(command: readonly string[], opts: ChildOptions = {}):
       leaderGone = true;
       // What the child left behind in its group goes with it.
       if (pid !== undefined) killGroup(pid, 'SIGKILL');
+      releasePipesSoon();
     });
     child.on('error', (e: NodeJS.ErrnoException) => {
       if (pid === undefined) finish({ exitCode: undefined, signal: undefined, spawnError: spawnError(e, file, command) });
@@ -200,6 +205,12 @@ export interface RunOptions extends Omit<ChildOptions, 'lifetimeMs' | 'stdin'> {
   inputAfterOutput?: boolean;
   /** The E_TIMEOUT error's hint, from what the command printed before it was stopped. */
   timeoutHint?: (partial: CommandResult) => string;
+  /**
+   * Run with TMPDIR set to a private directory of ours, removed afterwards and at cleanup:
+   * for tools that write temporary files (gcc's cc*.s, collect2's) and delete them only when
+   * they end normally - a SIGKILL at an interrupt would leave them in /tmp.
+   */
+  privateTmp?: boolean;
 }
 
 export interface CommandResult {
@@ -226,6 +237,15 @@ export function commandText(command: readonly string[], max = 400): string {
  * naming the command; any exit status is returned.
  */
 export async function runCommand(command: readonly string[], opts: RunOptions): Promise<CommandResult> {
+  const tmp = opts.privateTmp ? makeTempDir('tinyprune-tool-') : undefined;
+  try {
+    return await runToCompletion(command, tmp ? { ...opts, env: { ...opts.env, TMPDIR: tmp.path } } : opts);
+  } finally {
+    tmp?.remove();
+  }
+}
+
+async function runToCompletion(command: readonly string[], opts: RunOptions): Promise<CommandResult> {
   const started = Date.now();
   const child = startChild(command, { ...opts, lifetimeMs: opts.timeoutMs, stdin: opts.input === undefined ? 'ignore' : 'pipe' });
   if (opts.input !== undefined && child.stdin) {

@@ -30,7 +30,8 @@ export function makeTempDir(prefix: string, parent: string = os.tmpdir()): TempD
       cause: e,
     });
   }
-  const remove = (): void => rmSync(dir, { recursive: true, force: true });
+  // Retries: a child killed a moment ago may still be finishing a file in it.
+  const remove = (): void => rmSync(dir, { recursive: true, force: true, maxRetries: 3, retryDelay: 20 });
   const unregister = onCleanup(`temporary directory ${dir}`, remove);
   return {
     path: dir,

@@ -23,6 +23,8 @@ import { REPO_ROOT, hasShared, sharedPath, warnIfNoShared } from '../helpers/sha
 
 const BIN = path.join(REPO_ROOT, 'bin/tinyprune.js');
 const MODEL = sharedPath('models/tflite-micro/hello_world/hello_world_int8.tflite');
+/** A model whose inference keeps QEMU busy for seconds: an interrupt then finds it computing. */
+const SLOW_MODEL = sharedPath('models/mlperf-tiny/kws/kws_ref_model.tflite');
 const ready = hasShared && hasTool('qemu-system-arm') && hasTool('arm-none-eabi-gcc') && hasTool('cc');
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -30,6 +32,8 @@ let root = '';
 let tmp = '';
 let env: NodeJS.ProcessEnv = {};
 let buildDir = '';
+let slowDir = '';
+let slowHash = '';
 let samples = '';
 let buildHash = '';
 
@@ -126,6 +130,7 @@ async function interruptAt(args: string[], moment: Moment): Promise<Trial> {
   const objects = path.join(root, 'cache', 'platform-objects');
   if (existsSync(objects)) expect(readdirSync(objects).filter((n) => n.startsWith('tmp-'))).toEqual([]);
   expect(treeHash(buildDir), `tinyprune ${args[0]} interrupted ${label}: the build directory changed`).toBe(buildHash);
+  expect(treeHash(slowDir), `tinyprune ${args[0]} interrupted ${label}: the build directory changed`).toBe(slowHash);
   // 130: our handler ran; SIGINT: before Node installed it (nothing was started then); 0: it had finished.
   expect(exit.code === 130 || exit.code === 0 || exit.signal === 'SIGINT', `exit ${exit.code ?? exit.signal}: ${run.stderr().slice(-300)}`).toBe(true);
   return { moment: label, childrenAtSignal, exit };
@@ -147,6 +152,9 @@ describe.skipIf(!ready)('Ctrl-C leaves no child process, temporary directory or 
     buildDir = path.join(root, 'build');
     execFileSync(process.execPath, [BIN, 'build', '--board', 'mps2-an386', MODEL, '-o', buildDir, '--quiet'], { cwd: root, env, stdio: 'pipe' });
     buildHash = treeHash(buildDir);
+    slowDir = path.join(root, 'slow');
+    execFileSync(process.execPath, [BIN, 'build', '--board', 'mps2-an386', SLOW_MODEL, '-o', slowDir, '--quiet'], { cwd: root, env, stdio: 'pipe' });
+    slowHash = treeHash(slowDir);
     // Enough samples that the benchmark runs for a while (one inference each, checked on the host).
     const graph = readTflite(readFileSync(MODEL), MODEL).graph;
     const per = graph.inputs.reduce((a, t) => a + tensorBytes(graph.tensors[t]!), 0);
@@ -174,9 +182,19 @@ describe.skipIf(!ready)('Ctrl-C leaves no child process, temporary directory or 
     expect(trials.filter((t) => t.childrenAtSignal.includes('qemu-system-arm')).length, JSON.stringify(trials)).toBeGreaterThanOrEqual(2);
   }, 240_000);
 
+  test('run, interrupted while QEMU computes a long inference', async () => {
+    // A QEMU busy in the guest does not notice its parent is gone (it ignores SIGPIPE): only
+    // the CLI's cleanup stops it.
+    const trials: Trial[] = [];
+    for (const plusMs of [300, 1500]) trials.push(await interruptAt(['run', '--board', 'mps2-an386', slowDir], { when: /^qemu-system-arm$/, plusMs }));
+    expect(trials.filter((t) => t.childrenAtSignal.includes('qemu-system-arm') && t.exit.code === 130).length, JSON.stringify(trials)).toBeGreaterThanOrEqual(1);
+  }, 240_000);
+
   test('bench', async () => {
     const trials: Trial[] = [];
     for (const m of [...moments, { afterMs: 1800 }]) trials.push(await interruptAt(['bench', '--board', 'mps2-an386', buildDir, '--data', samples], m));
+    // And once in the middle of an inference of the slow model.
+    trials.push(await interruptAt(['bench', '--board', 'mps2-an386', slowDir], { when: /^qemu-system-arm$/, plusMs: 1500 }));
     expect(trials.filter((t) => t.childrenAtSignal.includes('qemu-system-arm')).length, JSON.stringify(trials)).toBeGreaterThanOrEqual(3);
   }, 240_000);
 

@@ -70,6 +70,18 @@ describe('runCommand', () => {
     expect(alive(pid)).toBe(false);
   });
 
+  test('a process that left the group and holds the pipes does not hang a finished command', async () => {
+    const started = Date.now();
+    const r = await runCommand(['sh', '-c', 'setsid sleep 30 & echo $!'], { timeoutMs: 20_000 });
+    const pid = Number(r.stdout.toString().trim());
+    try {
+      expect(r.exitCode).toBe(0);
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      if (pid > 0) process.kill(pid, 'SIGKILL');
+    }
+  });
+
   test('a missing program is E_TOOL_MISSING naming it', async () => {
     const e = await rejection(runCommand(['tinyprune-no-such-tool', '-x'], { timeoutMs: 1000 }));
     expect(e.code).toBe('E_TOOL_MISSING');

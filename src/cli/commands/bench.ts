@@ -42,7 +42,7 @@ export const benchCommand: Command = {
       'gdb-remote': { type: 'string', value: '<host:port>', description: 'with --flash --flasher gdb: the GDB server' },
       baseline: { type: 'string', value: '<json>', description: 'an earlier `bench --json` result or a build report.json to compare with' },
       'max-regression': { type: 'string', value: '<percent>', description: 'with --baseline: fail when latency, flash or RAM grew by more (default 0)' },
-      timeout: { type: 'string', value: '<seconds>', description: 'silence allowed while inferences run (default 120)' },
+      timeout: { type: 'string', value: '<seconds>', description: 'bound on each wait on the board: the handshake (default 10), silence while inferences run (default 120), --flash' },
       json: { type: 'boolean', description: 'print the result as JSON' },
       verbose: { type: 'boolean', short: 'v', description: 'print every protocol line (stderr)' },
       help: { type: 'boolean', short: 'h', description: 'show this help' },

@@ -19,7 +19,7 @@ export const flashCommand: Command = {
       'gdb-remote': { type: 'string', value: '<host:port>', description: 'GDB server for --flasher gdb on a real board (default localhost:3333: OpenOCD, pyOCD)' },
       image: { type: 'string', value: 'bench|firmware', description: 'bench.elf (the benchmark firmware, default) or firmware.elf (tinyprune run\'s)' },
       'dry-run': { type: 'boolean', description: 'print the exact command line(s) and change nothing' },
-      timeout: { type: 'string', value: '<seconds>', description: 'bound on the flasher (default 120)' },
+      timeout: { type: 'string', value: '<seconds>', description: 'bound on the flasher (default 120), the drive check after a copy (default 5, UF2 10) and the handshake after a QEMU load (default 10)' },
       json: { type: 'boolean', description: 'print the result as JSON' },
       help: { type: 'boolean', short: 'h', description: 'show this help' },
     },
