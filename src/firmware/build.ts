@@ -245,6 +245,12 @@ export function parseNmSizes(text: string): ElfSymbol[] {
   return out;
 }
 
+/** tp_mark's address (Thumb bit cleared) in an ELF's symbols: where the counting plugin records. */
+export function markAddressIn(symbols: readonly ElfSymbol[]): number | undefined {
+  const mark = symbols.find((sym) => sym.name === 'tp_mark' && sym.type === 'T');
+  return mark ? mark.address & ~1 : undefined;
+}
+
 export function parseOverflows(stderr: string): Map<string, number> {
   const out = new Map<string, number>();
   for (const m of stderr.matchAll(/region [`']([^'`]+)' overflowed by (\d+) bytes?/g)) {
@@ -435,11 +441,9 @@ export async function buildFirmware(opts: BuildOptions): Promise<BuildResult> {
     total: sections.filter((s) => s.region === 'RAM').reduce((a, s) => a + s.size, 0),
   };
 
-  let markAddress: number | undefined;
   const n = await run(nm, ['-S', elf], commands, timeoutMs);
   const symbols = parseNmSizes(n.stdout);
-  const mark = symbols.find((sym) => sym.name === 'tp_mark' && sym.type === 'T');
-  if (mark) markAddress = mark.address & ~1;
+  const markAddress = markAddressIn(symbols);
 
   return {
     target,

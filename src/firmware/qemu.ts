@@ -16,6 +16,7 @@ import { resolveTarget, type BoardProfile, type QemuMachine, type Target } from 
 import { TinypruneError } from '../errors.js';
 import { runCommand } from '../util/process.js';
 import { makeTempDir } from '../util/tempdir.js';
+import { markAddressIn, parseNmSizes } from './build.js';
 import { ensureIcountPlugin } from './plugin.js';
 import { qemuArgs, qemuMachineOf } from './qemu-args.js';
 import { findTool } from './toolchain.js';
@@ -86,15 +87,15 @@ export function exceptionName(n: number): string {
 /** Address of tp_mark (Thumb bit cleared): where the instruction-count plugin records marks. */
 export async function markAddressOf(elf: string): Promise<number> {
   const nm = findTool('arm-none-eabi-nm');
-  const r = await runCommand([nm, elf], { timeoutMs: 30_000 });
-  const m = /^([0-9a-f]+)\s+T\s+tp_mark$/m.exec(r.stdout.toString('utf8'));
-  if (r.exitCode !== 0 || !m) {
+  const r = await runCommand([nm, '-S', elf], { timeoutMs: 30_000 });
+  const mark = r.exitCode === 0 ? markAddressIn(parseNmSizes(r.stdout.toString('utf8'))) : undefined;
+  if (mark === undefined) {
     throw new TinypruneError('E_TOOL_FAILED', `tp_mark not found in ${elf}: instruction marks need the platform layer`, {
       where: elf,
       hint: r.stderr.trim() || 'the firmware must link firmware/platform (tp_mark.c): rebuild with `tinyprune build`, or buildFirmware({ platform: true })',
     });
   }
-  return parseInt(m[1]!, 16) & ~1;
+  return mark;
 }
 
 async function sourceLine(elf: string, pc: number): Promise<string | undefined> {
