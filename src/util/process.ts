@@ -100,12 +100,30 @@ function spawnError(e: NodeJS.ErrnoException, file: string, command: readonly st
   });
 }
 
+/** Keeps what a child prints (up to maxBuffer bytes a stream; more calls onOverflow). */
+function collectOutput(stdout: Readable, stderr: Readable, maxBuffer: number, onOverflow: () => void) {
+  const chunks = { out: [] as Buffer[], err: [] as Buffer[], all: [] as Buffer[] };
+  const sizes = { out: 0, err: 0 };
+  const collect = (key: 'out' | 'err') => (d: Buffer) => {
+    sizes[key] += d.length;
+    if (sizes[key] > maxBuffer) return onOverflow();
+    chunks[key].push(d);
+    chunks.all.push(d);
+  };
+  stdout.on('data', collect('out'));
+  stderr.on('data', collect('err'));
+  return {
+    stdoutBytes: () => Buffer.concat(chunks.out),
+    stderrBytes: () => Buffer.concat(chunks.err),
+    allText: () => Buffer.concat(chunks.all).toString('utf8'),
+  };
+}
+
 /** Starts `command` (program + arguments) in a process group of its own. */
 export function startChild(command: readonly string[], opts: ChildOptions = {}): Child {
   const [file, ...args] = command;
   if (file === undefined) throw new TinypruneError('E_USAGE', 'startChild needs a program', { where: 'startChild' });
   const what = opts.what ?? path.basename(file);
-  const maxBuffer = opts.maxBuffer ?? DEFAULT_MAX_BUFFER;
   const graceMs = opts.graceMs ?? 1000;
   const child = spawn(file, args, {
     cwd: opts.cwd,
@@ -119,8 +137,6 @@ export function startChild(command: readonly string[], opts: ChildOptions = {}):
   const stderr = child.stderr as Readable;
   const unregister = pid !== undefined ? onCleanup(`${what} (process group ${pid})`, () => void killGroup(pid, 'SIGKILL')) : () => undefined;
 
-  const chunks = { out: [] as Buffer[], err: [] as Buffer[], all: [] as Buffer[] };
-  const sizes = { out: 0, err: 0 };
   let stoppedBy: StopReason | undefined;
   const timers: NodeJS.Timeout[] = [];
   let leaderGone = false;
@@ -145,14 +161,7 @@ export function startChild(command: readonly string[], opts: ChildOptions = {}):
     if (leaderGone || !killGroup(pid, 'SIGTERM')) return hardKill();
     timers.push(setTimeout(hardKill, graceMs));
   };
-  const collect = (key: 'out' | 'err') => (d: Buffer) => {
-    sizes[key] += d.length;
-    if (sizes[key] > maxBuffer) return stopNow('output');
-    chunks[key].push(d);
-    chunks.all.push(d);
-  };
-  stdout.on('data', collect('out'));
-  stderr.on('data', collect('err'));
+  const output = collectOutput(stdout, stderr, opts.maxBuffer ?? DEFAULT_MAX_BUFFER, () => stopNow('output'));
   const onAbort = (): void => stopNow('abort');
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   if (opts.signal?.aborted) stopNow('abort');
@@ -186,9 +195,7 @@ export function startChild(command: readonly string[], opts: ChildOptions = {}):
     stdin: child.stdin,
     stdout,
     stderr,
-    stdoutBytes: () => Buffer.concat(chunks.out),
-    stderrBytes: () => Buffer.concat(chunks.err),
-    allText: () => Buffer.concat(chunks.all).toString('utf8'),
+    ...output,
     exited,
     stop(reason: StopReason = 'stop') {
       stopNow(reason);
