@@ -20,8 +20,8 @@ import { interpret, prepare } from '../interp/index.js';
 import { tensorBytes, type ModelGraph } from '../ir/graph.js';
 import { readBuildModel } from '../run/run.js';
 import { decodeTensor } from '../util/tensor-data.js';
-import { markAddressOf } from '../device/elf.js';
 import { checkIdentity, executeFlash, gdbLoad, planFlash, readBuildFor } from '../device/flash.js';
+import { markAddressOf } from '../firmware/qemu.js';
 import { findTool } from '../firmware/toolchain.js';
 import { findBoardPort } from '../device/ports.js';
 import { BenchClient, type DeviceInfo, type ProtocolTimeouts } from '../device/protocol.js';
@@ -48,6 +48,12 @@ export interface BenchRequest {
   flasher?: string;
   drive?: string;
   gdbRemote?: string;
+  /**
+   * --timeout: bounds each wait on the board - the handshake, a silence while inferences run,
+   * and the flash - where the defaults are 10 s, 120 s and the flasher's.
+   */
+  timeoutMs?: number;
+  /** Finer control of the protocol's bounds (over timeoutMs). */
   timeouts?: Partial<ProtocolTimeouts>;
   /** Every protocol line, for --verbose. */
   trace?: (direction: '>' | '<', text: string) => void;
@@ -184,7 +190,7 @@ export async function runBench(req: BenchRequest): Promise<BenchResult> {
       if (req.flash) {
         session = await startQemuSession({ target, gdb: true, markAddress });
         say(`flashing ${path.basename(benchElf)} into QEMU ${session.machine} through its gdbstub (${session.gdbRemote})`);
-        await gdbLoad(findTool('gdb-multiarch'), benchElf, session.gdbRemote!, 'system_reset', 60_000);
+        await gdbLoad(findTool('gdb-multiarch'), benchElf, session.gdbRemote!, 'system_reset', req.timeoutMs ?? 60_000);
         loaded = 'gdb';
       } else {
         session = await startQemuSession({ target, elf: benchElf, markAddress });
@@ -196,7 +202,7 @@ export async function runBench(req: BenchRequest): Promise<BenchResult> {
       if (req.flash) {
         const plan = await planFlash({ dir, ...(req.flasher ? { flasher: req.flasher } : {}), ...(req.port ? { port: req.port } : {}), ...(req.drive ? { drive: req.drive } : {}), ...(req.gdbRemote ? { gdbRemote: req.gdbRemote } : {}) });
         say(`flashing with ${plan.flasher}: ${plan.commands.join(' && ')}`);
-        await executeFlash(plan, { dir });
+        await executeFlash(plan, { dir, ...(req.timeoutMs !== undefined ? { timeoutMs: req.timeoutMs } : {}) });
         loaded = 'flasher';
       }
       portPath = req.port ?? (await findPortWithRetry(board, req.flash ? 10_000 : 0));
@@ -204,7 +210,8 @@ export async function runBench(req: BenchRequest): Promise<BenchResult> {
 
     // 2. Handshake and identity.
     transport = await openSerial(portPath, { baudRate: req.baud ?? board.serial?.baud ?? board.uart.baud ?? 115200 });
-    const client = await BenchClient.connect(transport, { ...(req.timeouts ? { timeouts: req.timeouts } : {}), ...(req.trace ? { trace: req.trace } : {}) }).catch((e: unknown) => faultInstead(e, session));
+    const timeouts = { ...(req.timeoutMs !== undefined ? { handshakeMs: req.timeoutMs, inferMs: req.timeoutMs } : {}), ...req.timeouts };
+    const client = await BenchClient.connect(transport, { timeouts, ...(req.trace ? { trace: req.trace } : {}) }).catch((e: unknown) => faultInstead(e, session));
     const info = await client.info().catch((e: unknown) => faultInstead(e, session));
     checkIdentity(info.sourcesSha256, report, portPath);
     checkShape(info, graph, portPath);

@@ -196,7 +196,7 @@ export const COMMAND_OPTIONS = {
     'gdb-remote': { ...gdbRemote, description: 'GDB server for --flasher gdb on a real board (default localhost:3333: OpenOCD, pyOCD)' },
     image: { type: 'enum', values: ['bench', 'firmware'], default: 'bench', noun: 'an image of a build', description: "bench.elf (the benchmark firmware) or firmware.elf (tinyprune run's)" },
     'dry-run': { type: 'boolean', description: 'print the exact command line(s) and change nothing' },
-    timeout: { type: 'number', min: 0, exclusiveMin: true, value: '<seconds>', description: "bound on the flasher (default: the flasher's own, 120 s)" },
+    timeout: { type: 'number', min: 0, exclusiveMin: true, value: '<seconds>', description: 'bound on the flasher (default 120), the drive check after a copy (default 5, UF2 10) and the handshake after a QEMU load (default 10)' },
     json: json(),
   },
   bench: {
@@ -216,7 +216,7 @@ export const COMMAND_OPTIONS = {
     'gdb-remote': { ...gdbRemote, description: 'with --flash --flasher gdb: the GDB server' },
     baseline: { type: 'string', value: '<json>', description: 'an earlier `bench --json` result or a build report.json to compare with' },
     'max-regression': { type: 'number', min: 0, default: 0, value: '<percent>', description: 'with --baseline: fail when latency, flash or RAM grew by more' },
-    timeout: { type: 'number', min: 0, exclusiveMin: true, default: DEFAULT_TIMEOUTS.inferMs / 1000, value: '<seconds>', description: 'silence allowed while inferences run' },
+    timeout: { type: 'number', min: 0, exclusiveMin: true, value: '<seconds>', description: `bound on each wait on the board: the handshake (default ${DEFAULT_TIMEOUTS.handshakeMs / 1000}), silence while inferences run (default ${DEFAULT_TIMEOUTS.inferMs / 1000}), --flash` },
     json: json(),
     verbose: { type: 'boolean', short: 'v', description: 'print every protocol line (stderr)' },
   },

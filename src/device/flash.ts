@@ -16,13 +16,14 @@ import { flasherCommand, loadBoard, resolveTarget, type BoardProfile, type Flash
 import type { BuildReport } from '../build/build.js';
 import { TinypruneError } from '../errors.js';
 import { which } from '../firmware/toolchain.js';
+import { qemuArgs, qemuMachineOf } from '../firmware/qemu-args.js';
 import { readBuildReport } from '../run/run.js';
-import { runTool } from './exec.js';
+import { runCommand } from '../util/process.js';
 import { copyToDrive, driveCandidates, findDrive } from './drive.js';
 import { FLASHERS, FLASHER_NAMES, flasherByName, registryNameOf, type FlasherDef, type FlasherName } from './flashers.js';
 import { gdbLoadArgs, gdbLoadProblem } from './gdb.js';
 import { findBoardPort } from './ports.js';
-import { BenchClient } from './protocol.js';
+import { BenchClient, type ProtocolTimeouts } from './protocol.js';
 import { startQemuSession, type QemuSession } from './qemu.js';
 import { openSerial } from './transport.js';
 import { binToUf2, type Uf2Family } from './uf2.js';
@@ -129,6 +130,9 @@ export async function planFlash(req: FlashRequest): Promise<FlashPlan> {
     const qemu = which(process.env['TINYPRUNE_QEMU'] ?? 'qemu-system-arm');
     if (!qemu) problems.push(new TinypruneError('E_TOOL_MISSING', 'qemu-system-arm not found', { hint: 'install it: sudo apt-get install qemu-system-arm' }));
     const remote = '127.0.0.1:<port>';
+    // What executeFlash runs: startQemuSession's arguments, with placeholders for its temporary files.
+    const target = resolveTarget(report.board, { emulate: report.target.mode === 'emulate' });
+    const qemuLine = qemuArgs({ ...qemuMachineOf(target), serial: 'pty', semihostFile: '<tmp>/semihost.txt', icount: true, gdb: remote });
     const args = gdbLoadArgs({ gdb: 'gdb-multiarch', elf: files.elf, remote, reset: 'system_reset', connectTimeoutS: connectTimeoutS(req.timeoutMs ?? FLASHERS.gdb.timeoutMs) });
     return {
       board,
@@ -136,7 +140,7 @@ export async function planFlash(req: FlashRequest): Promise<FlashPlan> {
       mode: report.target.mode,
       flasher: 'gdb',
       commands: [
-        shellQuote(['qemu-system-arm', '-M', report.target.machine ?? '?', ...qemuExtra(report), '-display', 'none', '-monitor', 'none', '-serial', 'pty', '-semihosting-config', 'enable=on,target=native', '-icount', 'shift=0,align=off,sleep=off', '-gdb', 'tcp:127.0.0.1:<port>', '-S']),
+        shellQuote(['qemu-system-arm', ...qemuLine]),
         shellQuote([gdbName(), ...args]),
       ],
       problems,
@@ -232,12 +236,6 @@ export async function planFlash(req: FlashRequest): Promise<FlashPlan> {
   return { board, report, mode: 'device', flasher: name, commands: [shellQuote([def.program!, ...cmd.args])], problems, files, program: program ?? def.program!, args: cmd.args };
 }
 
-/** The QEMU board's -cpu and extra arguments (as startQemuSession passes them). */
-function qemuExtra(report: BuildReport): string[] {
-  const q = resolveTarget(report.board, { emulate: report.target.mode === 'emulate' }).qemuBoard?.qemu;
-  return q ? [...(q.cpu ? ['-cpu', q.cpu] : []), ...q.extraArgs] : [];
-}
-
 /** The GDB a user types (TINYPRUNE_GDB overrides, as for every tool). */
 const gdbName = (): string => process.env['TINYPRUNE_GDB'] ?? 'gdb-multiarch';
 
@@ -278,7 +276,8 @@ export async function executeFlash(plan: FlashPlan, req: FlashRequest): Promise<
     try {
       const args = gdbLoadArgs({ gdb: plan.program!, elf: plan.files.elf, remote: session.gdbRemote!, reset: 'system_reset', connectTimeoutS: connectTimeoutS(timeoutMs) });
       const loaded = await runGdbLoad(plan.program!, args, session.gdbRemote!, timeoutMs);
-      const verified = await verifyIdentity(session, plan.report);
+      // --timeout bounds the handshake too (a slow machine under load may need longer than 10 s).
+      const verified = await verifyIdentity(session, plan.report, req.timeoutMs !== undefined ? { handshakeMs: req.timeoutMs } : {});
       return { flasher: plan.flasher, commands: [shellQuote(session.command), shellQuote([plan.program!, ...args])], output: loaded, verified, durationMs: Date.now() - started };
     } finally {
       await session.stop();
@@ -289,7 +288,9 @@ export async function executeFlash(plan: FlashPlan, req: FlashRequest): Promise<
   if (plan.copy) {
     // The .uf2 is made from the .bin at flash time (always fresh: the .bin may be newer).
     if (def.kind === 'uf2') writeUf2(plan);
-    await copyToDrive(plan.copy.from, plan.copy.drive, { verify: plan.copy.verify, ...(req.settleMs !== undefined ? { settleMs: req.settleMs } : {}) });
+    // How long to watch the drive for the probe's verdict: settleMs, else --timeout, else the default.
+    const settleMs = req.settleMs ?? req.timeoutMs;
+    await copyToDrive(plan.copy.from, plan.copy.drive, { verify: plan.copy.verify, ...(settleMs !== undefined ? { settleMs } : {}) });
     return { flasher: plan.flasher, commands: plan.commands, output: '', durationMs: Date.now() - started };
   }
   if (def.kind === 'gdb') {
@@ -297,14 +298,12 @@ export async function executeFlash(plan: FlashPlan, req: FlashRequest): Promise<
     return { flasher: plan.flasher, commands: plan.commands, output: out, durationMs: Date.now() - started };
   }
   if (plan.args?.includes(plan.files.uf2)) writeUf2(plan);
-  const r = await runTool(plan.program!, plan.args ?? [], timeoutMs);
+  const r = await runCommand([plan.program!, ...(plan.args ?? [])], {
+    what: def.program!,
+    timeoutMs,
+    timeoutHint: (p) => `${def.diagnose?.(p.all) ?? 'the probe or bootloader stopped answering; unplug the board and retry'}. Last output: ${p.all.trim().split('\n').slice(-3).join(' | ')}`,
+  });
   const output = r.all;
-  if (r.timedOut) {
-    throw new TinypruneError('E_TIMEOUT', `${def.program} did not finish within ${timeoutMs} ms`, {
-      where: plan.commands[0],
-      hint: `${def.diagnose?.(output) ?? 'the probe or bootloader stopped answering; unplug the board and retry'}. Last output: ${output.trim().split('\n').slice(-3).join(' | ')}`,
-    });
-  }
   if (r.exitCode !== 0) {
     const tail = (r.stderr || r.all).trim().split('\n').slice(-8).join('\n');
     throw new TinypruneError('E_FLASH_FAILED', `${def.program} failed (exit ${r.exitCode ?? r.signal}):\n${tail}`, {
@@ -328,26 +327,24 @@ export async function gdbLoad(gdb: string, elf: string, remote: string, reset: s
 }
 
 async function runGdbLoad(gdb: string, args: string[], remote: string, timeoutMs: number): Promise<string> {
-  const r = await runTool(gdb, args, timeoutMs);
-  const out = `${r.stdout}\n${r.stderr}`;
-  if (r.timedOut) {
-    throw new TinypruneError('E_TIMEOUT', `GDB load did not finish within ${timeoutMs} ms`, { where: shellQuote([gdb, ...args]), hint: out.trim().split('\n').slice(-3).join(' | ') });
-  }
-  const problem = gdbLoadProblem(String(r.stdout), String(r.stderr));
+  const r = await runCommand([gdb, ...args], { what: 'GDB load', timeoutMs, timeoutHint: (p) => p.all.trim().split('\n').slice(-3).join(' | ') });
+  const stdout = r.stdout.toString('utf8');
+  const out = `${stdout}\n${r.stderr}`;
+  const problem = gdbLoadProblem(stdout, r.stderr);
   if (r.exitCode !== 0 || problem) {
     throw new TinypruneError('E_FLASH_FAILED', `GDB load through ${remote} failed: ${problem ?? `exit ${r.exitCode}`}`, {
       where: shellQuote([gdb, ...args]),
-      hint: FLASHERS.gdb.diagnose(out) ?? String(r.stderr).trim().split('\n').slice(-4).join(' | '),
+      hint: FLASHERS.gdb.diagnose(out) ?? r.stderr.trim().split('\n').slice(-4).join(' | '),
     });
   }
   return out;
 }
 
 /** Handshake over the QEMU pty and compare the model identity with the build's. */
-export async function verifyIdentity(session: QemuSession, report: BuildReport): Promise<{ port: string; sourcesSha256: string }> {
+export async function verifyIdentity(session: QemuSession, report: BuildReport, timeouts: Partial<ProtocolTimeouts> = {}): Promise<{ port: string; sourcesSha256: string }> {
   const port = await openSerial(session.ptyPath);
   try {
-    const client = await BenchClient.connect(port);
+    const client = await BenchClient.connect(port, { timeouts });
     const info = await client.info();
     checkIdentity(info.sourcesSha256, report, session.ptyPath);
     return { port: session.ptyPath, sourcesSha256: info.sourcesSha256 };

@@ -10,21 +10,22 @@
  * (the protocol's handshake retries); a GDB `load` leaves SP at 0, so the machine is reset
  * afterwards - which -no-reboot would turn into an exit, so it is not used with the gdbstub.
  *
- * QEMU runs with execa's cleanup (killed if Node exits) and a lifetime watchdog, so a session
- * the caller forgets cannot outlive its bound.
+ * QEMU runs in a process group of its own (src/util/process.ts), killed by stop(), by a
+ * lifetime watchdog and on exit or interrupt, so a session the caller forgets cannot outlive
+ * its bound or the command; its temporary directory goes with it.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-
-import { execa, type ResultPromise } from 'execa';
 
 import { resolveTarget, type Target } from '../boards/index.js';
 import { TinypruneError } from '../errors.js';
 import { ensureIcountPlugin } from '../firmware/plugin.js';
+import { qemuArgs, qemuMachineOf } from '../firmware/qemu-args.js';
 import { exceptionName } from '../firmware/qemu.js';
 import { findTool } from '../firmware/toolchain.js';
+import { startChild } from '../util/process.js';
+import { makeTempDir } from '../util/tempdir.js';
 
 export interface QemuSessionOptions {
   /** A QEMU board or a real board's emulated target. */
@@ -80,97 +81,49 @@ export function freePort(): Promise<number> {
   });
 }
 
-const qemuOpt = (s: string): string => s.replace(/,/g, ',,');
-
 export async function startQemuSession(opts: QemuSessionOptions): Promise<QemuSession> {
   const target = typeof opts.target === 'string' ? resolveTarget(opts.target, { emulate: true }) : opts.target;
-  if (target.machine === undefined || target.qemuBoard?.qemu === undefined) {
-    throw new TinypruneError('E_BOARD', `${target.board.name} is a device target; it has no QEMU machine`, {
-      where: `board ${target.board.name}`,
-      hint: 'build with --emulate to run a real board on its QEMU stand-in',
-    });
-  }
+  const machine = qemuMachineOf(target);
   if (!opts.gdb && opts.elf === undefined) throw new TinypruneError('E_USAGE', 'a QEMU session needs an ELF or a gdbstub', { where: 'startQemuSession' });
   const qemu = findTool('qemu-system-arm');
-  const cfg = target.qemuBoard.qemu;
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'tinyprune-qemu-pty-'));
-  const marksFile = path.join(tmp, 'marks.txt');
-  const semihostFile = path.join(tmp, 'semihost.txt');
+  const plugin = opts.markAddress !== undefined ? await ensureIcountPlugin() : undefined;
   const gdbPort = opts.gdb ? await freePort() : undefined;
-  const args = [
-    '-M',
-    target.machine,
-    ...(cfg.cpu ? ['-cpu', cfg.cpu] : []),
-    '-display',
-    'none',
-    '-monitor',
-    'none',
-    '-serial',
-    'pty',
-    '-chardev',
-    `file,id=tpsemi,path=${qemuOpt(semihostFile)}`,
-    '-semihosting-config',
-    'enable=on,target=native,chardev=tpsemi',
+  const tmp = makeTempDir('tinyprune-qemu-pty-');
+  const marksFile = path.join(tmp.path, 'marks.txt');
+  const semihostFile = path.join(tmp.path, 'semihost.txt');
+  const args = qemuArgs({
+    ...machine,
+    serial: 'pty',
+    semihostFile,
     // Deterministic virtual time: SysTick (the firmware's timer in QEMU) follows instructions.
-    '-icount',
-    'shift=0,align=off,sleep=off',
-  ];
-  if (!opts.gdb) args.push('-no-reboot');
-  if (opts.markAddress !== undefined) {
-    const plugin = await ensureIcountPlugin();
-    args.push('-plugin', `${qemuOpt(plugin)},mark=0x${opts.markAddress.toString(16)},core=${target.board.core},out=${qemuOpt(marksFile)}`);
-  }
-  args.push(...cfg.extraArgs);
-  if (opts.gdb) args.push('-gdb', `tcp:127.0.0.1:${gdbPort}`, '-S');
-  else args.push('-kernel', path.resolve(opts.elf!));
-
-  const child: ResultPromise = execa(qemu, args, {
-    reject: false,
-    stdin: 'ignore',
-    stdout: 'pipe',
-    stderr: 'pipe',
-    encoding: 'utf8',
-    cleanup: true,
-    buffer: false,
+    icount: true,
+    ...(plugin !== undefined ? { plugin: { path: plugin, markAddress: opts.markAddress!, out: marksFile, core: target.board.core } } : {}),
+    ...(gdbPort !== undefined ? { gdb: `127.0.0.1:${gdbPort}` } : { kernel: path.resolve(opts.elf!) }),
   });
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer | string) => (stderr += d.toString()));
-  child.stdout?.on('data', (d: Buffer | string) => (stderr += d.toString()));
-  const lifetime = setTimeout(() => child.kill('SIGKILL'), opts.lifetimeMs ?? 15 * 60_000);
-  lifetime.unref();
 
-  let cleaned = false;
-  const cleanup = (): void => {
-    if (cleaned) return;
-    cleaned = true;
-    clearTimeout(lifetime);
-    rmSync(tmp, { recursive: true, force: true });
-  };
-  const exited: Promise<QemuExit> = child.then(
-    (r) => {
-      const semihost = (() => {
-        try {
-          return readFileSync(semihostFile, 'utf8');
-        } catch {
-          return '';
-        }
-      })();
-      const code = r.exitCode;
-      const fault =
-        code !== undefined && code >= 100 && code <= 255
-          ? `${exceptionName(code - 100)} (exception ${code - 100})${semihost.includes('tinyprune-fault:') ? `: ${semihost.split('\n').find((l) => l.startsWith('tinyprune-fault:'))}` : ''}`
-          : undefined;
-      cleanup();
-      return { exitCode: code, signal: r.signal ?? undefined, fault };
-    },
-    () => {
-      cleanup();
-      return { exitCode: undefined, signal: undefined, fault: undefined };
-    },
-  );
+  // Its own process group, killed on stop(), after the lifetime bound, and on exit/interrupt.
+  const child = startChild([qemu, ...args], { what: `QEMU (${machine.machine})`, lifetimeMs: opts.lifetimeMs ?? 15 * 60_000, graceMs: 500 });
+  const stderr = (): string => child.allText();
+
+  const exited: Promise<QemuExit> = child.exited.then((r) => {
+    const semihost = (() => {
+      try {
+        return readFileSync(semihostFile, 'utf8');
+      } catch {
+        return '';
+      }
+    })();
+    tmp.remove();
+    const code = r.exitCode;
+    const fault =
+      code !== undefined && code >= 100 && code <= 255
+        ? `${exceptionName(code - 100)} (exception ${code - 100})${semihost.includes('tinyprune-fault:') ? `: ${semihost.split('\n').find((l) => l.startsWith('tinyprune-fault:'))}` : ''}`
+        : undefined;
+    return { exitCode: code, signal: r.signal, fault };
+  });
 
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await child.stop();
     await exited;
   };
 
@@ -179,19 +132,20 @@ export async function startQemuSession(opts: QemuSessionOptions): Promise<QemuSe
   const ptyPath = await new Promise<string>((resolve, reject) => {
     const started = Date.now();
     const poll = setInterval(() => {
-      const m = /char device redirected to (\/dev\/\S+) \(label serial0\)/.exec(stderr) ?? /char device redirected to (\/dev\/\S+)/.exec(stderr);
+      const text = stderr();
+      const m = /char device redirected to (\/dev\/\S+) \(label serial0\)/.exec(text) ?? /char device redirected to (\/dev\/\S+)/.exec(text);
       if (m) {
         clearInterval(poll);
         resolve(m[1]!);
       } else if (Date.now() - started > startMs) {
         clearInterval(poll);
-        reject(new TinypruneError('E_TIMEOUT', `QEMU did not open its serial pty within ${startMs} ms`, { where: [qemu, ...args].join(' ').slice(0, 400), hint: stderr.slice(-400) }));
+        reject(new TinypruneError('E_TIMEOUT', `QEMU did not open its serial pty within ${startMs} ms`, { where: [qemu, ...args].join(' ').slice(0, 400), hint: stderr().slice(-400) }));
       }
     }, 20);
     void exited.then((x) => {
       clearInterval(poll);
       reject(
-        new TinypruneError('E_TOOL_FAILED', `QEMU exited before opening its serial pty (exit ${x.exitCode ?? x.signal}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`, {
+        new TinypruneError('E_TOOL_FAILED', `QEMU exited before opening its serial pty (exit ${x.exitCode ?? x.signal}): ${stderr().trim().split('\n').slice(-3).join(' | ')}`, {
           where: [qemu, ...args].join(' ').slice(0, 400),
         }),
       );
@@ -221,7 +175,7 @@ export async function startQemuSession(opts: QemuSessionOptions): Promise<QemuSe
     consumed = end;
   };
   return {
-    machine: target.machine,
+    machine: machine.machine,
     ptyPath,
     gdbRemote: gdbPort !== undefined ? `127.0.0.1:${gdbPort}` : undefined,
     command: [qemu, ...args],
@@ -234,7 +188,7 @@ export async function startQemuSession(opts: QemuSessionOptions): Promise<QemuSe
       return cycleMarks.slice();
     },
     exited,
-    stderr: () => stderr,
+    stderr,
     stop,
   };
 }

@@ -8,13 +8,13 @@
  * memcpy reads in int8 kernels into calls (5x slower).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-
-import { execa } from 'execa';
 
 import { resolveTarget, type BoardProfile, type Target } from '../boards/index.js';
 import { TinypruneError, type Warning } from '../errors.js';
+import { runCommand } from '../util/process.js';
+import { makeTempDir } from '../util/tempdir.js';
 import { cacheDir, packageRoot, platformDir } from './paths.js';
 import { hex32, renderTemplate } from './render.js';
 import { findTool } from './toolchain.js';
@@ -252,7 +252,12 @@ export function parseNmSizes(text: string): ElfSymbol[] {
   return out;
 }
 
-/** ld's "region `RAM' overflowed by 123 bytes" lines → {region: bytes} (the tool's output, not ours). */
+/** tp_mark's address (Thumb bit cleared) in an ELF's symbols: where the counting plugin records. */
+export function markAddressIn(symbols: readonly ElfSymbol[]): number | undefined {
+  const mark = symbols.find((sym) => sym.name === 'tp_mark' && sym.type === 'T');
+  return mark ? mark.address & ~1 : undefined;
+}
+
 export function parseOverflows(stderr: string): Map<string, number> {
   const out = new Map<string, number>();
   for (const m of stderr.matchAll(/region [`']([^'`]+)' overflowed by (\d+) bytes?/g)) {
@@ -268,13 +273,10 @@ function firstErrorLine(stderr: string): string | undefined {
 
 async function run(file: string, args: string[], commands: string[][], timeoutMs: number, cwd?: string) {
   commands.push([file, ...args]);
-  const r = await execa(file, args, { reject: false, timeout: timeoutMs, cwd, stdin: 'ignore', maxBuffer: 64 * 1024 * 1024 });
-  if (r.timedOut) {
-    throw new TinypruneError('E_TIMEOUT', `${path.basename(file)} did not finish within ${timeoutMs} ms`, {
-      where: [file, ...args].join(' ').slice(0, 400),
-    });
-  }
-  return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
+  // Its own process group, killed whole on a timeout or an interrupt (gcc's cc1/as/ld too),
+  // and its own TMPDIR, so the temporary files of a killed gcc go too.
+  const r = await runCommand([file, ...args], { timeoutMs, privateTmp: true, ...(cwd !== undefined ? { cwd } : {}) });
+  return { exitCode: r.exitCode ?? -1, stdout: r.stdout.toString('utf8'), stderr: r.stderr };
 }
 
 /**
@@ -305,18 +307,18 @@ async function compilePlatform(
   });
   const missing = objects.filter((o) => !existsSync(o.obj));
   if (missing.length > 0) {
-    const tmp = mkdtempSync(path.join(dir, 'tmp-'));
+    const tmp = makeTempDir('tmp-', dir);
     try {
-      const r = await run(gcc, ['-c', ...flags, `-I${genDir}`, `-I${platformDir()}`, ...missing.map((m) => m.src)], commands, timeoutMs, tmp);
+      const r = await run(gcc, ['-c', ...flags, `-I${genDir}`, `-I${platformDir()}`, ...missing.map((m) => m.src)], commands, timeoutMs, tmp.path);
       if (r.exitCode !== 0) {
         throw new TinypruneError('E_TOOL_FAILED', `compiling the platform layer failed: ${firstErrorLine(r.stderr) ?? ''}\n${r.stderr.trim().slice(0, 4000)}`, {
           where: platformDir(),
           hint: 'the board profile may give the platform code values it cannot use (see tp_board.h in the build directory)',
         });
       }
-      for (const m of missing) renameSync(path.join(tmp, `${path.basename(m.src, '.c')}.o`), m.obj);
+      for (const m of missing) renameSync(path.join(tmp.path, `${path.basename(m.src, '.c')}.o`), m.obj);
     } finally {
-      rmSync(tmp, { recursive: true, force: true });
+      tmp.remove();
     }
   }
   return objects.map((o) => o.obj);
@@ -451,11 +453,9 @@ export async function buildFirmware(opts: BuildOptions): Promise<BuildResult> {
     total: sections.filter((s) => s.region === 'RAM').reduce((a, s) => a + s.size, 0),
   };
 
-  let markAddress: number | undefined;
   const n = await run(nm, ['-S', elf], commands, timeoutMs);
   const symbols = parseNmSizes(n.stdout);
-  const mark = symbols.find((sym) => sym.name === 'tp_mark' && sym.type === 'T');
-  if (mark) markAddress = mark.address & ~1;
+  const markAddress = markAddressIn(symbols);
 
   return {
     target,

@@ -10,9 +10,8 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 
-import { execa } from 'execa';
-
 import { TinypruneError } from '../errors.js';
+import { runCommand } from '../util/process.js';
 import { findTool } from './toolchain.js';
 
 export interface HostBuildOptions {
@@ -73,10 +72,9 @@ export async function buildHost(opts: HostBuildOptions): Promise<HostBuildResult
     '-o',
     exe,
   ];
-  const r = await execa(cc, args, { reject: false, timeout: opts.timeoutMs ?? 180_000, stdin: 'ignore', cwd: outDir });
-  if (r.timedOut) throw new TinypruneError('E_TIMEOUT', `host compile did not finish within ${opts.timeoutMs ?? 180_000} ms`, { where: exe });
+  const r = await runCommand([cc, ...args], { what: 'host compile', timeoutMs: opts.timeoutMs ?? 180_000, cwd: outDir, privateTmp: true });
   if (r.exitCode !== 0) {
-    const stderr = String(r.stderr);
+    const stderr = r.stderr;
     const first = stderr.split('\n').find((l) => /error|undefined reference/.test(l))?.trim();
     throw new TinypruneError('E_TOOL_FAILED', `host cc failed (exit ${r.exitCode}): ${first ?? ''}\n${stderr.trim().slice(0, 4000)}`, {
       where: first?.split(': ')[0] ?? outDir,
@@ -92,38 +90,20 @@ export async function buildHost(opts: HostBuildOptions): Promise<HostBuildResult
  * that is returned, not thrown, so a test can show it — only a timeout or a signal throws.
  */
 export async function runHost(exe: string, stdin: Uint8Array | string = '', timeoutMs = 60_000, args: string[] = []): Promise<HostRunResult> {
-  const started = Date.now();
-  const child = execa(exe, args, {
-    reject: false,
-    detached: true,
-    encoding: 'buffer',
-    stripFinalNewline: false,
-    input: typeof stdin === 'string' ? stdin : Buffer.from(stdin),
+  const r = await runCommand([exe, ...args], {
+    timeoutMs,
+    input: stdin,
     maxBuffer: 512 * 1024 * 1024,
     // ASan's leak checker needs ptrace-like access that some containers deny; leaks are not
     // what these runs look for.
     env: { ASAN_OPTIONS: 'detect_leaks=0', UBSAN_OPTIONS: 'print_stacktrace=1' },
   });
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    try {
-      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }, timeoutMs);
-  const r = await child;
-  clearTimeout(timer);
-  const stderr = Buffer.from(r.stderr as Uint8Array).toString('utf8');
-  if (timedOut) {
-    throw new TinypruneError('E_TIMEOUT', `${path.basename(exe)} did not exit within ${timeoutMs} ms`, { where: exe });
-  }
+  const stderr = r.stderr;
   if (r.signal) {
     throw new TinypruneError('E_FAULT', `${path.basename(exe)} was killed by ${r.signal}`, {
       where: exe,
       hint: stderr.trim().slice(-1000) || 'a crash in the C code: rebuild with sanitize: true to find it',
     });
   }
-  return { exitCode: r.exitCode ?? -1, stdout: Buffer.from(r.stdout as Uint8Array), stderr, durationMs: Date.now() - started };
+  return { exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr, durationMs: r.durationMs };
 }

@@ -8,9 +8,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
-import { execa } from 'execa';
-
 import { TinypruneError } from '../errors.js';
+import { onCleanup } from '../util/cleanup.js';
+import { runCommand } from '../util/process.js';
 import { cacheDir, pluginSource } from './paths.js';
 import { findTool } from './toolchain.js';
 
@@ -42,16 +42,21 @@ async function buildPlugin(): Promise<string> {
   const cc = findTool('cc');
   const tmp = `${out}.${process.pid}.${Date.now()}.tmp`;
   const args = ['-shared', '-fPIC', '-O2', '-std=gnu11', '-Wall', '-Wextra', '-Werror', '-fvisibility=hidden', '-o', tmp, src];
-  const r = await execa(cc, args, { reject: false, timeout: 60_000, stdin: 'ignore' });
-  if (r.exitCode !== 0) {
+  const unregister = onCleanup(`partly built ${tmp}`, () => rmSync(tmp, { force: true }));
+  try {
+    const r = await runCommand([cc, ...args], { what: 'building the QEMU plugin', timeoutMs: 60_000, privateTmp: true });
+    if (r.exitCode !== 0) {
+      throw new TinypruneError('E_TOOL_FAILED', `building the QEMU plugin failed: ${r.stderr.trim().slice(0, 2000)}`, {
+        where: src,
+        hint: 'a host C compiler is needed: sudo apt-get install gcc',
+      });
+    }
+    renameSync(tmp, out);
+    return out;
+  } finally {
+    unregister();
     rmSync(tmp, { force: true });
-    throw new TinypruneError('E_TOOL_FAILED', `building the QEMU plugin failed: ${String(r.stderr).trim().slice(0, 2000)}`, {
-      where: src,
-      hint: 'a host C compiler is needed: sudo apt-get install gcc',
-    });
   }
-  renameSync(tmp, out);
-  return out;
 }
 
 /** What the plugin wrote: instruction and estimated-cycle counts at each mark and in total. */

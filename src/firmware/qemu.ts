@@ -3,20 +3,22 @@
  * a file of its own, optionally -icount (deterministic virtual time) and the instruction-count
  * plugin (exact counts at each tp_mark call).
  *
- * Every run is bounded by a timeout that kills QEMU's whole process group. The exit code says
+ * Every run is bounded by a timeout that kills QEMU's whole process group (src/util/process.ts);
+ * its temporary directory goes on exit and on an interrupt too. The exit code says
  * how the firmware ended (FIRMWARE.md): 0-99 its own code; 100 + n a fault in exception n,
  * reported as E_FAULT with the exception's name and the faulting source line; SIGABRT a CPU
  * lockup (QEMU aborts), usually a wrong core or link address.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-
-import { execa } from 'execa';
 
 import { resolveTarget, type BoardProfile, type QemuMachine, type Target } from '../boards/index.js';
 import { TinypruneError } from '../errors.js';
+import { runCommand } from '../util/process.js';
+import { makeTempDir } from '../util/tempdir.js';
+import { markAddressIn, parseNmSizes } from './build.js';
 import { ensureIcountPlugin, parsePluginOutput } from './plugin.js';
+import { qemuArgs, qemuMachineOf } from './qemu-args.js';
 import { findTool } from './toolchain.js';
 
 export interface QemuOptions {
@@ -89,27 +91,25 @@ export function exceptionName(n: number): string {
   return EXCEPTION_NAMES[n] ?? (n >= 16 ? `IRQ${n - 16}` : `exception ${n}`);
 }
 
-/** Escapes a value inside a QEMU -opt list (a comma is written twice). */
-const qemuOpt = (s: string) => s.replace(/,/g, ',,');
-
-async function lookupMark(elf: string): Promise<number> {
+/** Address of tp_mark (Thumb bit cleared): where the instruction-count plugin records marks. */
+export async function markAddressOf(elf: string): Promise<number> {
   const nm = findTool('arm-none-eabi-nm');
-  const r = await execa(nm, [elf], { reject: false, stdin: 'ignore', timeout: 30_000 });
-  const m = /^([0-9a-f]+)\s+T\s+tp_mark$/m.exec(String(r.stdout));
-  if (!m) {
-    throw new TinypruneError('E_TOOL_FAILED', 'tp_mark not found in the ELF: instruction marks need the platform layer', {
+  const r = await runCommand([nm, '-S', elf], { timeoutMs: 30_000 });
+  const mark = r.exitCode === 0 ? markAddressIn(parseNmSizes(r.stdout.toString('utf8'))) : undefined;
+  if (mark === undefined) {
+    throw new TinypruneError('E_TOOL_FAILED', `tp_mark not found in ${elf}: instruction marks need the platform layer`, {
       where: elf,
-      hint: 'build with buildFirmware({ platform: true }) or define void tp_mark(uint32_t) yourself',
+      hint: r.stderr.trim() || 'the firmware must link firmware/platform (tp_mark.c): rebuild with `tinyprune build`, or buildFirmware({ platform: true })',
     });
   }
-  return parseInt(m[1]!, 16) & ~1;
+  return mark;
 }
 
 async function sourceLine(elf: string, pc: number): Promise<string | undefined> {
   try {
     const a2l = findTool('arm-none-eabi-addr2line');
-    const r = await execa(a2l, ['-f', '-s', '-e', elf, '0x' + pc.toString(16)], { reject: false, stdin: 'ignore', timeout: 10_000 });
-    const [fn, loc] = String(r.stdout).split('\n');
+    const r = await runCommand([a2l, '-f', '-s', '-e', elf, '0x' + pc.toString(16)], { timeoutMs: 10_000 });
+    const [fn, loc] = r.stdout.toString('utf8').split('\n');
     if (!fn || fn === '??') return undefined;
     return `${fn} (${loc ?? '?'})`;
   } catch {
@@ -122,95 +122,47 @@ export async function runQemu(opts: QemuOptions): Promise<QemuResult> {
     typeof opts.board === 'object' && 'mode' in opts.board
       ? opts.board
       : resolveTarget(opts.board as string | BoardProfile, { emulate: true });
-  if (target.machine === undefined || target.qemuBoard?.qemu === undefined) {
-    throw new TinypruneError('E_BOARD', `${target.board.name} is a device target; it cannot run in QEMU`, {
-      where: `board ${target.board.name}`,
-      hint: 'resolve the target with { emulate: true } (needs "emulateWith" in the board file)',
-    });
-  }
-  const qemuCfg = target.qemuBoard.qemu;
+  const machine = qemuMachineOf(target);
   const qemu = findTool('qemu-system-arm');
   const timeoutMs = opts.timeoutMs ?? 30_000;
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'tinyprune-qemu-'));
-  const semihostFile = path.join(tmp, 'semihost.txt');
-  const marksFile = path.join(tmp, 'marks.txt');
+  const tmp = makeTempDir('tinyprune-qemu-');
+  const semihostFile = path.join(tmp.path, 'semihost.txt');
+  const marksFile = path.join(tmp.path, 'marks.txt');
   try {
-    const args = [
-      '-M',
-      target.machine,
-      ...(qemuCfg.cpu ? ['-cpu', qemuCfg.cpu] : []),
-      '-display',
-      'none',
-      '-monitor',
-      'none',
-      '-serial',
-      'stdio',
-      '-chardev',
-      `file,id=tpsemi,path=${qemuOpt(semihostFile)}`,
-      '-semihosting-config',
-      'enable=on,target=native,chardev=tpsemi',
-      '-no-reboot',
-    ];
-    if (opts.icount) args.push('-icount', 'shift=0,align=off,sleep=off');
-    if (opts.markers) {
-      const plugin = await ensureIcountPlugin();
-      const mark = opts.markAddress ?? (await lookupMark(opts.elf));
-      args.push('-plugin', `${qemuOpt(plugin)},mark=0x${mark.toString(16)},core=${target.board.core},out=${qemuOpt(marksFile)}`);
-    }
-    args.push(...qemuCfg.extraArgs, ...(opts.extraArgs ?? []), '-kernel', path.resolve(opts.elf));
-
-    const started = Date.now();
-    const child = execa(qemu, args, {
-      reject: false,
-      detached: true, // its own process group, so a timeout kills QEMU and anything it spawned
-      encoding: 'buffer',
-      stripFinalNewline: false,
-      stdin: 'pipe',
-      maxBuffer: 256 * 1024 * 1024,
+    const plugin = opts.markers
+      ? { path: await ensureIcountPlugin(), markAddress: opts.markAddress ?? (await markAddressOf(opts.elf)), out: marksFile, core: target.board.core }
+      : undefined;
+    const args = qemuArgs({
+      ...machine,
+      serial: 'stdio',
+      semihostFile,
+      icount: opts.icount ?? false,
+      ...(plugin ? { plugin } : {}),
+      kernel: path.resolve(opts.elf),
+      ...(opts.extraArgs ? { userArgs: opts.extraArgs } : {}),
     });
-    const input = opts.stdin === undefined ? undefined : typeof opts.stdin === 'string' ? Buffer.from(opts.stdin) : Buffer.from(opts.stdin);
-    const stdin = child.stdin;
-    if (input === undefined || input.length === 0) {
-      stdin?.end();
-    } else {
-      child.stdout?.once('data', () => {
-        stdin?.end(input);
-      });
-    }
-    // QEMU may exit before it reads its input: that is not an error of ours.
-    stdin?.on('error', () => undefined);
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      try {
-        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }, timeoutMs);
-    const r = await child;
-    clearTimeout(timer);
-    const durationMs = Date.now() - started;
-    const uartBytes = Buffer.from(r.stdout as Uint8Array);
+    const command = [qemu, ...args];
+    const r = await runCommand(command, {
+      what: `QEMU (${machine.machine})`,
+      timeoutMs,
+      maxBuffer: 256 * 1024 * 1024,
+      ...(opts.stdin !== undefined ? { input: opts.stdin, inputAfterOutput: true } : {}),
+      timeoutHint: (p) =>
+        'the firmware must end by returning from main() or calling tp_exit(); it may be waiting for UART input or looping. Last UART output: ' +
+        JSON.stringify(p.stdout.toString('utf8').slice(-200)),
+    });
+    const durationMs = r.durationMs;
+    const uartBytes = r.stdout;
     const uart = uartBytes.toString('utf8');
-    const qemuStderr = Buffer.from(r.stderr as Uint8Array).toString('utf8');
+    const qemuStderr = r.stderr;
     let semihost = '';
     try {
       semihost = readFileSync(semihostFile, 'utf8');
     } catch {
       // no semihosting output
     }
-    const command = [qemu, ...args];
-
-    if (timedOut) {
-      throw new TinypruneError('E_TIMEOUT', `QEMU (${target.machine}) did not exit within ${timeoutMs} ms`, {
-        where: opts.elf,
-        hint: 'the firmware must end by returning from main() or calling tp_exit(); it may be waiting for UART input or looping. Last UART output: ' +
-          JSON.stringify(uart.slice(-200)),
-      });
-    }
     if (r.signal === 'SIGABRT' || /Lockup/i.test(qemuStderr)) {
-      throw new TinypruneError('E_FAULT', `CPU lockup in QEMU ${target.machine}: ${qemuStderr.split('\n').find((l) => l.trim()) ?? 'aborted'}`, {
+      throw new TinypruneError('E_FAULT', `CPU lockup in QEMU ${machine.machine}: ${qemuStderr.split('\n').find((l) => l.trim()) ?? 'aborted'}`, {
         where: opts.elf,
         hint: 'the core could not even take a fault: wrong core or link address (vector table not where the machine boots), missing semihosting, or a fault while handling a fault (stack overflow)',
       });
@@ -252,8 +204,8 @@ export async function runQemu(opts: QemuOptions): Promise<QemuResult> {
       }
       ({ marks, instructions, cycleMarks, estimatedCycles } = parsePluginOutput(text));
     }
-    return { exitCode, uart, uartBytes, semihost, marks, instructions, cycleMarks, estimatedCycles, machine: target.machine, command, durationMs };
+    return { exitCode, uart, uartBytes, semihost, marks, instructions, cycleMarks, estimatedCycles, machine: machine.machine, command, durationMs };
   } finally {
-    rmSync(tmp, { recursive: true, force: true });
+    tmp.remove();
   }
 }

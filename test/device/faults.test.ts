@@ -82,6 +82,19 @@ describe.skipIf(!hasSocat)('serial faults over pty pairs', () => {
     }
   });
 
+  test('--timeout bounds the handshake too (issue 12: it kept its own 10 s)', async () => {
+    const b = await withBoard(() => ({ silent: true }));
+    try {
+      const t0 = Date.now();
+      const e = await rejection(runBench({ dir: build.dir, port: b.pair.host, timeoutMs: 1000 }));
+      expect(e.code).toBe('E_DEVICE_SILENT');
+      expect(e.message).toMatch(/within 1000 ms/);
+      expect(Date.now() - t0).toBeLessThan(1000 + 1500);
+    } finally {
+      await b.done();
+    }
+  });
+
   test('garbage: E_DEVICE_GARBAGE', async () => {
     const b = await withBoard(() => ({ garbage: '\x00\xff\x13\x37\xfe\x80\x81' }));
     try {

@@ -190,6 +190,13 @@ describe.skipIf(!hasGcc)('flash', () => {
     const e = await rejection(executeFlash(await planFlash({ dir: dirs['rpi-pico']!, drive }), { dir: dirs['rpi-pico']!, settleMs: 200 }));
     expect(e.code).toBe('E_FLASH_FAILED');
     expect(e.message).toMatch(/still there/);
+
+    // --timeout bounds the check (issue 12: it used to wait its own 10 s whatever was asked).
+    const started = Date.now();
+    const cli = await runCli(['flash', '--board', 'rpi-pico', dirs['rpi-pico']!, '--drive', drive, '--timeout', '0.5']);
+    expect(cli.code).toBe(1);
+    expect(cli.stderr).toMatch(/E_FLASH_FAILED.*still there 500 ms after the copy/);
+    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   test('GDB remote load with no server there: E_FLASH_FAILED naming the connection', async () => {

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 
 import { runBench } from '../../src/bench/bench.js';
-import { markAddressOf } from '../../src/device/elf.js';
+import { markAddressOf } from '../../src/firmware/qemu.js';
 import { BenchClient } from '../../src/device/protocol.js';
 import { startQemuSession } from '../../src/device/qemu.js';
 import { openSerial } from '../../src/device/transport.js';
@@ -53,6 +53,13 @@ describe.skipIf(!hasTools)('bench and flash through QEMU', () => {
     expect(f.flasher).toBe('gdb');
     expect(f.verified.sourcesSha256).toBe(JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8')).sourcesSha256);
     expect(f.verified.port).toMatch(/^\/dev\/pts\/\d+$/);
+    // --dry-run prints the QEMU line the real flash ran (one argument builder), bar its temporary path and port.
+    const dry = await runCli(['flash', '--board', m, dir, '--dry-run', '--json']);
+    expect(dry.code, dry.stderr).toBe(0);
+    const norm = (c: string): string =>
+      c.replace(/^\S*qemu-system-arm/, 'qemu').replace(/'?file,id=tpsemi,path=[^ ']+'?/, 'SEMIHOST').replace(/'?tcp:127\.0\.0\.1:[^ ']+'?/, 'GDBSTUB');
+    expect(norm(JSON.parse(dry.stdout).commands[0])).toBe(norm(f.commands[0]));
+    expect(JSON.parse(dry.stdout).commands[0]).toContain('-chardev');
 
     const run = await runCli(['run', '--board', m, dir, '--input', inputFile, '--json']);
     expect(run.code, run.stderr).toBe(0);

@@ -55,7 +55,7 @@ export const benchCommand: Command<'bench'> = {
       ...(o.flasher !== undefined ? { flasher: o.flasher } : {}),
       ...(o.drive !== undefined ? { drive: resolve(io.cwd, o.drive) } : {}),
       ...(o['gdb-remote'] !== undefined ? { gdbRemote: o['gdb-remote'] } : {}),
-      timeouts: { inferMs: o.timeout * 1000 },
+      ...(o.timeout !== undefined ? { timeoutMs: o.timeout * 1000 } : {}),
       ...(o.verbose ? { trace: (d: '>' | '<', l: string) => io.err(`${d} ${l}\n`) } : {}),
       // Through the CLI's reporter: --quiet silences it, --progress json makes it JSON lines.
       ...(!json ? (io.progress ? { progress: (t: string) => io.progress!.log(t), stages: io.progress } : { progress: (t: string) => io.err(`${t}\n`) }) : {}),
