@@ -134,6 +134,6 @@ describe('--help comes from the table', () => {
     expect(build.stdout).toMatch(/--kernels auto\|plain +.*\(default auto\)/);
     expect(build.stdout).toMatch(/-q, --quiet +print nothing but errors/);
     expect((await runCli(['prune', '--help'])).stdout).toMatch(/--epochs <n> +fine-tuning epochs .*\(default 5\)/);
-    expect((await runCli(['bench', '--help'])).stdout).toMatch(/--timeout <seconds> +silence allowed while inferences run \(default 120\)/);
+    expect((await runCli(['bench', '--help'])).stdout).toMatch(/--timeout <seconds> +bound on each wait on the board: the handshake \(default 10\), silence while inferences run \(default 120\)/);
   });
 });
