@@ -4,6 +4,9 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { TinypruneError } from '../errors.js';
+import type { ParsedArgs } from '../contracts/cli.js';
+
+export type { ParsedArgs } from '../contracts/cli.js';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -21,11 +24,6 @@ export interface CommandSpec {
   options: Record<string, OptionSpec>;
   /** Positional arguments: [min, max]. */
   positionals: [number, number];
-}
-
-export interface ParsedArgs {
-  values: Record<string, string | boolean | string[] | undefined>;
-  positionals: string[];
 }
 
 export function parseCommandArgs(spec: CommandSpec, argv: string[]): ParsedArgs {

@@ -10,9 +10,9 @@
  *   - none:  --quiet: nothing at all.
  */
 import type { Progress } from '../util/progress.js';
+import { PROGRESS_MODES, type ProgressMode } from '../contracts/cli.js';
 
-export const PROGRESS_MODES = ['auto', 'bar', 'lines', 'json', 'none'] as const;
-export type ProgressMode = (typeof PROGRESS_MODES)[number];
+export { PROGRESS_MODES, type ProgressMode } from '../contracts/cli.js';
 
 export function isProgressMode(s: string): s is ProgressMode {
   return (PROGRESS_MODES as readonly string[]).includes(s);

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { TinypruneError } from '../errors.js';
 import { closest, show } from '../boards/spec.js';
-import type { ParsedArgs } from '../cli/args.js';
+import type { ParsedArgs } from '../contracts/cli.js';
 import { CONFIG_COMMANDS, CONFIG_FILE, CONFIG_KEYS, describeAllowed, keysFor, type ConfigCommand, type ConfigKey, type ConfigKeyName } from './schema.js';
 
 export type ConfigValue = string | number | boolean | string[];

@@ -14,7 +14,7 @@ import { GRANULARITIES } from '../sparse/prune.js';
 import { parseGranularity } from '../prune/granularity.js';
 import { OBJECTIVES } from '../sparse/plan.js';
 import { FORMAT_NAMES } from '../sparse/types.js';
-import { PROGRESS_MODES } from '../cli/progress.js';
+import { PROGRESS_MODES } from '../contracts/cli.js';
 import { EXPORT_KINDS } from '../export/plan.js';
 
 /** The commands a config file can set options for (each may also have a section). */

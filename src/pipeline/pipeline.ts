@@ -21,7 +21,8 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import path from 'node:path';
 
 import { loadBoard, listBoards, resolveTarget, type Target } from '../boards/index.js';
-import { buildGraph, coreFamily, type BuildReport } from '../build/build.js';
+import { buildGraph, coreFamily } from '../build/build.js';
+import type { PipelineReport, SensitivityPoint } from '../contracts/report.js';
 import { TinypruneError, type Warning } from '../errors.js';
 import { tensorBytes, type ModelGraph } from '../ir/graph.js';
 import { verifyGraph } from '../ir/verify.js';
@@ -29,7 +30,7 @@ import { interpret } from '../interp/index.js';
 import { readTflite, writeTflite } from '../tflite/index.js';
 import { readInputFile } from '../util/files.js';
 import type { Progress } from '../util/progress.js';
-import type { PrunePlan } from '../prune/plan.js';
+import type { PrunePlan } from '../contracts/plan.js';
 import { solve, toPrunePlan, choicesFromPlan, evaluate as evaluateChoices, formatInfeasible, type Feasible, type SolveProblem } from '../solve/index.js';
 import type { FormatName } from '../sparse/types.js';
 import { runBuild } from '../run/run.js';
@@ -38,7 +39,7 @@ import { costFamily } from '../sparse/cost.js';
 import { writeReportHtml } from '../report/html.js';
 import { DEFAULT_GRID, layerCandidates, type LayerCandidates } from './candidates.js';
 import { ramPoints } from './ram.js';
-import { dataLoss, fidelity, noDataLoss, pruneWithData, pruneWithoutData, seededInputs, sensitivityRows, loadData, type SplitData, type SensitivityPoint } from './stages.js';
+import { dataLoss, fidelity, noDataLoss, pruneWithData, pruneWithoutData, seededInputs, sensitivityRows, loadData, type SplitData } from './stages.js';
 
 export interface PipelineRequest {
   modelPath: string;
@@ -66,15 +67,7 @@ export interface PipelineRequest {
   log: (line: string) => void;
 }
 
-export interface PipelineReport extends BuildReport {
-  accuracy?: { before: number; after: number; samples: number; metric: 'top-1 (validation, int8 interpreter)' };
-  fidelity?: { agreement: number; meanAbsError: number; samples: number; inputs: 'seeded random'; warning: string };
-  plan: { source: 'solver' | 'file'; file: string; predicted: { flash: number; ram: number; instructions: number; loss: number }; layers: Record<string, { granularity: string; sparsity: number; format: string }> };
-  verify?: { samples: number; bitExact: number; onDeviceAccuracy: number | null; instructions: number };
-  /** Accuracy with one layer pruned at a time (the solver's loss curves). */
-  sensitivity?: SensitivityPoint[];
-  pipeline: { stages: { name: string; reused: boolean; seconds: number }[]; backend: string | null };
-}
+export type { PipelineReport } from '../contracts/report.js';
 
 const FLASH_SLACK = 0; // bytes: the build must fit exactly; the loop below corrects overshoot.
 

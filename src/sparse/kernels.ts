@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { packageRoot } from '../firmware/paths.js';
+import { packageRoot } from '../util/paths.js';
 
 export type KernelFamily = 'plain' | 'dsp' | 'mve';
 

@@ -11,7 +11,7 @@ import { FORMAT_NAMES, isFormatName } from '../../sparse/types.js';
 import { EXPORT_KINDS, exportBuild, parseExportKinds } from '../../export/index.js';
 import { terminalSummary } from '../../report/summary.js';
 import { runPipeline, type PipelineRequest } from '../../pipeline/pipeline.js';
-import type { BuildReport } from '../../build/build.js';
+import type { BuildReport } from '../../contracts/report.js';
 import { packageRoot } from '../../firmware/paths.js';
 import { createProgress } from '../progress.js';
 

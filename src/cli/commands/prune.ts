@@ -9,7 +9,7 @@ import type { Command } from '../command.js';
 import { boolOpt, stringOpt } from '../args.js';
 import { TinypruneError } from '../../errors.js';
 import { writeFileAtomic } from '../../util/files.js';
-import type { PrunePlan } from '../../prune/plan.js';
+import type { PrunePlan } from '../../contracts/plan.js';
 import { createProgress } from '../progress.js';
 
 function num(v: string | undefined, name: string, dflt: number): number {
