@@ -21,7 +21,7 @@ import { packageRoot } from '../firmware/paths.js';
 import { macsOf } from '../inspect/summary.js';
 import { chooseFormats, pruneGraph, sparseEncodings, type LayerChoice, type Objective } from '../sparse/plan.js';
 import { costFamily } from '../sparse/cost.js';
-import { isSparseKernel, sparseHeaders, sparseKernelSource } from '../sparse/kernels.js';
+import { isSparseKernel, sparseHeaders, sparseKernelFiles } from '../sparse/kernels.js';
 import type { Granularity } from '../sparse/prune.js';
 import type { EncodedMatrix, FormatName } from '../sparse/types.js';
 import { runBuild } from '../run/run.js';
@@ -205,10 +205,11 @@ function writeLibrary(dir: string, gen: GeneratedSources, family: CoreFamily): L
   const kernelsDir = path.join(packageRoot(), 'firmware/kernels');
   const sources = [path.join(lib, `${gen.plan.prefix}.c`)];
   // Same layout as firmware/kernels (optimised variants include "../tp_kernel_*.h"); sparse
-  // kernels keep their sparse/ (and sparse/dsp, sparse/mve) folders and internal headers.
+  // kernels keep their sparse/ (and sparse/dsp, sparse/mve) folders and internal headers, and
+  // bring the row-function files they call (each once).
   const sparse = gen.plan.kernels.filter(isSparseKernel);
   const dense = gen.plan.kernels.filter((k) => !isSparseKernel(k));
-  for (const src of [...kernelSources(dense, family), ...sparse.map((k) => sparseKernelSource(k, family))]) {
+  for (const src of [...kernelSources(dense, family), ...sparseKernelFiles(sparse, family)]) {
     const dest = path.join(kernelsOut, path.relative(kernelsDir, src));
     mkdirSync(path.dirname(dest), { recursive: true });
     cpSync(src, dest);
