@@ -1,6 +1,6 @@
 /*
- * Sparse row function, int8, bitmask (one bit per weight position, kept values in order) — plain
- * C. Declared in tp_sp_rows.h; the kernels of this format call it once per input vector.
+ * Sparse row function, int8, bitmask (one bit per weight position, kept values in order) —
+ * plain C. Declared in tp_sp_rows.h; the kernels of this format call it once per input vector.
  */
 #include "tp_sp_rows.h"
 

@@ -1,7 +1,7 @@
 /*
  * Sparse row function, int8, filterlets (kept taps of a filter, each a dense run of input
- * channels) — plain C. Declared in tp_sp_rows.h; the kernels of this format call it once per input
- * vector.
+ * channels) — plain C. Declared in tp_sp_rows.h; the kernels of this format call it once per
+ * input vector.
  */
 #include "tp_sp_rows.h"
 

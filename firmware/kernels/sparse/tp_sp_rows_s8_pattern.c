@@ -1,6 +1,7 @@
 /*
- * Sparse row function, int8, pattern (a table of tap masks per input channel, convolution only) —
- * plain C. Declared in tp_sp_rows.h; the kernels of this format call it once per input vector.
+ * Sparse row function, int8, pattern (a table of tap masks per input channel, convolution only)
+ * — plain C. Declared in tp_sp_rows.h; the kernels of this format call it once per input
+ * vector.
  */
 #include "tp_sp_rows.h"
 

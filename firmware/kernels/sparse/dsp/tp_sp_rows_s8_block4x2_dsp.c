@@ -1,6 +1,6 @@
 /*
- * Sparse row function, int8, 4 x 2 blocks — DSP extension (SMLAD). Declared in tp_sp_rows_dsp.h;
- * the kernels of this format call it once per input vector.
+ * Sparse row function, int8, 4 x 2 blocks — DSP extension (SMLAD). Declared in
+ * tp_sp_rows_dsp.h; the kernels of this format call it once per input vector.
  */
 #include "tp_sp_rows_dsp.h"
 

@@ -1,7 +1,7 @@
 /*
  * Sparse row function, int8, filterlets (kept taps of a filter, each a dense run of input
- * channels) — DSP extension (SMLAD). Declared in tp_sp_rows_dsp.h; the kernels of this format call
- * it once per input vector.
+ * channels) — DSP extension (SMLAD). Declared in tp_sp_rows_dsp.h; the kernels of this format
+ * call it once per input vector.
  */
 #include "tp_sp_rows_dsp.h"
 

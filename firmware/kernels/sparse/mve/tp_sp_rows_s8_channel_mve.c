@@ -1,7 +1,7 @@
 /*
  * Sparse row function, int8, channel (a smaller dense matrix over the kept rows and input
- * channels) — Helium (MVE), Cortex-M55. Declared in tp_sp_rows_mve.h; the kernels of this format
- * call it once per input vector.
+ * channels) — Helium (MVE), Cortex-M55. Declared in tp_sp_rows_mve.h; the kernels of this
+ * format call it once per input vector.
  */
 #include "tp_sp_rows_mve.h"
 

@@ -1,6 +1,7 @@
 /*
- * Sparse row function, int8, CSR with 16-bit column indices, gathered — Helium (MVE), Cortex-M55.
- * Declared in tp_sp_rows_mve.h; the kernels of this format call it once per input vector.
+ * Sparse row function, int8, CSR with 16-bit column indices, gathered — Helium (MVE),
+ * Cortex-M55. Declared in tp_sp_rows_mve.h; the kernels of this format call it once per input
+ * vector.
  */
 #include "tp_sp_rows_mve.h"
 
