@@ -20,7 +20,7 @@ import path from 'node:path';
 import { COST_FAMILIES, FEATURE_NAMES, costEncoding, costFeatures, costKey, fitCost, predict, type CallGeometry, type CostEncoding, type CostEntry, type CostFamily, type CostTable } from '../src/sparse/cost.js';
 import { COST_TABLE } from '../src/sparse/cost-table.js';
 import { sparseFormatsFor, type SparseOp } from '../src/sparse/formats/index.js';
-import { measureCases, type MeasureCase, type MeasuredLayer } from '../src/sparse/measure.js';
+import { measureCases, type MeasureCase, type MeasuredLayer } from '../src/measure/measure.js';
 import { pruneMatrix } from '../src/sparse/prune.js';
 import type { GranularityLike as Granularity } from '../src/sparse/granularity.js';
 import type { LayerSpec } from '../src/sparse/synthetic.js';

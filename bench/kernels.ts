@@ -18,7 +18,7 @@ import path from 'node:path';
 import { predictCall } from '../src/sparse/cost.js';
 import { sparseFormatsFor } from '../src/sparse/formats/index.js';
 import type { KernelFamily } from '../src/sparse/kernels.js';
-import { describeCase, imageBudget, measureCases, type MeasureCase } from '../src/sparse/measure.js';
+import { describeCase, imageBudget, measureCases, type MeasureCase } from '../src/measure/measure.js';
 import { pruneMatrix } from '../src/sparse/prune.js';
 import type { LayerSpec } from '../src/sparse/synthetic.js';
 import type { FormatName } from '../src/sparse/types.js';

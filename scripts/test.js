@@ -1,4 +1,4 @@
-// `npm test`: type-check, run the whole vitest suite, and end with one plain summary line
+// `npm test`: type-check, check the dependency rules (.dependency-cruiser.cjs), run the whole vitest suite, and end with one plain summary line
 // ("N passed, N failed, N skipped") that CI systems read without knowing vitest.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -9,6 +9,11 @@ const run = (cmd, args) => spawnSync(cmd, args, { stdio: 'inherit' }).status ?? 
 
 if (run('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']) !== 0) {
   console.log('type check failed');
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+if (run('npx', ['depcruise', '--config', '.dependency-cruiser.cjs', '--output-type', 'err', 'src']) !== 0) {
+  console.log('dependency check failed: src/ breaks a rule of .dependency-cruiser.cjs (see above; `npm run lint:deps` repeats it)');
   console.log('0 passed, 1 failed');
   process.exit(1);
 }

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
 import { TinypruneError } from './errors.js';
-import { packageRoot } from './firmware/paths.js';
+import { packageRoot } from './util/paths.js';
 
 const hbs = Handlebars.create();
 const compiled = new Map<string, Handlebars.TemplateDelegate>();

@@ -14,7 +14,7 @@
 import path from 'node:path';
 
 import { loadBoard, resolveTarget } from '../boards/index.js';
-import type { BuildReport } from '../build/build.js';
+import type { BuildReport } from '../contracts/report.js';
 import { TinypruneError } from '../errors.js';
 import { interpret, prepare } from '../interp/index.js';
 import { tensorBytes, type ModelGraph } from '../ir/graph.js';

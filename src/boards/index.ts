@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { TinypruneError, type Warning } from '../errors.js';
-import { boardsDir } from '../firmware/paths.js';
+import { boardsDir } from '../util/paths.js';
 import { CORE_FACTS, MACHINE_FACTS, sameCoreFamily } from './cores.js';
 import { checkBoardRules } from './rules.js';
 import { boot2Warning } from './boot2.js';

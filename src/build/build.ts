@@ -20,7 +20,7 @@ import { packageRoot } from '../firmware/paths.js';
 import { macsOf } from '../inspect/summary.js';
 import { chooseFormats, pruneGraph, sparseEncodings, type LayerChoice, type Objective } from '../sparse/plan.js';
 import { costFamily } from '../sparse/cost.js';
-import { isSparseKernel, sparseHeaders, sparseKernelSource } from '../sparse/kernels.js';
+import { isSparseKernel, sparseHeaders, sparseKernelFiles } from '../sparse/kernels.js';
 import type { GranularityName as Granularity } from '../sparse/granularity.js';
 import type { EncodedMatrix, FormatName } from '../sparse/types.js';
 import { measureInto } from './measure.js';
@@ -28,6 +28,9 @@ import { tensorBytes, type ModelGraph } from '../ir/graph.js';
 import { writeReportHtml } from '../report/html.js';
 import { exportBuild, type ExportKind } from '../export/index.js';
 import { relabelWarnings, withOutput } from '../util/outdir.js';
+import type { BuildReport, LayerReport } from '../contracts/report.js';
+
+export type { BuildReport, LayerReport } from '../contracts/report.js';
 
 export interface BuildRequest {
   modelPath: string;
@@ -61,60 +64,6 @@ export interface BuildRequest {
   bench?: boolean;
   /** Exports written into <dir>/export/<kind>/ before the build is published (--emit). */
   emit?: readonly ExportKind[];
-}
-
-export interface LayerReport {
-  index: number;
-  op: string;
-  kernel: string | null;
-  /** 'dense', a sparse format (src/sparse), or 'alias' (no code). */
-  format: FormatName | 'alias';
-  /** How the layer was pruned, when a plan chose it per layer (the pipeline). */
-  granularity?: string;
-  /** Fraction of zero weights (prunable layers), null elsewhere. */
-  sparsity: number | null;
-  /** Flash bytes of the layer's constants as stored (sparse: encoded arrays + folded bias). */
-  weightBytes: number;
-  macs: number;
-  /** Cost-model prediction for FULLY_CONNECTED / CONV_2D / DEPTHWISE_CONV_2D calls, null elsewhere. */
-  predictedInstructions: number | null;
-  /** Measured in QEMU (build --measure), including the per-layer hook's few instructions. */
-  measuredInstructions?: number | null;
-  /** The same layer dense, for comparison (prunable layers with a format choice). */
-  dense?: { weightBytes: number; predictedInstructions: number | null };
-  output: string;
-}
-
-export interface BuildReport {
-  tool: { name: 'tinyprune'; version: string };
-  model: { source: string; sha256: string; operators: number };
-  board: string;
-  target: { mode: Target['mode']; machine: string | null; core: string; flashLimit: number; ramLimit: number };
-  fits: boolean;
-  /**
-   * Flash bytes: weights (constant tensors), model (other model-specific data: operator
-   * parameters, requantization tables), code (everything else: kernels, runtime, startup,
-   * the benchmark app) — measured from the linked ELF's symbols.
-   */
-  flash: { total: number; weights: number; model: number; code: number; limit: number };
-  ram: { arena: number; static: number; stack: number; total: number; limit: number };
-  arena: { bytes: number; lowerBound: number };
-  layers: LayerReport[];
-  kernels: string[];
-  /** Set when the build pruned or chose sparse formats. */
-  sparse?: { sparsity: number | null; granularity: Granularity | null; optimize: Objective | null; format: FormatName | null; family: CoreFamily };
-  /** Build --measure: instructions of one whole inference (QEMU). */
-  /** One inference in QEMU: instructions, and estimated cycles from the core's timing model (docs/CYCLES.md). */
-  measured?: { instructions: number; estimatedCycles?: number };
-  /**
-   * Identity of the model on a board: sha256 of the generated library (lib/). The benchmark
-   * firmware reports it over serial and `tinyprune bench` refuses a board that runs another.
-   */
-  sourcesSha256: string;
-  /** bench: the benchmark firmware (serial protocol, firmware/app/tp_bench_main.c); null if it does not fit. */
-  files: { elf: string; bin: string; hex: string; model: string; sources: string[]; bench: { elf: string; bin: string; hex: string } | null };
-  toolchain: { commands: string[][] };
-  warnings: Warning[];
 }
 
 /** Which optimised kernel family the target's core takes. */
@@ -267,10 +216,11 @@ function writeLibrary(dir: string, gen: GeneratedSources, family: CoreFamily): L
   const kernelsDir = path.join(packageRoot(), 'firmware/kernels');
   const sources = [path.join(lib, `${gen.plan.prefix}.c`)];
   // Same layout as firmware/kernels (optimised variants include "../tp_kernel_*.h"); sparse
-  // kernels keep their sparse/ (and sparse/dsp, sparse/mve) folders and internal headers.
+  // kernels keep their sparse/ (and sparse/dsp, sparse/mve) folders and internal headers, and
+  // bring the row-function files they call (each once).
   const sparse = gen.plan.kernels.filter(isSparseKernel);
   const dense = gen.plan.kernels.filter((k) => !isSparseKernel(k));
-  for (const src of [...kernelSources(dense, family), ...sparse.map((k) => sparseKernelSource(k, family))]) {
+  for (const src of [...kernelSources(dense, family), ...sparseKernelFiles(sparse, family)]) {
     const dest = path.join(kernelsOut, path.relative(kernelsDir, src));
     mkdirSync(path.dirname(dest), { recursive: true });
     cpSync(src, dest);

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { ModelGraph } from '../ir/graph.js';
 import { renderTemplateFile } from '../templates.js';
-import { packageRoot } from '../firmware/paths.js';
+import { packageRoot } from '../util/paths.js';
 import { assertValidIdentifier, cArrayBody, cComment, cFloat, cInit, cInt } from './cgen.js';
 import { lowerModel } from './lower.js';
 import type { ConstArray, IoTensor, KernelPlan } from './types.js';

@@ -13,7 +13,7 @@ import path from 'node:path';
 
 
 import { flasherCommand, loadBoard, resolveTarget, type BoardProfile, type FlashFiles } from '../boards/index.js';
-import type { BuildReport } from '../build/build.js';
+import type { BuildReport } from '../contracts/report.js';
 import { TinypruneError } from '../errors.js';
 import { which } from '../firmware/toolchain.js';
 import { qemuArgs, qemuMachineOf } from '../firmware/qemu-args.js';

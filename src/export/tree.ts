@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { BuildReport } from '../build/build.js';
+import type { BuildReport } from '../contracts/report.js';
 import type { CoreFamily } from '../codegen/generate.js';
 import { TinypruneError } from '../errors.js';
 import type { DType } from '../ir/graph.js';

@@ -23,6 +23,7 @@ import path from 'node:path';
 
 import { loadBoard, listBoards, resolveTarget, type Target } from '../boards/index.js';
 import { buildInto, coreFamily, writeBuildReport, type BuildReport } from '../build/build.js';
+import type { PipelineReport } from '../contracts/report.js';
 import { TinypruneError, type Warning } from '../errors.js';
 import { tensorBytes, type ModelGraph } from '../ir/graph.js';
 import { verifyGraph } from '../ir/verify.js';
@@ -30,7 +31,7 @@ import { interpret } from '../interp/index.js';
 import { readTflite, writeTflite } from '../tflite/index.js';
 import { readInputFile } from '../util/files.js';
 import type { Progress } from '../util/progress.js';
-import type { PrunePlan } from '../prune/plan.js';
+import type { PrunePlan } from '../contracts/plan.js';
 import { solve, toPrunePlan, choicesFromPlan, evaluate as evaluateChoices, formatInfeasible, type Feasible, type SolveProblem } from '../solve/index.js';
 import type { FormatName } from '../sparse/types.js';
 import { runBuild } from '../run/run.js';
@@ -71,15 +72,7 @@ export interface PipelineRequest {
   log: (line: string) => void;
 }
 
-export interface PipelineReport extends BuildReport {
-  accuracy?: { before: number; after: number; samples: number; metric: 'top-1 (validation, int8 interpreter)' };
-  fidelity?: { agreement: number; meanAbsError: number; samples: number; inputs: 'seeded random'; warning: string };
-  plan: { source: 'solver' | 'file'; file: string; predicted: { flash: number; ram: number; instructions: number; loss: number }; layers: Record<string, { granularity: string; sparsity: number; format: string }> };
-  verify?: { samples: number; bitExact: number; onDeviceAccuracy: number | null; instructions: number };
-  /** Accuracy with one layer pruned at a time (the solver's loss curves). */
-  sensitivity?: SensitivityPoint[];
-  pipeline: { stages: { name: string; reused: boolean; seconds: number }[]; backend: string | null };
-}
+export type { PipelineReport } from '../contracts/report.js';
 
 const FLASH_SLACK = 0; // bytes: the build must fit exactly; the loop below corrects overshoot.
 

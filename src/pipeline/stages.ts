@@ -8,7 +8,8 @@ import { loadDataset, splitDataset, type Dataset } from '../data/index.js';
 import type { ModelGraph } from '../ir/graph.js';
 import { prepare, runPlan as runInterp } from '../interp/index.js';
 import { analyzeChannels, removeChannelClasses, scoreChannelClasses, selectChannelClasses } from '../prune/structured.js';
-import type { PrunePlan } from '../prune/plan.js';
+import type { PrunePlan } from '../contracts/plan.js';
+import type { SensitivityPoint } from '../contracts/report.js';
 import { layerWeights, matrixBytes } from '../sparse/matrix.js';
 import { pruneMatrix } from '../sparse/prune.js';
 import { parseGranularity } from '../sparse/granularity.js';
@@ -46,12 +47,7 @@ export async function baselineInt8(graph: ModelGraph, data: SplitData | undefine
   return { graph: q, accuracy: evaluateInt8(q, data!.validation), backend: info.name };
 }
 
-export interface SensitivityPoint {
-  layer: string;
-  granularity: string;
-  sparsity: number;
-  accuracy: number;
-}
+export type { SensitivityPoint } from '../contracts/report.js';
 
 /** Accuracy with one layer pruned at a time, per granularity and ratio (dense model first). */
 export async function sensitivityRows(g0: ModelGraph, data: SplitData, grid: CandidateGrid, progress: Progress | undefined, log: (l: string) => void): Promise<SensitivityPoint[]> {

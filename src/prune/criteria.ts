@@ -4,6 +4,7 @@
  * Σw², which orders like the L2 norm). More criteria can be added to CRITERIA.
  */
 import { TinypruneError } from '../errors.js';
+import type { CriterionName } from '../contracts/plan.js';
 
 export interface CriterionInput {
   weights: Float32Array;
@@ -41,8 +42,8 @@ export const taylor: Criterion = {
   },
 };
 
-export const CRITERIA = { l1, l2, taylor } as const;
-export type CriterionName = keyof typeof CRITERIA;
+export const CRITERIA = { l1, l2, taylor } as const satisfies Record<CriterionName, Criterion>;
+export type { CriterionName } from '../contracts/plan.js';
 
 export function criterion(name: string): Criterion {
   const c = (CRITERIA as Record<string, Criterion>)[name];

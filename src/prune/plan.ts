@@ -19,46 +19,9 @@ import type { ModelGraph } from '../ir/graph.js';
 import { weightLayers, type WeightLayer } from '../train/view.js';
 import { granularityName, parseGranularity, type Granularity } from '../sparse/granularity.js';
 import { criterion as criterionByName, type CriterionName } from './criteria.js';
+import type { FineTuneInput, LayerPlanInput, PrunePlan, ScheduleInput } from '../contracts/plan.js';
 
-export interface LayerPlanInput {
-  granularity?: string;
-  sparsity?: number;
-  /** Weight storage format the budget solver chose (a FormatName: dense, csr8, nm2_4 …). */
-  format?: string;
-  exclude?: boolean;
-  pinned?: boolean;
-}
-
-export interface ScheduleInput {
-  kind: 'oneshot' | 'agp' | 'lth';
-  /** AGP: pruning steps spread over the first `pruneFraction` of training. */
-  pruneSteps?: number;
-  pruneFraction?: number;
-  initialSparsity?: number;
-  /** LTH: rewind to the initial weights (0) or to the weights after this many steps. */
-  rewindStep?: number;
-  /** LTH: prune in this many rounds (each removes the same fraction of what is left). */
-  rounds?: number;
-}
-
-export interface FineTuneInput {
-  epochs?: number;
-  /** Fraction of the training learning rate (1/10 … 1/100). */
-  learningRateScale?: number;
-  learningRate?: number;
-  patience?: number;
-  batchSize?: number;
-}
-
-export interface PrunePlan {
-  criterion?: CriterionName;
-  scope?: 'layer' | 'global';
-  granularity?: string;
-  sparsity?: number;
-  layers?: Record<string, LayerPlanInput>;
-  schedule?: ScheduleInput;
-  fineTune?: FineTuneInput;
-}
+export type { FineTuneInput, LayerPlanInput, PrunePlan, ScheduleInput } from '../contracts/plan.js';
 
 export interface ResolvedLayer extends WeightLayer {
   granularity: Granularity;

@@ -7,7 +7,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { BuildReport, LayerReport } from '../build/build.js';
+import type { BuildReport, LayerReport } from '../contracts/report.js';
 import type { ModelGraph } from '../ir/graph.js';
 import { renderTemplateFile } from '../templates.js';
 import { escapeHtml, formatBytes, formatCount, formatInt, formatPercent, formatShape, shellQuote } from './format.js';

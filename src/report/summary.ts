@@ -4,7 +4,7 @@
  * model's prediction, else a hint how to get them). Counts are instructions, never cycles:
  * QEMU counts instructions.
  */
-import type { BuildReport } from '../build/build.js';
+import type { BuildReport } from '../contracts/report.js';
 import { formatBytes, formatInt, formatPercent } from './format.js';
 
 export function terminalSummary(report: BuildReport): string[] {

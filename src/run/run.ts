@@ -8,7 +8,7 @@ import path from 'node:path';
 import { TinypruneError } from '../errors.js';
 import { resolveTarget, type BoardProfile } from '../boards/index.js';
 import { runQemu } from '../firmware/qemu.js';
-import type { BuildReport } from '../build/build.js';
+import type { BuildReport } from '../contracts/report.js';
 import { readTflite } from '../tflite/read.js';
 import { tensorBytes, type ModelGraph } from '../ir/graph.js';
 import { readInputFile } from '../util/files.js';

@@ -5,7 +5,7 @@
  */
 import { TinypruneError } from '../errors.js';
 import { granularityName, parseGranularity } from '../sparse/granularity.js';
-import type { LayerPlanInput, PrunePlan } from '../prune/plan.js';
+import type { LayerPlanInput, PrunePlan } from '../contracts/plan.js';
 import type { SolveProblem } from './types.js';
 
 export function toPrunePlan(p: SolveProblem, choices: readonly number[]): PrunePlan {

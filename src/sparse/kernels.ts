@@ -2,11 +2,14 @@
  * Where the sparse kernels' C lives: firmware/kernels/sparse/<kernel>.c, with optimised
  * variants of the same name in sparse/dsp/ (SMLAD: Cortex-M4/M7/M33) and sparse/mve/ (Helium:
  * Cortex-M55, which also has the DSP extension). The build compiles only the kernels a model
- * calls, each from the most specific folder that has it.
+ * calls, each from the most specific folder that has it, plus the row functions those kernel
+ * files call: each its own file, tp_sp_rows_<s8|f32>_<format>[_dsp|_mve].c, beside the kernel
+ * file or in sparse/ (tp_sp_rows.h).
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { packageRoot } from '../firmware/paths.js';
+import { TinypruneError } from '../errors.js';
+import { packageRoot } from '../util/paths.js';
 
 export type KernelFamily = 'plain' | 'dsp' | 'mve';
 
@@ -28,6 +31,34 @@ export function sparseKernelSource(kernel: string, family: KernelFamily): string
     if (existsSync(f)) return f;
   }
   return path.join(dir, `${kernel}.c`);
+}
+
+/**
+ * The row-function files a kernel file calls: the tp_sp_rows_* names in its code (comments
+ * left out), each found beside the kernel file, else in sparse/.
+ */
+function rowSources(kernelFile: string): string[] {
+  const code = readFileSync(kernelFile, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+  const names = [...new Set(code.match(/\btp_sp_rows_(?:s8|f32)_\w+/g) ?? [])];
+  return names.map((name) => {
+    const file = [path.dirname(kernelFile), sparseKernelsDir()].map((d) => path.join(d, `${name}.c`)).find((f) => existsSync(f));
+    if (!file) throw new TinypruneError('E_FILE_NOT_FOUND', `${path.basename(kernelFile)} calls ${name}, which has no ${name}.c`, { where: kernelFile, hint: 'reinstall tinyprune: its firmware/kernels/sparse folder is incomplete' });
+    return file;
+  });
+}
+
+/**
+ * Every C file the sparse kernels of a model need on a core family: each kernel file
+ * (sparseKernelSource) followed by the row files it calls, each file once, in first-use order.
+ */
+export function sparseKernelFiles(kernels: readonly string[], family: KernelFamily): string[] {
+  const files = new Set<string>();
+  for (const k of kernels) {
+    const src = sparseKernelSource(k, family);
+    files.add(src);
+    for (const r of rowSources(src)) files.add(r);
+  }
+  return [...files];
 }
 
 /** Which variant folder a kernel resolves to ('plain' when only the plain file exists). */

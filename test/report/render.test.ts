@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BuildReport } from '../../src/build/build.js';
+import type { BuildReport } from '../../src/contracts/report.js';
 import { CHART_COLORS, renderReportHtml, type ReportInput } from '../../src/report/html.js';
 import { terminalSummary } from '../../src/report/summary.js';
 

@@ -18,7 +18,7 @@ import { buildHost, runHost } from '../../src/firmware/host.js';
 import { packageRoot } from '../../src/firmware/paths.js';
 import { hasTool } from '../../src/firmware/toolchain.js';
 import { interpret } from '../../src/interp/index.js';
-import { sparseKernelSource, sparseKernelVariant, type KernelFamily } from '../../src/sparse/kernels.js';
+import { sparseKernelFiles, sparseKernelVariant, type KernelFamily } from '../../src/sparse/kernels.js';
 import { mismatches, sparseCases, type CaseSet } from './cases.js';
 
 const haveCc = hasTool('cc');
@@ -33,7 +33,7 @@ async function buildCases(set: CaseSet, name: string, family: KernelFamily, sani
   mkdirSync(dir, { recursive: true });
   for (const f of gen.files) writeFileSync(path.join(dir, f.name), f.content);
   const { exe } = await buildHost({
-    sources: [path.join(dir, `${gen.plan.prefix}.c`), path.join(packageRoot(), 'firmware/app/tp_host_main.c'), ...gen.plan.kernels.map((k) => sparseKernelSource(k, family))],
+    sources: [path.join(dir, `${gen.plan.prefix}.c`), path.join(packageRoot(), 'firmware/app/tp_host_main.c'), ...sparseKernelFiles(gen.plan.kernels, family)],
     includeDirs: [dir, runtimeIncludeDir(), path.join(packageRoot(), 'firmware/kernels')],
     defines: { TP_HOST_BUILD: true, ...(family === 'dsp' ? { TP_DSP_EMULATE: true } : {}) },
     outDir: dir,

@@ -4,7 +4,9 @@
  * run a format's row function over batches (FULLY_CONNECTED) or output pixels (CONV_2D).
  * A kernel file is its format's row function plugged into a driver; the drivers are static
  * inline and take the row function as a constant pointer, which GCC inlines (-O2), so each
- * kernel compiles to one loop nest with no indirect call.
+ * kernel compiles to one loop nest with a direct call of the row function per input vector.
+ * Row functions are compilation units of their own (tp_sp_rows.h, dsp/tp_sp_rows_dsp.h,
+ * mve/tp_sp_rows_mve.h); the row loops the variants share are the macros at the end.
  */
 #ifndef TP_SP_COMMON_H
 #define TP_SP_COMMON_H
@@ -15,15 +17,6 @@
 #include "../tp_kernel_util.h"
 #include "tp_fixedpoint.h"
 #include "tp_sparse.h"
-
-/* Row functions are separate functions, called once per input vector: inlined into the
- * drivers, GCC ran out of registers and spilled the inner loops' pointers to the stack. The
- * attribute keeps them out of line; `unused` because every kernel file includes them all. */
-#if defined(__GNUC__) || defined(__clang__)
-#define TP_SP_ROWS static __attribute__((noinline, unused))
-#else
-#define TP_SP_ROWS static
-#endif
 
 /* ---------------------------------------------------------------- requantisation */
 
@@ -435,5 +428,61 @@ static inline void tp_sp_tap_offsets(const tp_dims4 *in, int32_t kh, int32_t kw,
         }
     }
 }
+
+/* ---------------------------------------------------------------- row loops shared by the variants */
+
+/* Row functions are separate functions (their own files), called once per input vector:
+ * inlined into the drivers, GCC ran out of registers and spilled the inner loops' pointers to
+ * the stack. The loops below are written once for the plain, dsp and mve row functions, which
+ * differ only in their dot products; they expand inside a row function whose parameters are
+ * named (w, x, bias, q, y) as in tp_sp_rows_s8_fn. */
+
+/* int8 filterlets: per row, its kept taps (a tap index, then cin weights each), each a dense
+ * run of cin weights against the tap's cin inputs: DOT(a, b, n, acc) = acc + sum a[k] * b[k]. */
+#define TP_SP_FILTERLET_S8_ROWS(DOT)                                                         \
+    do {                                                                                     \
+        const int32_t cin = w->aux;                                                          \
+        const uint8_t *tap = (const uint8_t *)w->index + tp_sp_ptr(w, 0);                    \
+        const int8_t *v = (const int8_t *)w->values + (size_t)tp_sp_ptr(w, 0) * (size_t)cin; \
+        int32_t r, f, start = tp_sp_ptr(w, 0);                                               \
+        for (r = 0; r < w->rows; ++r) {                                                      \
+            const int32_t end = tp_sp_ptr(w, r + 1);                                         \
+            int32_t acc = bias[r];                                                           \
+            for (f = start; f < end; ++f, v += cin) {                                        \
+                acc = DOT(v, x + (size_t)*tap++ * (size_t)cin, cin, acc);                    \
+            }                                                                                \
+            start = end;                                                                     \
+            y[r] = tp_sp_requant(q, acc, r);                                                 \
+        }                                                                                    \
+    } while (0)
+
+/* int8 channel rows, four kept rows at a time: rows removed from the layer output their bias
+ * alone; kept rows in fours through DOT4(x, w0, n, acc) (acc[k] += dot(x, w0 + k * n), each
+ * input vector loaded once for four rows), the rest one by one through DOT as above. */
+#define TP_SP_CHANNEL_S8_ROWS4(DOT4, DOT)                                                    \
+    do {                                                                                     \
+        const uint16_t *rows = (const uint16_t *)w->ptr;                                     \
+        const int32_t kept = w->aux;                                                         \
+        const int32_t n = w->taps * w->aux2;                                                 \
+        const int8_t *v = (const int8_t *)w->values;                                         \
+        int32_t r, i, k;                                                                     \
+        for (r = 0, i = 0; r < w->rows; ++r) {                                               \
+            if (i < kept && rows[i] == r) {                                                  \
+                ++i;                                                                         \
+            } else {                                                                         \
+                y[r] = tp_sp_requant(q, bias[r], r);                                         \
+            }                                                                                \
+        }                                                                                    \
+        for (i = 0; i + 4 <= kept; i += 4, v += 4 * n) {                                     \
+            int32_t acc[4];                                                                  \
+            for (k = 0; k < 4; ++k) acc[k] = bias[rows[i + k]];                              \
+            DOT4(x, v, n, acc);                                                              \
+            for (k = 0; k < 4; ++k) y[rows[i + k]] = tp_sp_requant(q, acc[k], rows[i + k]);  \
+        }                                                                                    \
+        for (; i < kept; ++i, v += n) {                                                      \
+            r = rows[i];                                                                     \
+            y[r] = tp_sp_requant(q, DOT(v, x, n, bias[r]), r);                               \
+        }                                                                                    \
+    } while (0)
 
 #endif /* TP_SP_COMMON_H */

@@ -8,7 +8,7 @@ import { formatWarnings } from '../format.js';
 import { canonicalGranularity } from '../../sparse/granularity.js';
 import { terminalSummary } from '../../report/summary.js';
 import { runPipeline, type PipelineRequest } from '../../pipeline/pipeline.js';
-import type { BuildReport } from '../../build/build.js';
+import type { BuildReport } from '../../contracts/report.js';
 import { packageRoot } from '../../firmware/paths.js';
 import { createProgress } from '../progress.js';
 

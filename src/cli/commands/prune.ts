@@ -9,7 +9,7 @@ import type { Command } from '../command.js';
 import { given } from '../args.js';
 import { TinypruneError } from '../../errors.js';
 import { writeFileAtomic } from '../../util/files.js';
-import type { PrunePlan } from '../../prune/plan.js';
+import type { PrunePlan } from '../../contracts/plan.js';
 import { createProgress } from '../progress.js';
 
 export const pruneCommand: Command<'prune'> = {

@@ -16,13 +16,13 @@ import { prepare } from '../interp/prepare.js';
 import type { FullyConnectedParams } from '../interp/kernels/fully_connected.js';
 import { runBuild } from '../run/run.js';
 import { Prng } from '../util/prng.js';
-import { callGeometry, costFeatures, type CallGeometry } from './cost.js';
-import { FORMATS } from './formats/index.js';
-import { sparseKernelVariant, type KernelFamily } from './kernels.js';
-import { layerWeights } from './matrix.js';
-import { sparsityOf } from './prune.js';
-import { LayerGraph, type LayerSpec } from './synthetic.js';
-import { ELEM_BYTES, roundUp4, type EncodedMatrix, type FormatName } from './types.js';
+import { callGeometry, costFeatures, type CallGeometry } from '../sparse/cost.js';
+import { FORMATS } from '../sparse/formats/index.js';
+import { sparseKernelVariant, type KernelFamily } from '../sparse/kernels.js';
+import { layerWeights } from '../sparse/matrix.js';
+import { sparsityOf } from '../sparse/prune.js';
+import { LayerGraph, type LayerSpec } from '../sparse/synthetic.js';
+import { ELEM_BYTES, roundUp4, type EncodedMatrix, type FormatName } from '../sparse/types.js';
 
 export interface MeasureCase {
   spec: LayerSpec;
