@@ -49,11 +49,22 @@ async function measure(modelPath: string, input: Uint8Array, kernels: 'auto' | '
   return { report, run };
 }
 
+/** Our own instructions before issue 14's kernel work (bench/results/vs-tflm-a92078e.json). */
+function readBefore(): Map<string, number> {
+  try {
+    const j = JSON.parse(readFileSync(resolve(import.meta.dirname, 'results/vs-tflm-a92078e.json'), 'utf8')) as { models: Record<string, { instructions: number }> };
+    return new Map(Object.entries(j.models).map(([k, v]) => [k, v.instructions]));
+  } catch {
+    return new Map();
+  }
+}
+
 const anchors = readAnchors();
+const before = readBefore();
 const rows: Record<string, unknown>[] = [];
 const fmt = (n: number): string => n.toLocaleString('en-US');
 console.log(`tinyprune vs TFLite Micro on ${BOARD} (Cortex-M4F), instructions (QEMU) per inference\n`);
-const head = ['model', 'tinyprune', 'plain C (same run)', 'TFLM+CMSIS-NN', 'ratio', 'TFLM ref', 'flash w/o weights', 'TFLM', 'arena', 'TFLM'];
+const head = ['model', 'tinyprune', 'a92078e', 'plain C (same run)', 'TFLM+CMSIS-NN', 'ratio', 'TFLM ref', 'flash w/o weights', 'TFLM', 'arena', 'TFLM'];
 console.log(head.join(' | '));
 for (const m of MODELS) {
   const input = new Uint8Array(readFileSync(join(SHARED, 'golden', m.golden, 'inputs/00.bin')));
@@ -64,6 +75,7 @@ for (const m of MODELS) {
   const row = {
     model: m.name,
     instructions: opt.run.instructions.total,
+    instructionsA92078e: before.get(m.name) ?? null,
     plainInstructions: plain.run.instructions.total,
     tflmCmsis: a?.cmsis ?? null,
     ratioVsCmsis: a ? opt.run.instructions.total / a.cmsis : null,
@@ -81,6 +93,7 @@ for (const m of MODELS) {
     [
       m.name,
       fmt(row.instructions),
+      row.instructionsA92078e ? `${fmt(row.instructionsA92078e)} (${(row.instructions / row.instructionsA92078e).toFixed(2)}x)` : '-',
       `${fmt(row.plainInstructions)} (${(row.plainInstructions / row.instructions).toFixed(2)}x)`,
       a ? fmt(a.cmsis) : '-',
       row.ratioVsCmsis ? `${row.ratioVsCmsis.toFixed(2)}x` : '-',

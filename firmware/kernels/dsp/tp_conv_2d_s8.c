@@ -20,6 +20,7 @@
  */
 #include "../tp_kernel_checks.h"
 #include "tp_dsp.h"
+#include "tp_pointwise_s8.h"
 #include "tp_fixedpoint.h"
 #include "tp_kernels.h"
 
@@ -69,52 +70,6 @@ static void gather_patch(int8_t *dst, const int8_t *in_b, int32_t in_w, int32_t 
     }
 }
 
-/* Requantises the four accumulators of output channels oc..oc+3 into out[oc..oc+3]. */
-static inline void requant4(const tp_conv_s8_params *p, const int32_t *acc, const int32_t *bias,
-                            int32_t oc, int8_t *out) {
-    const int32_t *mul = p->output_multiplier + oc, *sh = p->output_shift + oc;
-    const int32_t lo = p->activation_min, hi = p->activation_max, zo = p->output_offset;
-    int r;
-    for (r = 0; r < 4; ++r) {
-        int32_t a = acc[r];
-        if (bias) a += bias[oc + r];
-        a = tp_dsp_mbqm(a, mul[r], sh[r]) + zo;
-        out[oc + r] = (int8_t)tp_clamp_i32(a, lo, hi);
-    }
-}
-
-/* 1x1 filter, no groups, no padding (pointwise convolution): each output pixel is out_c dot
- * products of the pixel's C_in contiguous input bytes with the contiguous filter rows — no
- * tap ranges or row runs to work out, so the pixel loop is only the dot products and the
- * requantisation. */
-static void conv_1x1(const tp_conv_s8_params *p, const int8_t *input, const int8_t *filter,
-                     const int32_t *bias, int8_t *out) {
-    const int32_t in_h = p->input.h, in_w = p->input.w, in_c = p->input.c, out_c = p->output.c;
-    const int32_t off = p->input_offset;
-    int32_t b, oy, ox, oc;
-    for (b = 0; b < p->input.n; ++b) {
-        const int8_t *in_b = input + (size_t)b * (size_t)in_h * (size_t)in_w * (size_t)in_c;
-        for (oy = 0; oy < p->output.h; ++oy) {
-            const int8_t *in_row = in_b + (size_t)(oy * p->stride_h) * (size_t)in_w * (size_t)in_c;
-            for (ox = 0; ox < p->output.w; ++ox) {
-                const int8_t *px = in_row + (size_t)(ox * p->stride_w) * (size_t)in_c;
-                for (oc = 0; oc + 4 <= out_c; oc += 4) {
-                    int32_t acc[4] = {0, 0, 0, 0};
-                    tp_dot4_s8(px, filter + (size_t)oc * (size_t)in_c, in_c, in_c, off, acc);
-                    requant4(p, acc, bias, oc, out);
-                }
-                for (; oc < out_c; ++oc) {
-                    int32_t a = tp_dot1_s8(px, filter + (size_t)oc * (size_t)in_c, in_c, off, 0);
-                    if (bias) a += bias[oc];
-                    a = tp_dsp_mbqm(a, p->output_multiplier[oc], p->output_shift[oc]) + p->output_offset;
-                    out[oc] = (int8_t)tp_clamp_i32(a, p->activation_min, p->activation_max);
-                }
-                out += out_c;
-            }
-        }
-    }
-}
-
 int32_t tp_conv_2d_s8_get_scratch_size(const tp_conv_s8_params *params) {
     (void)params;
     return 0;
@@ -132,7 +87,7 @@ tp_status tp_conv_2d_s8(const tp_conv_s8_params *params, const int8_t *input,
         params->pad_h == 0 && params->pad_w == 0 &&
         (params->output.h - 1) * params->stride_h < params->input.h &&
         (params->output.w - 1) * params->stride_w < params->input.w) {
-        conv_1x1(params, input, filter, bias, output);
+        tp_pointwise_s8(params, input, filter, bias, output);
         return TP_OK;
     }
     {

@@ -96,128 +96,159 @@ typedef struct {
     size_t px_tap, px_row; /* input steps to the next kx / next ky */
     size_t pw_tap, pw_row; /* filter steps to the next kx / next ky */
     int32_t off;
+    /* For dw_block4_m1's fused requantisation: this block's channels. */
+    const int32_t *bias, *mul, *sh;
+    int32_t zo, lo, hi;
 } dw_window;
 
-static void dw_block8(const dw_window *w, int32_t *acc) {
-    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
-    const int8_t *px_r = w->px, *pw_r = w->pw;
-    int32_t ky, kx;
-    for (ky = 0; ky < w->rows; ++ky) {
-        const int8_t *px = px_r, *pw = pw_r;
-        for (kx = 0; kx < w->taps; ++kx) {
-            const uint32_t x = (uint32_t)((int32_t)*px + w->off);
-            TP_DW_BCAST4(x, pw, a0, a1, a2, a3);
-            TP_DW_BCAST4(x, pw + 4, a4, a5, a6, a7);
-            px += w->px_tap;
-            pw += w->pw_tap;
-        }
-        px_r += w->px_row;
-        pw_r += w->pw_row;
-    }
-    acc[0] = a0;
-    acc[1] = a1;
-    acc[2] = a2;
-    acc[3] = a3;
-    acc[4] = a4;
-    acc[5] = a5;
-    acc[6] = a6;
-    acc[7] = a7;
-}
-
-static void dw_block4(const dw_window *w, int32_t *acc) {
-    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-    const int8_t *px_r = w->px, *pw_r = w->pw;
-    int32_t ky, kx;
-    for (ky = 0; ky < w->rows; ++ky) {
-        const int8_t *px = px_r, *pw = pw_r;
-        for (kx = 0; kx < w->taps; ++kx) {
-            const uint32_t x = (uint32_t)((int32_t)*px + w->off);
-            TP_DW_BCAST4(x, pw, a0, a1, a2, a3);
-            px += w->px_tap;
-            pw += w->pw_tap;
-        }
-        px_r += w->px_row;
-        pw_r += w->pw_row;
-    }
-    acc[0] = a0;
-    acc[1] = a1;
-    acc[2] = a2;
-    acc[3] = a3;
-}
-
-/* depth_multiplier == 1: four channels over the window, each tap one input word and one
- * filter word. Out of line with only the window as state so that the 4 accumulators, both
- * pointers, both tap strides and the offset pair stay in registers (inlined into the pixel
- * loop GCC spilled about half of them: ~50 instead of ~33 instructions per 3-tap row). */
+/* Out of line so that the block's accumulators and strides get the registers (inlined into
+ * the pixel loop GCC spilled about half of them); blocks requantise their own outputs. */
 #if defined(__GNUC__) || defined(__clang__)
 #define TP_DW_NOINLINE __attribute__((noinline))
 #else
 #define TP_DW_NOINLINE
 #endif
 
-static TP_DW_NOINLINE void dw_block4_m1(const dw_window *w, uint32_t off2, int32_t *acc) {
+/* Requantises the sums A0..A3 of the window's channels I..I+3 into out[I..I+3], the bias
+ * added first (tested once for the four). */
+#define TP_DW_OUT(I, A) \
+    out[I] = (int8_t)tp_clamp_i32(tp_dsp_mbqm(A, w->mul[I], w->sh[I]) + w->zo, w->lo, w->hi)
+#define TP_DW_OUT4(I, A0, A1, A2, A3)                                       \
+    do {                                                                    \
+        if (w->bias) {                                                      \
+            A0 += w->bias[I];                                               \
+            A1 += w->bias[(I) + 1];                                         \
+            A2 += w->bias[(I) + 2];                                         \
+            A3 += w->bias[(I) + 3];                                         \
+        }                                                                   \
+        TP_DW_OUT((I), A0);                                                 \
+        TP_DW_OUT((I) + 1, A1);                                             \
+        TP_DW_OUT((I) + 2, A2);                                             \
+        TP_DW_OUT((I) + 3, A3);                                             \
+    } while (0)
+
+static TP_DW_NOINLINE void dw_block8(const dw_window *w, int8_t *out) {
+    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+    const int8_t *px_r = w->px, *pw_r = w->pw;
+    const size_t sx = w->px_tap, sw = w->pw_tap;
+    const int32_t off = w->off, taps = w->taps;
+    int32_t ky;
+    for (ky = 0; ky < w->rows; ++ky) {
+        const int8_t *px = px_r, *pw = pw_r;
+        const int8_t *const px_end = px + (size_t)taps * sx;
+        do {
+            const uint32_t x = (uint32_t)((int32_t)*px + off);
+            TP_DW_BCAST4(x, pw, a0, a1, a2, a3);
+            TP_DW_BCAST4(x, pw + 4, a4, a5, a6, a7);
+            px += sx;
+            pw += sw;
+        } while (px != px_end);
+        px_r += w->px_row;
+        pw_r += w->pw_row;
+    }
+    TP_DW_OUT4(0, a0, a1, a2, a3);
+    TP_DW_OUT4(4, a4, a5, a6, a7);
+}
+
+static TP_DW_NOINLINE void dw_block4(const dw_window *w, int8_t *out) {
     int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
     const int8_t *px_r = w->px, *pw_r = w->pw;
-    const size_t sx = w->px_tap, sw = w->pw_tap, rx = w->px_row, rw = w->pw_row;
-    const int32_t rows = w->rows;
-    int32_t ky, kx;
-#if TP_DOT4_ASM
-    if (w->taps == 3 && sx == sw) {
-        /* Full 3-tap rows where input and filter taps are the same distance apart (always
-         * with dilation 1: both are C channels): the row in one asm statement, taps addressed
-         * as [p], [p, s] and [p, s, lsl #1]. 12 registers (as tp_dot4_s8_asm): the filter
-         * word is loaded twice, once per SXTB16, to save the fourth temporary. */
-        for (ky = 0; ky < rows; ++ky) {
-            uint32_t x_, w_, t_;
-#define TP_DW_ROW_TAP(ADDR_X, ADDR_W)                                                    \
-    "ldr     %[x], " ADDR_X "\n\t"                                                       \
-    "ldr     %[w], " ADDR_W "\n\t"                                                       \
-    "sxtab16 %[t], %[off], %[x]\n\t"                                                    \
-    "sxtab16 %[x], %[off], %[x], ror #8\n\t"                                            \
-    "sxtb16  %[w], %[w]\n\t"                                                            \
-    "smlabb  %[a0], %[w], %[t], %[a0]\n\t"                                              \
-    "smlatt  %[a2], %[w], %[t], %[a2]\n\t"                                              \
-    "ldr     %[w], " ADDR_W "\n\t"                                                       \
-    "sxtb16  %[w], %[w], ror #8\n\t"                                                    \
-    "smlabb  %[a1], %[w], %[x], %[a1]\n\t"                                              \
-    "smlatt  %[a3], %[w], %[x], %[a3]\n\t"
-            __asm__ volatile(TP_DW_ROW_TAP("[%[px]]", "[%[pw]]")
-                                 TP_DW_ROW_TAP("[%[px], %[s]]", "[%[pw], %[s]]")
-                                     TP_DW_ROW_TAP("[%[px], %[s], lsl #1]", "[%[pw], %[s], lsl #1]")
-                             : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3),
-                               [x] "=&r"(x_), [w] "=&r"(w_), [t] "=&r"(t_)
-                             : [px] "r"(px_r), [pw] "r"(pw_r), [s] "r"(sx), [off] "r"(off2));
-#undef TP_DW_ROW_TAP
-            px_r += rx;
-            pw_r += rw;
-        }
-    } else
-#endif
-    if (w->taps == 3) {
-        /* The common full 3-tap row, no pointer updates or loop control between taps. */
-        for (ky = 0; ky < rows; ++ky) {
-            TP_DW_TAP(px_r, pw_r);
-            TP_DW_TAP(px_r + sx, pw_r + sw);
-            TP_DW_TAP(px_r + 2 * sx, pw_r + 2 * sw);
-            px_r += rx;
-            pw_r += rw;
-        }
-    } else {
-        for (ky = 0; ky < w->rows; ++ky) {
-            const int8_t *px = px_r, *pw = pw_r;
-            for (kx = 0; kx < w->taps; ++kx) {
-                TP_DW_TAP(px, pw);
-                px += sx;
-                pw += sw;
-            }
-            px_r += w->px_row;
-            pw_r += w->pw_row;
-        }
+    const size_t sx = w->px_tap, sw = w->pw_tap;
+    const int32_t off = w->off, taps = w->taps;
+    int32_t ky;
+    for (ky = 0; ky < w->rows; ++ky) {
+        const int8_t *px = px_r, *pw = pw_r;
+        const int8_t *const px_end = px + (size_t)taps * sx;
+        do {
+            const uint32_t x = (uint32_t)((int32_t)*px + off);
+            TP_DW_BCAST4(x, pw, a0, a1, a2, a3);
+            px += sx;
+            pw += sw;
+        } while (px != px_end);
+        px_r += w->px_row;
+        pw_r += w->pw_row;
     }
-    acc[0] = a0;
-    acc[1] = a1;
-    acc[2] = a2;
-    acc[3] = a3;
+    TP_DW_OUT4(0, a0, a1, a2, a3);
+}
+
+/* depth_multiplier == 1: four channels over the window, each tap one input word and one
+ * filter word. Out of line with only the window as state so that the 4 accumulators, both
+ * pointers, both tap strides and the offset pair stay in registers (inlined into the pixel
+ * loop GCC spilled about half of them: ~50 instead of ~33 instructions per 3-tap row). */
+
+static TP_DW_NOINLINE void dw_block4_m1(const dw_window *win, uint32_t off2, int8_t *out,
+                                        int32_t blocks) {
+    dw_window wl = *win;
+    const dw_window *const w = &wl;
+    for (; blocks > 0; --blocks) {
+        int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        const int8_t *px_r = w->px, *pw_r = w->pw;
+        const size_t sx = w->px_tap, sw = w->pw_tap, rx = w->px_row, rw = w->pw_row;
+        const int32_t rows = w->rows;
+        int32_t ky, kx;
+#if TP_DOT4_ASM
+        if (w->taps == 3 && sx == sw) {
+            /* Full 3-tap rows where input and filter taps are the same distance apart (always
+             * with dilation 1: both are C channels): the row in one asm statement, taps addressed
+             * as [p], [p, s] and [p, s, lsl #1]. 12 registers (as tp_dot4_s8_asm): the filter
+             * word is loaded twice, once per SXTB16, to save the fourth temporary. */
+            for (ky = 0; ky < rows; ++ky) {
+                uint32_t x_, w_, t_;
+#define TP_DW_ROW_TAP(ADDR_X, ADDR_W)                                                    \
+        "ldr     %[x], " ADDR_X "\n\t"                                                       \
+        "ldr     %[w], " ADDR_W "\n\t"                                                       \
+        "sxtab16 %[t], %[off], %[x]\n\t"                                                    \
+        "sxtab16 %[x], %[off], %[x], ror #8\n\t"                                            \
+        "sxtb16  %[w], %[w]\n\t"                                                            \
+        "smlabb  %[a0], %[w], %[t], %[a0]\n\t"                                              \
+        "smlatt  %[a2], %[w], %[t], %[a2]\n\t"                                              \
+        "ldr     %[w], " ADDR_W "\n\t"                                                       \
+        "sxtb16  %[w], %[w], ror #8\n\t"                                                    \
+        "smlabb  %[a1], %[w], %[x], %[a1]\n\t"                                              \
+        "smlatt  %[a3], %[w], %[x], %[a3]\n\t"
+                __asm__ volatile(TP_DW_ROW_TAP("[%[px]]", "[%[pw]]")
+                                     TP_DW_ROW_TAP("[%[px], %[s]]", "[%[pw], %[s]]")
+                                         TP_DW_ROW_TAP("[%[px], %[s], lsl #1]", "[%[pw], %[s], lsl #1]")
+                                 : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3),
+                                   [x] "=&r"(x_), [w] "=&r"(w_), [t] "=&r"(t_)
+                                 : [px] "r"(px_r), [pw] "r"(pw_r), [s] "r"(sx), [off] "r"(off2));
+#undef TP_DW_ROW_TAP
+                px_r += rx;
+                pw_r += rw;
+            }
+        } else
+#endif
+        if (w->taps == 3) {
+            /* The common full 3-tap row, no pointer updates or loop control between taps. */
+            for (ky = 0; ky < rows; ++ky) {
+                TP_DW_TAP(px_r, pw_r);
+                TP_DW_TAP(px_r + sx, pw_r + sw);
+                TP_DW_TAP(px_r + 2 * sx, pw_r + 2 * sw);
+                px_r += rx;
+                pw_r += rw;
+            }
+        } else {
+            for (ky = 0; ky < w->rows; ++ky) {
+                const int8_t *px = px_r, *pw = pw_r;
+                for (kx = 0; kx < w->taps; ++kx) {
+                    TP_DW_TAP(px, pw);
+                    px += sx;
+                    pw += sw;
+                }
+                px_r += w->px_row;
+                pw_r += w->pw_row;
+            }
+        }
+        /* Requantised here, where only the four sums are live: in the caller, after the call,
+         * GCC reloaded the parameters' fields for every output (~40 instructions per output). */
+        TP_DW_OUT4(0, a0, a1, a2, a3);
+        out += 4;
+        wl.px += 4;
+        wl.pw += 4;
+        if (wl.bias) wl.bias += 4;
+        wl.mul += 4;
+        wl.sh += 4;
+    }
 }
 
 tp_status tp_depthwise_conv_2d_s8(const tp_dwconv_s8_params *params, const int8_t *input,
@@ -251,7 +282,6 @@ tp_status tp_depthwise_conv_2d_s8(const tp_dwconv_s8_params *params, const int8_
                     c = 0;
                     if (mult == 1 && ky_end > ky_start && kx_end > kx_start) {
                         dw_window win;
-                        int32_t acc[4];
                         win.px = in_b + (size_t)(y0 + dil_h * ky_start) * in_row_stride +
                                  (size_t)(x0 + dil_w * kx_start) * (size_t)in_c;
                         win.pw = filter + ((size_t)ky_start * (size_t)k_w + (size_t)kx_start) * (size_t)out_c;
@@ -262,19 +292,19 @@ tp_status tp_depthwise_conv_2d_s8(const tp_dwconv_s8_params *params, const int8_
                         win.pw_tap = (size_t)out_c;
                         win.pw_row = (size_t)k_w * (size_t)out_c;
                         win.off = off;
-                        for (; c + 4 <= in_c; c += 4) {
-                            dw_block4_m1(&win, off2, acc);
-                            out[c] = requant(params, acc[0], bias, c);
-                            out[c + 1] = requant(params, acc[1], bias, c + 1);
-                            out[c + 2] = requant(params, acc[2], bias, c + 2);
-                            out[c + 3] = requant(params, acc[3], bias, c + 3);
-                            win.px += 4;
-                            win.pw += 4;
+                        win.bias = bias;
+                        win.mul = params->output_multiplier;
+                        win.sh = params->output_shift;
+                        win.zo = params->output_offset;
+                        win.lo = params->activation_min;
+                        win.hi = params->activation_max;
+                        if (in_c >= 4) {
+                            dw_block4_m1(&win, off2, out, in_c / 4);
+                            c = in_c & ~3;
                         }
                     }
                     if (mult >= 4 && ky_end > ky_start && kx_end > kx_start) {
                         dw_window win;
-                        int32_t acc[8];
                         win.rows = ky_end - ky_start;
                         win.taps = kx_end - kx_start;
                         win.px_tap = in_tap_stride;
@@ -282,23 +312,25 @@ tp_status tp_depthwise_conv_2d_s8(const tp_dwconv_s8_params *params, const int8_
                         win.pw_tap = (size_t)out_c;
                         win.pw_row = (size_t)k_w * (size_t)out_c;
                         win.off = off;
+                        win.zo = params->output_offset;
+                        win.lo = params->activation_min;
+                        win.hi = params->activation_max;
                         for (; c < in_c; ++c) {
                             const int8_t *px = in_b + (size_t)(y0 + dil_h * ky_start) * in_row_stride +
                                                (size_t)(x0 + dil_w * kx_start) * (size_t)in_c + (size_t)c;
                             const int8_t *pw = filter + ((size_t)ky_start * (size_t)k_w + (size_t)kx_start) * (size_t)out_c;
                             int32_t oc = c * mult;
                             const int32_t oc_end = oc + mult;
-                            int r;
                             win.px = px;
-                            for (; oc + 8 <= oc_end; oc += 8) {
+                            while (oc + 4 <= oc_end) {
+                                const int32_t n = oc + 8 <= oc_end ? 8 : 4;
                                 win.pw = pw + oc;
-                                dw_block8(&win, acc);
-                                for (r = 0; r < 8; ++r) out[oc + r] = requant(params, acc[r], bias, oc + r);
-                            }
-                            for (; oc + 4 <= oc_end; oc += 4) {
-                                win.pw = pw + oc;
-                                dw_block4(&win, acc);
-                                for (r = 0; r < 4; ++r) out[oc + r] = requant(params, acc[r], bias, oc + r);
+                                win.bias = bias ? bias + oc : NULL;
+                                win.mul = params->output_multiplier + oc;
+                                win.sh = params->output_shift + oc;
+                                if (n == 8) dw_block8(&win, out + oc);
+                                else dw_block4(&win, out + oc);
+                                oc += n;
                             }
                             for (; oc < oc_end; ++oc) {
                                 int32_t a = 0, ky2, kx2;

@@ -451,6 +451,7 @@ static void cases_conv_s8(h_rng *r) {
     {
         /* A typical 3x3 SAME layer and a KWS-like 10x4 stride-2 first layer. */
         geom g;
+        h_rng pw;
         memset(&g, 0, sizeof g);
         g.input.n = 1;
         g.input.h = 10;
@@ -475,6 +476,28 @@ static void cases_conv_s8(h_rng *r) {
         g.output.w = 5;
         g.output.c = 12;
         case_conv_s8(r, 61, &g, 1);
+        h_pool_reset();
+        /* Pointwise (the dsp kernel's 2x2 matrix-multiply blocks): an odd pixel count, an
+         * odd channel count and a channel tail past the 8-byte steps; then stride 2. Their
+         * own generator, so that the cases after them keep their data. */
+        h_seed(&pw, 0x1u);
+        g.input.h = g.input.w = 5;
+        g.input.c = 45;
+        g.kh = g.kw = 1;
+        g.stride_h = g.stride_w = 1;
+        g.pad_h = g.pad_w = 0;
+        g.output.h = g.output.w = 5;
+        g.output.c = 7;
+        case_conv_s8(&pw, 62, &g, 1);
+        h_pool_reset();
+        g.input.h = 7;
+        g.input.w = 6;
+        g.input.c = 16;
+        g.stride_h = g.stride_w = 2;
+        g.output.h = 4;
+        g.output.w = 3;
+        g.output.c = 6;
+        case_conv_s8(&pw, 63, &g, 1);
         h_pool_reset();
     }
 }
