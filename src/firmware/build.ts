@@ -365,6 +365,9 @@ export async function buildFirmware(opts: BuildOptions): Promise<BuildResult> {
 
   const args = [
     ...codeFlags,
+    // Debug info names the build directory; a build made in staging and published by rename
+    // must not carry the staging path (byte-identical firmware from identical inputs).
+    `-ffile-prefix-map=${outDir}=.`,
     ...warningFlags,
     ...includeDirs.map((d) => `-I${d}`),
     ...defineFlags(opts.defines),
