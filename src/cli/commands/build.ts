@@ -11,6 +11,10 @@ import { FORMAT_NAMES, isFormatName } from '../../sparse/types.js';
 import { EXPORT_KINDS, exportBuild, parseExportKinds } from '../../export/index.js';
 import { terminalSummary } from '../../report/summary.js';
 import { runPipeline, type PipelineRequest } from '../../pipeline/pipeline.js';
+import { DEFAULT_MAX_LOSS } from '../../pipeline/budget.js';
+import type { Objective as SolverObjective } from '../../solve/index.js';
+
+const SOLVER_OBJECTIVES: readonly SolverObjective[] = ['fit', 'latency', 'size'];
 import type { BuildReport } from '../../build/build.js';
 import { packageRoot } from '../../firmware/paths.js';
 import { createProgress } from '../progress.js';
@@ -26,6 +30,7 @@ export const buildCommand: Command = {
     summary: 'Compile a model into a C library and firmware for a board; writes <dir>/report.json, report.html, firmware.elf and model.tflite.',
     usage:
       'tinyprune build --board <board> <model.tflite> [-o <dir>] [--emulate] [--prefix <name>] [--kernels auto|plain] ' +
+      '[--data <dataset>] [--max-loss <pt>] [--objective fit|latency|size] [--latency <n>] [--unverified] [--plan <plan.json>] ' +
       '[--sparsity <0..1>] [--granularity <unit>] [--optimize size|speed|balanced] [--format <name>] [--measure] [--emit c|arduino|cmake]... [--json]',
     options: {
       board: { type: 'string', value: '<board>', description: 'board profile name (tinyprune boards) or path to a board .json' },
@@ -38,9 +43,12 @@ export const buildCommand: Command = {
       optimize: { type: 'string', value: 'size|speed|balanced', description: 'per-layer format choice: fewest flash bytes, fewest predicted instructions, or both (default balanced)' },
       format: { type: 'string', value: '<name>', description: `use one weight format on every layer that can take it: ${FORMAT_NAMES.join(', ')}` },
       measure: { type: 'boolean', description: 'run the build once in QEMU and add measured per-layer instructions to report.json' },
-      data: { type: 'string', value: '<dataset>', description: 'prune to fit with this data: sensitivity, solve, fine-tune, int8 (mnist:<dir>, generated-digits[:N], .csv, .npz, …); without it a model that does not fit is pruned by magnitude alone' },
+      data: { type: 'string', value: '<dataset>', description: 'prune to fit with this data: sensitivity, solve, fine-tune, int8, loss measured against --max-loss (mnist:<dir>, generated-digits[:N], .csv, .npz, …); without it a model that must be pruned needs --unverified' },
       plan: { type: 'string', value: '<plan.json>', description: 'apply this PrunePlan (e.g. an edited <out>/pipeline/plan.json) instead of solving' },
-      latency: { type: 'string', value: '<instructions>', description: 'also bound instructions (QEMU) per inference' },
+      latency: { type: 'string', value: '<instructions>', description: 'also bound instructions (QEMU) per inference (a hard bound with any --objective)' },
+      'max-loss': { type: 'string', value: '<pt>', description: `accuracy loss allowed, in points of the data's metric, measured after fine-tuning on the held-out split (default ${DEFAULT_MAX_LOSS})` },
+      objective: { type: 'string', value: 'fit|latency|size', description: 'what the solver minimises: predicted loss (fit, default), predicted instructions (latency) or flash bytes (size), the last two within --max-loss' },
+      unverified: { type: 'boolean', description: 'without --data: accept pruning by weight magnitude with no accuracy measure (the report says "accuracy not measured")' },
       epochs: { type: 'string', value: '<n>', description: 'fine-tuning epochs after pruning (default 3)' },
       seed: { type: 'string', value: '<n>', description: 'seed of the data split and training (default 1)' },
       backend: { type: 'string', value: '<b>', description: 'TF.js backend for sensitivity and fine-tuning: auto | node | wasm | cpu' },
@@ -101,7 +109,18 @@ export const buildCommand: Command = {
     if (latency !== undefined && !(Number.isInteger(latency) && latency > 0)) {
       throw new TinypruneError('E_USAGE', `--latency ${latencyText} is not a positive whole number of instructions`, { where: 'tinyprune build --latency', hint: 'e.g. --latency 2000000' });
     }
-    if (manual && (data !== undefined || planPath !== undefined || latency !== undefined)) {
+    const maxLossText = stringOpt(args, 'max-loss');
+    const maxLoss = maxLossText === undefined ? undefined : Number(maxLossText);
+    if (maxLoss !== undefined && !(maxLossText!.trim() !== '' && Number.isFinite(maxLoss) && maxLoss >= 0 && maxLoss <= 100)) {
+      throw new TinypruneError('E_USAGE', `--max-loss ${maxLossText} is not a loss in points`, { where: 'tinyprune build --max-loss', allowed: '0..100 points of the data\'s metric, e.g. --max-loss 0.5' });
+    }
+    const objective = stringOpt(args, 'objective');
+    if (objective !== undefined && !(SOLVER_OBJECTIVES as readonly string[]).includes(objective)) {
+      throw new TinypruneError('E_USAGE', `--objective ${objective} is not an objective`, { where: 'tinyprune build --objective', allowed: SOLVER_OBJECTIVES.join(', ') });
+    }
+    const unverified = boolOpt(args, 'unverified');
+    const budgeted = maxLoss !== undefined || objective !== undefined;
+    if (manual && (data !== undefined || planPath !== undefined || latency !== undefined || budgeted)) {
       throw new TinypruneError('E_USAGE', '--sparsity/--format/--optimize set one uniform pruning by hand; --data/--plan/--latency ask the solver to choose per layer', { where: 'tinyprune build', hint: 'use one or the other' });
     }
     const progress = io.progress ?? createProgress({ mode: 'lines', write: io.err, prefix: 'build' });
@@ -122,6 +141,9 @@ export const buildCommand: Command = {
       ...(data !== undefined ? { data } : {}),
       ...(planPath !== undefined ? { planPath } : {}),
       ...(latency !== undefined ? { latency } : {}),
+      ...(maxLoss !== undefined ? { maxLoss } : {}),
+      ...(objective !== undefined ? { objective: objective as SolverObjective } : {}),
+      ...(unverified ? { unverified } : {}),
       ...(stringOpt(args, 'epochs') !== undefined ? { epochs: Number(stringOpt(args, 'epochs')) } : {}),
       ...(stringOpt(args, 'seed') !== undefined ? { seed: Number(stringOpt(args, 'seed')) } : {}),
       ...(stringOpt(args, 'backend') !== undefined ? { backend: stringOpt(args, 'backend') as 'auto' } : {}),
@@ -129,7 +151,7 @@ export const buildCommand: Command = {
     let report: BuildReport;
     // Keras .h5 and TF.js model.json are float models: only the pipeline (with --data) imports them.
     const imported = /\.(h5|hdf5|keras|json)$/i.test(modelPath);
-    if (!manual && (data !== undefined || planPath !== undefined || latency !== undefined || imported)) {
+    if (!manual && (data !== undefined || planPath !== undefined || latency !== undefined || budgeted || imported)) {
       report = await runPipeline(pipelineRequest());
     } else {
       try {
@@ -145,7 +167,7 @@ export const buildCommand: Command = {
         // It does not fit as it is: prune it to fit (by magnitude; --data does better).
         if (manual || !(e instanceof TinypruneError) || e.code !== 'E_DOES_NOT_FIT') throw e;
         progress.log(`${e.message.split('\n')[0]}`);
-        progress.log('pruning to fit the board (no --data: by weight magnitude, without fine-tuning)');
+        progress.log(unverified ? 'pruning to fit the board (--unverified: by weight magnitude, without fine-tuning or an accuracy measure)' : 'pruning to fit the board needs --data to measure what it costs (or --unverified)');
         report = await runPipeline(pipelineRequest());
       }
     }
