@@ -149,16 +149,20 @@ function boardsWithinBudget(p: SolveProblem, r: BudgetRequest): { name: string; 
 function accuracyError(p: SolveProblem, r: BudgetRequest, attempts: Attempt[]): TinypruneError {
   const best = attempts.reduce((a, b) => (b.loss < a.loss ? b : a));
   const bestPt = Math.ceil(best.loss * 1e4 - 1e-6) / 100;
-  const binding = p.layers
+  // The pruned layers that cost accuracy (calibrated predictions), most first; all pruned ones
+  // when none is predicted to cost anything.
+  const pruned = p.layers
     .map((l, i) => ({ name: l.name, c: l.choices[best.choices[i]!]! }))
     .filter((x) => x.c.sparsity > 0)
     .sort((a, b) => b.c.loss - a.c.loss);
+  const costly = pruned.filter((x) => x.c.loss > EPS);
+  const binding = costly.length > 0 ? costly : pruned;
   const boards = boardsWithinBudget(p, r);
   const lines = [
     `no pruning plan for ${r.board} keeps the accuracy loss within ${pt(r.maxLoss!)}: the best measured after fine-tuning loses ${pt(best.loss)} (${(r.baseline! * 100).toFixed(2)}% → ${(best.accuracy * 100).toFixed(2)}%)`,
     `measured (${attempts.length} plan${attempts.length === 1 ? '' : 's'}):`,
     ...attempts.map((a, k) => `  ${k + 1}. ${planText(p, a.choices)}: loss ${pt(a.loss)} (predicted ${pt(a.predicted)})`),
-    `binding: ${binding.map((x) => `${x.name} (${x.c.granularity} ${Math.round(x.c.sparsity * 100)}%)`).join(', ') || 'none'} — the board's flash/RAM forces this pruning`,
+    `binding: ${binding.map((x) => `${x.name} (${x.c.granularity} ${Math.round(x.c.sparsity * 100)}%, ${pt(x.c.loss)} calibrated)`).join(', ') || 'none'} — the pruning that fits the board costs the accuracy here`,
     'what would work:',
     boards.length > 0
       ? `  - a board that fits within ${pt(r.maxLoss!)} (predicted): ${boards.slice(0, 6).map((b) => `${b.name} (${pt(b.loss)})`).join(', ')}${boards.length > 6 ? ` and ${boards.length - 6} more` : ''}`
