@@ -24,6 +24,7 @@ import { GRANULARITY_ALLOWED, granularityProblem } from '../sparse/granularity.j
 import { OBJECTIVES } from '../sparse/plan.js';
 import { FORMAT_NAMES } from '../sparse/types.js';
 import { EXPORT_KINDS } from '../export/plan.js';
+import { DEFAULT_MAX_LOSS } from '../pipeline/budget.js';
 import { FLASHER_NAMES } from '../device/flashers.js';
 import { DEFAULT_TIMEOUTS } from '../device/protocol.js';
 
@@ -151,10 +152,24 @@ export const COMMAND_OPTIONS = {
     measure: { type: 'boolean', description: 'run the build once in QEMU and add measured per-layer instructions to report.json' },
     data: {
       ...dataSet,
-      description: 'prune to fit with this data: sensitivity, solve, fine-tune, int8 (mnist:<dir>, generated-digits[:N], .csv, .npz, …); without it a model that does not fit is pruned by magnitude alone',
+      description: 'prune to fit with this data: sensitivity, solve, fine-tune, int8, loss measured against --max-loss (mnist:<dir>, generated-digits[:N], .csv, .npz, …); without it a model that must be pruned needs --unverified',
     },
     plan: { ...plan, description: 'apply this PrunePlan (e.g. an edited <out>/pipeline/plan.json) instead of solving' },
-    latency: { type: 'integer', min: 1, value: '<instructions>', description: 'also bound instructions (QEMU) per inference for the budget solver' },
+    latency: { type: 'integer', min: 1, value: '<instructions>', description: 'also bound instructions (QEMU) per inference for the budget solver (a hard bound with any --objective)' },
+    'max-loss': {
+      type: 'number',
+      min: 0,
+      max: 100,
+      value: '<pt>',
+      description: `accuracy loss allowed, in points of the data's metric, measured after fine-tuning on the held-out split (default ${DEFAULT_MAX_LOSS})`,
+    },
+    objective: {
+      type: 'enum',
+      values: ['fit', 'latency', 'size'],
+      noun: 'an objective',
+      description: 'what the solver minimises: predicted loss (fit, the default), predicted instructions (latency) or flash bytes (size), the last two within --max-loss',
+    },
+    unverified: { type: 'boolean', description: 'without --data: accept pruning by weight magnitude with no accuracy measure (the report says "accuracy not measured")' },
     epochs: { ...epochs, default: 3 },
     seed,
     backend,

@@ -7,7 +7,8 @@
 import type { Target } from '../boards/index.js';
 import type { CoreFamily } from '../codegen/generate.js';
 import type { Warning } from '../errors.js';
-import type { Objective } from '../sparse/plan.js';
+import type { Objective as FormatObjective } from '../sparse/plan.js';
+import type { PrunePlan } from './plan.js';
 import type { GranularityName as Granularity } from '../sparse/granularity.js';
 import type { FormatName } from '../sparse/types.js';
 
@@ -50,7 +51,7 @@ export interface BuildReport {
   layers: LayerReport[];
   kernels: string[];
   /** Set when the build pruned or chose sparse formats. */
-  sparse?: { sparsity: number | null; granularity: Granularity | null; optimize: Objective | null; format: FormatName | null; family: CoreFamily };
+  sparse?: { sparsity: number | null; granularity: Granularity | null; optimize: FormatObjective | null; format: FormatName | null; family: CoreFamily };
   /** One inference in QEMU: instructions, and estimated cycles from the core's timing model (docs/CYCLES.md). */
   measured?: { instructions: number; estimatedCycles?: number };
   /**
@@ -81,8 +82,12 @@ export interface StageTiming {
 
 /** report.json of `tinyprune build --data …` / the pipeline: the build's report and what led to it. */
 export interface PipelineReport extends BuildReport {
-  accuracy?: { before: number; after: number; samples: number; metric: 'top-1 (validation, int8 interpreter)' };
-  fidelity?: { agreement: number; meanAbsError: number; samples: number; inputs: 'seeded random'; warning: string };
+  /** Measured on the held-out split; loss and maxLoss in points. */
+  accuracy?: { before: number; after: number; samples: number; metric: 'top-1 (validation, int8 interpreter)'; loss: number; maxLoss: number; attempts: { plan: PrunePlan; loss: number; predicted: number }[] };
+  /** Pruned without data (--unverified): nothing measured what the pruning cost. */
+  accuracyNotMeasured?: { reason: string };
+  /** What the solver minimised: predicted loss (fit), instructions (latency) or flash bytes (size). */
+  objective: 'fit' | 'latency' | 'size';
   plan: { source: 'solver' | 'file'; file: string; predicted: { flash: number; ram: number; instructions: number; loss: number }; layers: Record<string, { granularity: string; sparsity: number; format: string }> };
   verify?: { samples: number; bitExact: number; onDeviceAccuracy: number | null; instructions: number };
   /** Accuracy with one layer pruned at a time (the solver's loss curves). */

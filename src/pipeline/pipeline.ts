@@ -6,13 +6,15 @@
  * run works in a staging copy: an interrupted one leaves the earlier build as it was).
  *
  *   load        the model (int8 .tflite; a float one is quantized with the data)
- *   data        the data set, split train/validation (seeded); none → fidelity mode
+ *   data        the data set, split train/validation (seeded); none → pruning needs --unverified
  *   footprint   the dense build linked without limits: firmware code, model data, static
  *               RAM and stack — what the board's memory must hold besides weights and arena
  *   sensitivity per layer and granularity, accuracy over a sparsity grid (forward only)
  *   candidates  per layer, exact encoded bytes and predicted instructions of each choice
- *   solve       the per-layer choice that fits flash/RAM(/latency) with least predicted loss
- *   prune       prune to the plan, fine-tune with fixed masks, re-quantize to int8
+ *   solve       the per-layer choice that fits flash/RAM(/latency) with the objective's least
+ *               predicted loss, instructions or flash within --max-loss
+ *   prune       prune to the plan, fine-tune with fixed masks, re-quantize to int8; measured
+ *               over --max-loss: calibrate the predictions and solve again (budget.ts)
  *   build       generate, compile, link against the board's real memory (tightened and
  *               re-solved if the real build overshoots the prediction)
  *   verify      emulated boards: run samples in QEMU, outputs = the reference interpreter's
@@ -32,7 +34,7 @@ import { readTflite, writeTflite } from '../tflite/index.js';
 import { readInputFile } from '../util/files.js';
 import type { Progress } from '../util/progress.js';
 import type { PrunePlan } from '../contracts/plan.js';
-import { solve, toPrunePlan, choicesFromPlan, evaluate as evaluateChoices, formatInfeasible, type Feasible, type SolveProblem } from '../solve/index.js';
+import { choicesFromPlan, evaluate as evaluateChoices, type Feasible, type Objective, type SolveProblem } from '../solve/index.js';
 import type { FormatName } from '../sparse/types.js';
 import { runBuild } from '../run/run.js';
 import { COST_TABLE } from '../sparse/cost-table.js';
@@ -42,7 +44,8 @@ import { clearStaging, withOutput } from '../util/outdir.js';
 import { DEFAULT_GRID, layerCandidates, type LayerCandidates } from './candidates.js';
 import { ramPoints } from './ram.js';
 import { floatModelHint } from './float-hint.js';
-import { dataLoss, fidelity, noDataLoss, pruneWithData, pruneWithoutData, seededInputs, sensitivityRows, loadData, type SplitData, type SensitivityPoint } from './stages.js';
+import { checkUnmeasured, DATA_FORMS, DEFAULT_MAX_LOSS, solveWithinBudget, type Attempt } from './budget.js';
+import { dataLoss, noDataLoss, pruneWithData, pruneWithoutData, seededInputs, sensitivityRows, loadData, type SplitData, type SensitivityPoint } from './stages.js';
 
 export interface PipelineRequest {
   modelPath: string;
@@ -50,12 +53,18 @@ export interface PipelineRequest {
   emulate: boolean;
   outDir: string;
   toolVersion: string;
-  /** Data-set spec (src/data/load.ts); absent: one-shot magnitude pruning + fidelity. */
+  /** Data-set spec (src/data/load.ts); absent: one-shot magnitude pruning, only with `unverified`. */
   data?: string;
   /** A PrunePlan file to apply instead of solving. */
   planPath?: string;
   /** Latency bound, instructions (QEMU) per inference. */
   latency?: number;
+  /** What the solver minimises within the board and the loss budget (default 'fit'). */
+  objective?: Objective;
+  /** Accuracy loss allowed, in points of the data's metric, measured after fine-tuning (default 1). */
+  maxLoss?: number;
+  /** Without data: accept pruning by weight magnitude with no accuracy measure. */
+  unverified?: boolean;
   seed?: number;
   /** Fine-tuning epochs after pruning (default 3). */
   epochs?: number;
@@ -161,7 +170,7 @@ async function pipeline(req: PipelineRequest, staging: string, outDir: string): 
   }
   if (data) checkDataFits(data, read.graph, req.data!);
   if (data) log(`data: ${data.name}: ${data.train.y.length} train / ${data.validation.y.length} validation`);
-  else warnings.push({ code: 'W_NO_DATA', message: 'no --data: pruned by weight magnitude alone (no fine-tuning); accuracy is not measured — the report gives fidelity to the original model on seeded random inputs instead' });
+  else checkBudgetNeedsData(req, target.board.name);
 
   const baseKey = hash(req.toolVersion, modelSha, req.data ?? null, seed);
   const baseline = await cached(work, 'baseline', baseKey, async () => {
@@ -174,13 +183,15 @@ async function pipeline(req: PipelineRequest, staging: string, outDir: string): 
   if (data) log(`baseline int8 accuracy ${((baseline.accuracy ?? 0) * 100).toFixed(2)}%`);
 
   // footprint: the dense model linked without limits.
-  const footKey = hash(baseKey, target.board.name, req.emulate, family, req.toolVersion, req.latency !== undefined);
+  // The fixed part of the instructions counts for --latency and is reported with --objective latency.
+  const countInstructions = req.latency !== undefined || req.objective === 'latency';
+  const footKey = hash(baseKey, target.board.name, req.emulate, family, req.toolVersion, countInstructions);
   const footprint = await cached(work, 'footprint', footKey, async () => {
     log('measuring the firmware footprint (dense build, no memory limits)');
     const dir = path.join(work, 'footprint-build');
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir);
-    const { report: r } = await buildInto(dir, outDir, { graph: g0, source, sha256: modelSha, target: unlimited(target), outDir: dir, toolVersion: req.toolVersion, bench: false, ...(req.kernels ? { kernels: req.kernels } : {}), measure: req.latency !== undefined && target.mode !== 'device' });
+    const { report: r } = await buildInto(dir, outDir, { graph: g0, source, sha256: modelSha, target: unlimited(target), outDir: dir, toolVersion: req.toolVersion, bench: false, ...(req.kernels ? { kernels: req.kernels } : {}), measure: countInstructions && target.mode !== 'device' });
     rmSync(dir, { recursive: true, force: true });
     return {
       flashTotal: r.flash.total,
@@ -224,6 +235,7 @@ async function pipeline(req: PipelineRequest, staging: string, outDir: string): 
   let pruned: { accuracy: number | null } = { accuracy: null };
   let g1: ModelGraph = g0;
   let report: PipelineReport | undefined;
+  let budgetAttempts: Attempt[] = [];
   const tighten = { flash: 0, ram: 0 };
   for (let attempt = 0; attempt < 3 && report === undefined; attempt++) {
     const budget = { ...problem.budget, flash: problem.budget.flash - tighten.flash, ram: problem.budget.ram - tighten.ram };
@@ -233,35 +245,41 @@ async function pipeline(req: PipelineRequest, staging: string, outDir: string): 
         hint: 'pick a larger board (`tinyprune boards`)',
       });
     }
-    if (userPlan) {
-      result = { feasible: true, ...evaluateChoices(problem, choicesFromPlan(problem, userPlan)) };
-    } else {
-      const solved = solve({ ...problem, budget });
-      if (!solved.feasible) {
-        throw new TinypruneError('E_DOES_NOT_FIT', `no pruning plan fits ${target.board.name}:\n${formatInfeasible(solved)}`, {
-          data: { bindingLayers: [...new Set(solved.bindingLayers.map((b) => b.layer))] },
-          where: `board ${target.board.name}`,
-          hint: 'pick a larger board (`tinyprune boards`), relax --latency, or give --data so the solver can prune further with fine-tuning',
-        });
-      }
-      result = solved;
-    }
-    prunePlan = toPrunePlan(problem, result.choices);
-    writeJsonAtomic(path.join(work, 'plan.json'), prunePlan);
-    log(`plan${attempt > 0 ? ` (attempt ${attempt + 1}, budget tightened by ${tighten.flash} B flash, ${tighten.ram} B RAM)` : ''}: predicted flash ${result.totals.flash} B, RAM ${result.totals.ram} B, loss ${data ? (result.totals.loss * 100).toFixed(2) : result.totals.loss.toFixed(3)} ${lossUnit}`);
-
-    const pruneKey = hash(baseKey, prunePlan, req.epochs ?? 3, req.learningRate ?? 1e-3);
-    pruned = await cached(work, 'prune', pruneKey, async () => {
-      // Nothing to prune (the model fits as it is): the baseline is the result.
-      const dense = Object.values(prunePlan.layers ?? {}).every((l) => !l.sparsity);
-      const out = dense
-        ? { graph: g0, accuracy: baseline.accuracy ?? null }
-        : data
-        ? await pruneWithData(g0, prunePlan, data, { epochs: req.epochs ?? 3, learningRate: req.learningRate ?? 1e-3, seed, backend: req.backend ?? 'auto', log, ...(req.progress ? { progress: req.progress } : {}) })
-        : pruneWithoutData(g0, prunePlan);
-      writeFileSync(path.join(work, 'pruned.tflite'), writeTflite(out.graph));
-      return { accuracy: out.accuracy };
-    }, stages);
+    // Solve (or take the user's plan), prune, fine-tune and measure until the measured loss
+    // is within --max-loss (src/pipeline/budget.ts); without data, pruning needs --unverified.
+    const measure = async (plan: PrunePlan): Promise<number | null> => {
+      checkUnmeasured(plan, { data: data !== undefined, unverified: req.unverified === true, board: target.board.name, model: source });
+      prunePlan = plan;
+      writeJsonAtomic(path.join(work, 'plan.json'), prunePlan);
+      const t = evaluateChoices(problem, choicesFromPlan(problem, plan)).totals;
+      log(`plan${attempt > 0 ? ` (attempt ${attempt + 1}, budget tightened by ${tighten.flash} B flash, ${tighten.ram} B RAM)` : ''}: predicted flash ${t.flash} B, RAM ${t.ram} B, ${t.instructions} instructions, loss ${data ? (t.loss * 100).toFixed(2) : t.loss.toFixed(3)} ${lossUnit}`);
+      const pruneKey = hash(baseKey, prunePlan, req.epochs ?? 3, req.learningRate ?? 1e-3);
+      pruned = await cached(work, 'prune', pruneKey, async () => {
+        // Nothing to prune (the model fits as it is): the baseline is the result.
+        const dense = Object.values(prunePlan.layers ?? {}).every((l) => !l.sparsity);
+        const out = dense
+          ? { graph: g0, accuracy: baseline.accuracy ?? null }
+          : data
+          ? await pruneWithData(g0, prunePlan, data, { epochs: req.epochs ?? 3, learningRate: req.learningRate ?? 1e-3, seed, backend: req.backend ?? 'auto', log, ...(req.progress ? { progress: req.progress } : {}) })
+          : pruneWithoutData(g0, prunePlan);
+        writeFileSync(path.join(work, 'pruned.tflite'), writeTflite(out.graph));
+        return { accuracy: out.accuracy };
+      }, stages);
+      return pruned.accuracy;
+    };
+    const within = await solveWithinBudget({
+      problem,
+      budget,
+      objective: req.objective ?? 'fit',
+      maxLoss: data ? (req.maxLoss ?? DEFAULT_MAX_LOSS) / 100 : undefined,
+      baseline: baseline.accuracy ?? null,
+      board: target.board.name,
+      measure,
+      log,
+      ...(userPlan ? { fixed: choicesFromPlan(problem, userPlan) } : {}),
+    });
+    result = within.result;
+    budgetAttempts = within.attempts;
     g1 = readTflite(readInputFile(path.join(work, 'pruned.tflite'), 'pruned model'), 'pruned.tflite').graph;
 
     const formats = new Map<number, FormatName>();
@@ -301,11 +319,16 @@ async function pipeline(req: PipelineRequest, staging: string, outDir: string): 
     log(`verify: ${report.verify.bitExact}/${report.verify.samples} outputs bit-exact with the interpreter in QEMU`);
   }
   if (data) {
-    report.accuracy = { before: baseline.accuracy ?? 0, after: pruned.accuracy ?? 0, samples: data.validation.y.length, metric: 'top-1 (validation, int8 interpreter)' };
-  } else {
-    const f = fidelity(g0, g1, 64, seed);
-    report.fidelity = { ...f, samples: 64, inputs: 'seeded random', warning: 'no --data: fidelity to the original int8 model, not accuracy' };
+    const before = baseline.accuracy ?? 0;
+    const after = pruned.accuracy ?? 0;
+    const attempts = budgetAttempts.map((a) => ({ plan: a.plan, loss: round2(a.loss * 100), predicted: round2(a.predicted * 100) }));
+    report.accuracy = { before, after, samples: data.validation.y.length, metric: 'top-1 (validation, int8 interpreter)', loss: round2((before - after) * 100), maxLoss: req.maxLoss ?? DEFAULT_MAX_LOSS, attempts };
+  } else if (Object.values(prunePlan.layers ?? {}).some((l) => (l.sparsity ?? 0) > 0)) {
+    const reason = 'no --data (--unverified): pruned by weight magnitude alone, without fine-tuning; nothing measured what this costs';
+    report.accuracyNotMeasured = { reason };
+    warnings.push({ code: 'W_NO_DATA', message: `accuracy not measured: ${reason}` });
   }
+  report.objective = req.objective ?? 'fit';
   report.plan = {
     source: planSource,
     file: 'pipeline/plan.json',
@@ -425,6 +448,19 @@ function verifyInputs(graph: ModelGraph, data: SplitData | undefined, n: number)
     return out;
   }
   return seededInputs(graph, n, 1).map((bytes) => ({ bytes }));
+}
+
+const round2 = (x: number): number => Math.round(x * 100) / 100;
+
+/** Without data nothing is measured: objectives and an explicit --max-loss need data. */
+function checkBudgetNeedsData(req: PipelineRequest, board: string): void {
+  const asks = req.objective !== undefined && req.objective !== 'fit' ? `--objective ${req.objective}` : req.maxLoss !== undefined ? `--max-loss ${req.maxLoss}` : undefined;
+  if (asks === undefined) return;
+  throw new TinypruneError('E_NO_DATA', `${asks} bounds the accuracy loss measured on data, and there is no --data`, {
+    where: `build --board ${board}`,
+    allowed: `--data ${DATA_FORMS}`,
+    hint: 'give --data with samples of the task',
+  });
 }
 
 /** Bytes by which a failed link overflowed each region (E_DOES_NOT_FIT's data.overflow). */

@@ -1,12 +1,11 @@
 /**
  * The pipeline's data-dependent stages: the int8 baseline, the sensitivity curves, pruning
- * with fine-tuning and re-quantization (with data), magnitude pruning of the int8 weights
- * (without), and the fidelity measure. TF.js is imported lazily: builds that never train do
+ * with fine-tuning and re-quantization (with data), and magnitude pruning of the int8 weights
+ * (without, --unverified). TF.js is imported lazily: builds that never train do
  * not load it.
  */
 import { loadDataset, splitDataset, type Dataset } from '../data/index.js';
 import type { ModelGraph } from '../ir/graph.js';
-import { prepare, runPlan as runInterp } from '../interp/index.js';
 import { analyzeChannels, removeChannelClasses, scoreChannelClasses, selectChannelClasses } from '../prune/structured.js';
 import type { PrunePlan } from '../contracts/plan.js';
 import type { SensitivityPoint } from '../contracts/report.js';
@@ -171,25 +170,4 @@ export function seededInputs(g: ModelGraph, n: number, seed: number): Uint8Array
   const rng = new Prng(seed);
   const size = tensorBytes(g.tensors[g.inputs[0]!]!);
   return Array.from({ length: n }, () => Uint8Array.from({ length: size }, () => rng.int(0, 255)));
-}
-
-/** Agreement of the top class and mean |Δ| of the dequantized outputs, pruned vs original. */
-export function fidelity(g0: ModelGraph, g1: ModelGraph, n: number, seed: number): { agreement: number; meanAbsError: number } {
-  const p0 = prepare(g0);
-  const p1 = prepare(g1);
-  const q = g0.tensors[g0.outputs[0]!]!.quant;
-  const scale = q?.scale[0] ?? 1;
-  let agree = 0;
-  let err = 0;
-  let count = 0;
-  for (const x of seededInputs(g0, n, seed)) {
-    const asInt8 = (o: Uint8Array): Int8Array => new Int8Array(o.buffer, o.byteOffset, o.byteLength);
-    const a = asInt8(runInterp(p0, [x]).outputs[0]!);
-    const b = asInt8(runInterp(p1, [x]).outputs[0]!);
-    const top = (v: Int8Array): number => v.reduce((best, val, i) => (val > v[best]! ? i : best), 0);
-    if (top(a) === top(b)) agree++;
-    for (let i = 0; i < a.length; i++) err += Math.abs(a[i]! - b[i]!) * scale;
-    count += a.length;
-  }
-  return { agreement: agree / n, meanAbsError: err / Math.max(1, count) };
 }

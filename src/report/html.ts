@@ -12,6 +12,7 @@ import type { ModelGraph } from '../ir/graph.js';
 import { renderTemplateFile } from '../templates.js';
 import { escapeHtml, formatBytes, formatCount, formatInt, formatPercent, formatShape, shellQuote } from './format.js';
 import { elfCommentsOf } from './elf-comment.js';
+import { headline } from './summary.js';
 import { barLengths, linearScale, niceTicks, polylinePoints, stackSegments, svgNumber } from './svg.js';
 
 /** One point of a pruning sensitivity curve (accuracy as a fraction, 0..1). */
@@ -48,6 +49,7 @@ export interface Fidelity {
  * optional section is rendered only when present.
  */
 export type ReportInput = BuildReport & {
+  accuracyNotMeasured?: { reason: string };
   sensitivity?: SensitivityPoint[];
   accuracy?: BeforeAfter;
   fidelity?: Fidelity;
@@ -277,6 +279,7 @@ export function reportView(report: ReportInput, shapes?: LayerShapes) {
   const sparse = report.sparse;
   return {
     title: escapeHtml(`${report.model.source} on ${report.board}`),
+    headline: escapeHtml(headline(report)),
     summary: [
       ['model', escapeHtml(report.model.source)],
       ['model sha256', escapeHtml(report.model.sha256)],

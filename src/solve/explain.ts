@@ -83,6 +83,14 @@ function latencySuggestion(p: SolveProblem, chain: Chain): Suggestion | undefine
   return { kind: 'latency', instructions, loss: a.totals.loss };
 }
 
+/** The least loss that meets flash, RAM and latency, when there is a loss bound: the budget to ask for. */
+function lossSuggestion(p: SolveProblem, chain: Chain): Suggestion | undefined {
+  if (p.budget.loss === undefined) return undefined;
+  const { loss: _, ...others } = p.budget;
+  const least = optimum(p, others, chain, 'loss');
+  return least === undefined ? undefined : { kind: 'loss', loss: least.totals.loss };
+}
+
 function flashWithinOtherBudgets(p: SolveProblem, chain: Chain): number | undefined {
   return optimum(p, { ...p.budget, flash: Infinity }, chain, 'flash')?.totals.flash;
 }
@@ -92,11 +100,13 @@ export function explainInfeasible(p: SolveProblem, chain: Chain): Infeasible {
     flash: floorOf(p, chain, (s) => s.flash, 'sum', p.fixed.flash),
     ram: floorOf(p, chain, (s) => s.ram, 'max', p.fixed.ram),
     instructions: floorOf(p, chain, (s) => s.instructions, 'sum', p.fixed.instructions),
+    loss: floorOf(p, chain, (s) => s.loss, 'sum', 0),
   };
   const violated: Infeasible['violated'] = [];
   if (floors.flash.value > p.budget.flash) violated.push('flash');
   if (floors.ram.value > p.budget.ram) violated.push('ram');
   if (p.budget.instructions !== undefined && floors.instructions.value > p.budget.instructions) violated.push('instructions');
+  if (p.budget.loss !== undefined && floors.loss.value > p.budget.loss) violated.push('loss');
   if (violated.length === 0) violated.push('combination');
 
   const layers: BindingLayer[] = [];
@@ -107,6 +117,8 @@ export function explainInfeasible(p: SolveProblem, chain: Chain): Infeasible {
   const suggestions: Suggestion[] = boardSuggestions(p, chain, floors);
   const latency = latencySuggestion(p, chain);
   if (latency !== undefined) suggestions.push(latency);
+  const loss = lossSuggestion(p, chain);
+  if (loss !== undefined) suggestions.push(loss);
   for (const resource of ['flash', 'instructions'] as Resource[]) {
     const names = layers.filter((l) => l.resource === resource).map((l) => l.layer);
     if (names.length > 0) suggestions.push({ kind: 'choices', layers: names, resource });

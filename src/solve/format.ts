@@ -11,7 +11,14 @@ const names = (xs: readonly string[]): string => (xs.length <= MAX_LISTED ? xs.j
 function budgetLine(inf: Infeasible): string {
   const b = inf.budget;
   const latency = b.instructions === undefined ? '' : `, latency ${count(b.instructions)} instructions`;
-  return `flash ${bytes(b.flash)}, RAM ${bytes(b.ram)}${latency}`;
+  const lossBound = b.loss === undefined ? '' : `, predicted loss ${loss(b.loss)}`;
+  return `flash ${bytes(b.flash)}, RAM ${bytes(b.ram)}${latency}${lossBound}`;
+}
+
+/** "RAM", "RAM and latency", "RAM, latency and loss": the budgets besides flash. */
+function others(b: Infeasible['budget']): string {
+  const xs = ['RAM', ...(b.instructions === undefined ? [] : ['latency']), ...(b.loss === undefined ? [] : ['loss'])];
+  return xs.length === 1 ? xs[0]! : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`;
 }
 
 function floorLines(inf: Infeasible): string[] {
@@ -25,12 +32,15 @@ function floorLines(inf: Infeasible): string[] {
   if (b.instructions !== undefined) {
     lines.push(`  latency: the fewest instructions are ${count(instructions.value)} (budget ${count(b.instructions)})${mark(instructions.value > b.instructions)}`);
   }
+  if (b.loss !== undefined) {
+    lines.push(`  loss:    the least predicted is ${loss(inf.floors.loss.value)} (budget ${loss(b.loss)})${mark(inf.floors.loss.value > b.loss)}`);
+  }
   if (inf.violated.includes('combination')) {
     const joint = inf.flashWithinOtherBudgets;
     lines.push(
       joint === undefined
         ? '  each budget can be met alone, but no choice meets them together'
-        : `  each budget can be met alone, but within the RAM${b.instructions === undefined ? '' : ' and latency'} budget the smallest flash is ${bytes(joint)}`,
+        : `  each budget can be met alone, but within the ${others(b)} budget the smallest flash is ${bytes(joint)}`,
     );
   }
   return lines;
@@ -61,6 +71,8 @@ function suggestionLine(s: Suggestion): string {
       return `  - a larger board: ${s.board} (flash ${bytes(s.flash)}, RAM ${bytes(s.ram)}): fits with predicted loss ${loss(s.loss)}`;
     case 'latency':
       return `  - relax --latency to ${count(s.instructions)} instructions: fits with predicted loss ${loss(s.loss)}`;
+    case 'loss':
+      return `  - raise the loss budget (--max-loss) to ${loss(s.loss)}: the least predicted loss that fits`;
     case 'choices': {
       const how = { ram: 'channel-pruned choices (fewer output channels)', flash: 'sparser choices', instructions: 'faster choices (sparser, or structured formats)' }[s.resource];
       return `  - offer ${how} for ${names(s.layers)}: measure their sensitivity further out, with more validation data so those points can be trusted`;

@@ -28,6 +28,8 @@ export interface Orientation {
   y: Sum;
   capY: number;
   capRam: number;
+  /** A bound on the objective itself (e.g. --latency when minimising instructions); Infinity = none. */
+  capObjective: number;
 }
 
 interface Relaxation {

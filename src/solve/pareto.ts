@@ -13,9 +13,10 @@
  * the pass's limit (the Lagrangian bound of lagrange.ts; see paretoFront for the limits, and
  * a relative tolerance for rounding).
  *
- * The same DP answers the explanation's questions by changing the orientation: least loss
- * under flash and latency caps (the solve), fewest instructions under the flash cap (the
- * latency relaxation), least flash under the latency cap.
+ * The same DP answers every objective and the explanation's questions by changing the
+ * orientation: least loss under flash and latency caps ('fit'), fewest instructions under
+ * flash and loss caps ('latency'), least flash under latency and loss caps ('size'); a cap on
+ * the objective's own sum (--latency with 'latency') is one more limit on the passes.
  */
 import type { Chain } from './model.js';
 import { lagrangeBounds, restBound, type Bounds, type Orientation, type Sum } from './lagrange.js';
@@ -40,7 +41,9 @@ function suffixMinima(chain: Chain, k: Sum): Float64Array {
 /** Keep the nodes no other node matches or beats in every key (the last key is the objective). */
 function front(nodes: PathNode[], keys: Sum[]): PathNode[] {
   const [a, b, c] = keys as [Sum, Sum | undefined, Sum | undefined];
-  nodes.sort((m, n) => m[a] - n[a] || (b === undefined ? 0 : m[b] - n[b]) || (c === undefined ? 0 : m[c] - n[c]));
+  // Equal in every key: the first kept is the one with less loss, then flash, then instructions
+  // (the tie-break optimum() promises, also for sums that are not keys).
+  nodes.sort((m, n) => m[a] - n[a] || (b === undefined ? 0 : m[b] - n[b]) || (c === undefined ? 0 : m[c] - n[c]) || m.loss - n.loss || m.flash - n.flash || m.instructions - n.instructions);
   if (b === undefined) return nodes.slice(0, 1);
   const kept: PathNode[] = [];
   if (c === undefined) {
@@ -141,15 +144,17 @@ export function paretoFront(chain: Chain, o: Orientation, opts: { bound?: boolea
   const bounds: Bounds = opts.bound === false ? { relaxations: [], incumbent: Infinity } : lagrangeBounds(chain, o);
   const base = { chain, o, bounds, restX, restY, keys };
   const dual = bounds.relaxations[0]?.dual;
+  // A bound on the objective itself is one more limit; the final front keeps what meets it exactly.
+  const within = (nodes: PathNode[]): PathNode[] => nodes.filter((n) => n[o.objective] <= o.capObjective);
   if (dual !== undefined && Number.isFinite(bounds.incumbent)) {
     const gap = bounds.incumbent - dual;
     for (const share of [1 / 16, 1 / 4]) {
-      const limit = slack(dual + gap * share);
+      const limit = Math.min(slack(dual + gap * share), slack(o.capObjective));
       const found = pass({ ...base, limit });
-      if (found.some((n) => n[o.objective] <= limit)) return found;
+      if (found.some((n) => n[o.objective] <= limit)) return within(found);
     }
   }
-  return pass({ ...base, limit: slack(bounds.incumbent) });
+  return within(pass({ ...base, limit: Math.min(slack(bounds.incumbent), slack(o.capObjective)) }));
 }
 
 export function choicesOf(n: PathNode): number[] {

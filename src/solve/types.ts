@@ -3,10 +3,12 @@
  * ways, so `tinyprune inspect --stage solve` can dump them and tests can write them by hand.
  *
  * Model (issue "tinyprune build --board: the board-budget solver"):
- *   choose one Choice per layer to minimise Σ loss
+ *   choose one Choice per layer to minimise the objective: Σ loss ('fit', the default),
+ *   fixed.instructions + Σ instructions ('latency') or fixed.flash + Σ flash ('size')
  *   subject to  fixed.flash + Σ flash ≤ budget.flash
  *               fixed.ram + max over RAM points of (bytes live there) ≤ budget.ram
  *               fixed.instructions + Σ instructions ≤ budget.instructions   (when given)
+ *               Σ loss ≤ budget.loss                                         (when given)
  *
  * Assumptions the solver relies on (the caller measures, the solver does not check them):
  * - Loss is additive over layers: the sensitivity curves are measured one layer at a time,
@@ -86,7 +88,15 @@ export interface Budget {
   ram: number;
   /** Latency bound in instructions (--latency); absent = unbounded. */
   instructions?: number;
+  /** Loss bound (--max-loss, in the choices' loss units); absent = unbounded. */
+  loss?: number;
 }
+
+/**
+ * What the solver minimises within the budget: the predicted loss ('fit'), the predicted
+ * instructions ('latency') or the flash bytes ('size').
+ */
+export type Objective = 'fit' | 'latency' | 'size';
 
 /** What the model costs whatever the solver chooses (biases, other ops, the arena's bookkeeping). */
 export interface FixedCost {
@@ -110,6 +120,8 @@ export interface SolveProblem {
   fixed: FixedCost;
   /** Boards to suggest when the budget cannot be met (e.g. the boards/ folder); may be empty. */
   boards?: BoardCapacity[];
+  /** Absent = 'fit'. */
+  objective?: Objective;
 }
 
 export interface Totals {
@@ -167,13 +179,15 @@ export interface BindingRamPoint {
 export type Suggestion =
   | { kind: 'board'; board: string; flash: number; ram: number; loss: number }
   | { kind: 'latency'; instructions: number; loss: number }
+  /** The least loss that meets flash, RAM and latency: the loss budget to ask for. */
+  | { kind: 'loss'; loss: number }
   | { kind: 'choices'; layers: string[]; resource: Resource };
 
 export interface Infeasible {
   feasible: false;
   /** Constraints no assignment meets even alone, or 'combination' when each alone can be met. */
-  violated: (Resource | 'combination')[];
-  floors: { flash: Floor; ram: Floor; instructions: Floor };
+  violated: (Resource | 'loss' | 'combination')[];
+  floors: { flash: Floor; ram: Floor; instructions: Floor; loss: Floor };
   /** The smallest flash that also meets the RAM (and latency) budget; undefined when those alone fail. */
   flashWithinOtherBudgets: number | undefined;
   bindingLayers: BindingLayer[];

@@ -72,6 +72,8 @@ export function validateProblem(p: SolveProblem): void {
   checkCount(p.budget.flash, 'budget', 'flash');
   checkCount(p.budget.ram, 'budget', 'ram');
   if (p.budget.instructions !== undefined) checkCount(p.budget.instructions, 'budget', 'instructions');
+  if (p.budget.loss !== undefined && !Number.isFinite(p.budget.loss)) fail(`loss is ${p.budget.loss}`, 'budget', 'a finite number (the largest predicted loss allowed)');
+  if (p.objective !== undefined && !(['fit', 'latency', 'size'] as const).includes(p.objective)) fail(`objective is ${String(p.objective)}`, 'objective', 'fit, latency or size');
   checkCount(p.fixed.flash, 'fixed', 'flash');
   checkCount(p.fixed.ram, 'fixed', 'ram');
   checkCount(p.fixed.instructions, 'fixed', 'instructions');

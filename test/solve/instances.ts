@@ -91,7 +91,7 @@ export function price(p: SolveProblem, choices: number[]): Priced {
 }
 
 export function fits(x: Priced, b: SolveProblem['budget']): boolean {
-  return x.flash <= b.flash && x.ram <= b.ram && (b.instructions === undefined || x.instructions <= b.instructions);
+  return x.flash <= b.flash && x.ram <= b.ram && (b.instructions === undefined || x.instructions <= b.instructions) && (b.loss === undefined || x.loss <= b.loss);
 }
 
 /** The least loss over every assignment within the budget, or undefined when none fits. */

@@ -9,6 +9,7 @@ import { canonicalGranularity } from '../../sparse/granularity.js';
 import { terminalSummary } from '../../report/summary.js';
 import { runPipeline, type PipelineRequest } from '../../pipeline/pipeline.js';
 import type { BuildReport } from '../../contracts/report.js';
+import type { Objective as SolverObjective } from '../../solve/index.js';
 import { packageRoot } from '../../firmware/paths.js';
 import { createProgress } from '../progress.js';
 
@@ -23,6 +24,7 @@ export const buildCommand: Command<'build'> = {
     summary: 'Compile a model into a C library and firmware for a board; writes <dir>/report.json, report.html, firmware.elf and model.tflite.',
     usage:
       'tinyprune build --board <board> <model.tflite> [-o <dir>] [--emulate] [--prefix <name>] [--kernels auto|plain] ' +
+      '[--data <dataset>] [--max-loss <pt>] [--objective fit|latency|size] [--latency <n>] [--unverified] [--plan <plan.json>] ' +
       '[--sparsity <0..1>] [--granularity <unit>] [--optimize size|speed|balanced] [--format <name>] [--measure] [--emit c|arduino|cmake]... [--json]',
     positionals: [0, 1],
   },
@@ -58,7 +60,11 @@ export const buildCommand: Command<'build'> = {
     const manual = sparsity !== undefined || format !== undefined || optimize !== undefined;
     const planPath = o.plan;
     const latency = o.latency;
-    if (manual && (data !== undefined || planPath !== undefined || latency !== undefined)) {
+    const maxLoss = o['max-loss'];
+    const objective = o.objective as SolverObjective | undefined;
+    const unverified = o.unverified;
+    const budgeted = maxLoss !== undefined || objective !== undefined;
+    if (manual && (data !== undefined || planPath !== undefined || latency !== undefined || budgeted)) {
       throw new TinypruneError('E_USAGE', '--sparsity/--format/--optimize set one uniform pruning by hand; --data/--plan/--latency ask the solver to choose per layer', { where: 'tinyprune build', hint: 'use one or the other' });
     }
     const progress = io.progress ?? createProgress({ mode: 'lines', write: io.err, prefix: 'build' });
@@ -83,11 +89,14 @@ export const buildCommand: Command<'build'> = {
       epochs: o.epochs,
       seed: o.seed,
       backend: o.backend,
+      ...(maxLoss !== undefined ? { maxLoss } : {}),
+      ...(objective !== undefined ? { objective } : {}),
+      ...(unverified ? { unverified } : {}),
     });
     let report: BuildReport;
     // Keras .h5 and TF.js model.json are float models: only the pipeline (with --data) imports them.
     const imported = /\.(h5|hdf5|keras|json)$/i.test(modelPath);
-    if (!manual && (data !== undefined || planPath !== undefined || latency !== undefined || imported)) {
+    if (!manual && (data !== undefined || planPath !== undefined || latency !== undefined || budgeted || imported)) {
       report = await runPipeline(pipelineRequest());
     } else {
       try {
@@ -103,7 +112,7 @@ export const buildCommand: Command<'build'> = {
         // It does not fit as it is: prune it to fit (by magnitude; --data does better).
         if (manual || !(e instanceof TinypruneError) || e.code !== 'E_DOES_NOT_FIT') throw e;
         progress.log(`${e.message.split('\n')[0]}`);
-        progress.log('pruning to fit the board (no --data: by weight magnitude, without fine-tuning)');
+        progress.log(unverified ? 'pruning to fit the board (--unverified: by weight magnitude, without fine-tuning or an accuracy measure)' : 'pruning to fit the board needs --data to measure what it costs (or --unverified)');
         report = await runPipeline(pipelineRequest()).catch((e2: unknown) => {
           throw e2 instanceof TinypruneError && e2.data['floatWithoutData'] ? floatDoesNotFit(e2, e) : e2;
         });
