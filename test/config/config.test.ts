@@ -79,7 +79,7 @@ describe('loadConfig / configValuesFor', () => {
     const bench = optionsFrom('bench', ['d'], config);
     expect(Object.keys(bench.source)).toEqual([]);
     expect(bench.options.board).toBeUndefined();
-    expect(bench.options.timeout).toBe(120);
+    expect(bench.options.timeout).toBeUndefined(); // each wait keeps its own default (handshake 10 s, inferences 120 s)
   });
 
   it('no config: each command has its own defaults (build fine-tunes 3 epochs, prune 5)', () => {
