@@ -28,6 +28,7 @@ import { runBuild } from '../run/run.js';
 import { Prng } from '../util/prng.js';
 import { tensorBytes } from '../ir/graph.js';
 import { writeReportHtml } from '../report/html.js';
+import { versionedReport } from '../report/report-file.js';
 
 export interface BuildRequest {
   modelPath: string;
@@ -215,7 +216,7 @@ export async function buildGraph(req: GraphBuildRequest): Promise<BuildReport> {
     if (choices) {
       report.sparse = { sparsity: req.sparsity ?? null, granularity: req.sparsity !== undefined ? (req.granularity ?? 'element') : null, optimize: req.format ? null : (req.optimize ?? 'balanced'), format: req.format ?? null, family };
     }
-    writeFileSync(path.join(staging, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+    writeFileSync(path.join(staging, 'report.json'), JSON.stringify(versionedReport(report), null, 2) + '\n');
     writeReportHtml(staging, report, graph);
     // Stage 5: publish atomically (replace an earlier build of the same directory).
     for (const keep of req.preserve ?? []) {
@@ -226,7 +227,7 @@ export async function buildGraph(req: GraphBuildRequest): Promise<BuildReport> {
     // Stage 6 (--measure): one inference in QEMU on seeded random inputs; exact counts per layer.
     if (req.measure) {
       await measureInto(outDir, graph, report);
-      writeFileSync(path.join(outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+      writeFileSync(path.join(outDir, 'report.json'), JSON.stringify(versionedReport(report), null, 2) + '\n');
       writeReportHtml(outDir, report, graph);
     }
     return report;

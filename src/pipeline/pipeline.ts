@@ -38,6 +38,8 @@ import { costFamily } from '../sparse/cost.js';
 import { writeReportHtml } from '../report/html.js';
 import { DEFAULT_GRID, layerCandidates, type LayerCandidates } from './candidates.js';
 import { ramPoints } from './ram.js';
+import { versionedReport } from '../report/report-file.js';
+import { readPlanFile, versionedPlan } from '../prune/plan-file.js';
 import { dataLoss, fidelity, noDataLoss, pruneWithData, pruneWithoutData, seededInputs, sensitivityRows, loadData, type SplitData, type SensitivityPoint } from './stages.js';
 
 export interface PipelineRequest {
@@ -134,6 +136,8 @@ async function pipeline(req: PipelineRequest): Promise<PipelineReport> {
   const outDir = path.resolve(req.cwd, req.outDir);
   const work = path.join(outDir, 'pipeline');
   const seed = req.seed ?? 1;
+  // --plan is read and checked before anything runs.
+  const userPlan = req.planPath ? readPlan(path.resolve(req.cwd, req.planPath)) : undefined;
   mkdirSync(work, { recursive: true });
 
   // load
@@ -213,7 +217,6 @@ async function pipeline(req: PipelineRequest): Promise<PipelineReport> {
   // prediction (arena alignment, bias folding, re-quantized weights), tighten and re-solve.
   const problem = makeProblem(g0, candidates, sens, footprint, flashLimit, ramLimit, req.latency, baseline.accuracy ?? null, data !== undefined);
   const planSource: 'solver' | 'file' = req.planPath ? 'file' : 'solver';
-  const userPlan = req.planPath ? readPlan(path.resolve(req.cwd, req.planPath)) : undefined;
   const lossUnit = data ? 'pt (predicted accuracy loss)' : '(weight energy removed, summed over layers)';
   let result: Feasible | undefined;
   let prunePlan: PrunePlan = {};
@@ -242,7 +245,7 @@ async function pipeline(req: PipelineRequest): Promise<PipelineReport> {
       result = solved;
     }
     prunePlan = toPrunePlan(problem, result.choices);
-    writeJsonAtomic(path.join(work, 'plan.json'), prunePlan);
+    writeJsonAtomic(path.join(work, 'plan.json'), versionedPlan(prunePlan));
     log(`plan${attempt > 0 ? ` (attempt ${attempt + 1}, budget tightened by ${tighten.flash} B flash, ${tighten.ram} B RAM)` : ''}: predicted flash ${result.totals.flash} B, RAM ${result.totals.ram} B, loss ${data ? (result.totals.loss * 100).toFixed(2) : result.totals.loss.toFixed(3)} ${lossUnit}`);
 
     const pruneKey = hash(baseKey, prunePlan, req.epochs ?? 3, req.learningRate ?? 1e-3);
@@ -315,7 +318,7 @@ async function pipeline(req: PipelineRequest): Promise<PipelineReport> {
   if (sens.length > 0) report.sensitivity = sens.filter((p) => p.layer !== '*');
   report.pipeline = { stages, backend: baseline.backend ?? null };
   report.warnings = [...warnings, ...report.warnings];
-  writeJsonAtomic(path.join(outDir, 'report.json'), report);
+  writeJsonAtomic(path.join(outDir, 'report.json'), versionedReport(report));
   writeReportHtml(outDir, report, g1);
   return report;
 }
@@ -432,12 +435,8 @@ function overflow(message: string): { flash: number; ram: number } | undefined {
 }
 
 function readPlan(file: string): PrunePlan {
-  const text = new TextDecoder().decode(readInputFile(file, 'plan file'));
-  try {
-    return JSON.parse(text) as PrunePlan;
-  } catch (e) {
-    throw new TinypruneError('E_USAGE', `the plan is not valid JSON: ${(e as Error).message}`, { where: file, hint: 'edit the plan.json a previous build wrote under <out>/pipeline/' });
-  }
+  readInputFile(file, 'plan file'); // not found / a directory / too large: the usual errors
+  return readPlanFile(file);
 }
 
 /** A .tflite, a Keras .h5 or a TF.js layers model.json (the last two are float: they need --data). */

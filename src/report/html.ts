@@ -1,7 +1,7 @@
 /**
  * report.html: the build report as one self-contained page (inline CSS and SVG, no scripts,
  * no fonts or anything else from the network) next to report.json. The view below is plain
- * data — every string already HTML-escaped, every coordinate already computed by the tested
+ * text (the HTML template instance escapes every value), every coordinate already computed by the tested
  * helpers in format.ts and svg.ts — and templates/report/report.html.hbs holds the structure.
  * Same report in, same bytes out: nothing here reads the clock or the machine.
  */
@@ -9,8 +9,8 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BuildReport, LayerReport } from '../build/build.js';
 import type { ModelGraph } from '../ir/graph.js';
-import { renderTemplateFile } from '../templates.js';
-import { escapeHtml, formatBytes, formatCount, formatInt, formatPercent, formatShape, shellQuote } from './format.js';
+import { renderHtmlTemplate } from '../templates.js';
+import { formatBytes, formatCount, formatInt, formatPercent, formatShape, shellQuote } from './format.js';
 import { elfCommentsOf } from './elf-comment.js';
 import { barLengths, linearScale, niceTicks, polylinePoints, stackSegments, svgNumber } from './svg.js';
 
@@ -175,8 +175,8 @@ function latencyView(report: BuildReport) {
       const y = i * rowHeight + 4;
       const len = lengths[i]!;
       return {
-        label: escapeHtml(clip(layerLabel(l), 34)),
-        title: escapeHtml(layerLabel(l)),
+        label: clip(layerLabel(l), 34),
+        title: layerLabel(l),
         y: svgNumber(y),
         textY: svgNumber(y + rowHeight / 2 + 4),
         x: svgNumber(labelWidth),
@@ -215,8 +215,8 @@ function sensitivityView(points: readonly SensitivityPoint[] | undefined) {
       const sorted = [...pts].sort((a, b) => a.sparsity - b.sparsity);
       const color = SERIES_COLORS[i % SERIES_COLORS.length]!;
       return {
-        label: escapeHtml(clip(key, 30)),
-        title: escapeHtml(key),
+        label: clip(key, 30),
+        title: key,
         color,
         points: polylinePoints(
           sorted.map((p) => ({ x: p.sparsity, y: p.accuracy })),
@@ -226,7 +226,7 @@ function sensitivityView(points: readonly SensitivityPoint[] | undefined) {
         dots: sorted.map((p) => ({
           cx: svgNumber(sx(p.sparsity)),
           cy: svgNumber(sy(p.accuracy)),
-          title: escapeHtml(`${key}: ${formatPercent(p.sparsity)} sparse → ${formatPercent(p.accuracy, 2)}`),
+          title: `${key}: ${formatPercent(p.sparsity)} sparse → ${formatPercent(p.accuracy, 2)}`,
         })),
         legendY: svgNumber(plot.y0 + 6 + i * 18),
         legendTextY: svgNumber(plot.y0 + 10 + i * 18),
@@ -244,8 +244,8 @@ function qualityView(report: ReportInput) {
   return {
     accuracy: a
       ? {
-          metric: escapeHtml(a.metric ?? 'accuracy'),
-          stage: escapeHtml(a.stage ?? '–'),
+          metric: a.metric ?? 'accuracy',
+          stage: a.stage ?? '–',
           samples: a.samples !== undefined ? formatInt(a.samples) : '–',
           before: formatPercent(a.before, 2),
           after: formatPercent(a.after, 2),
@@ -255,9 +255,9 @@ function qualityView(report: ReportInput) {
     fidelity: f
       ? {
           agreement: formatPercent(f.agreement, 2),
-          on: escapeHtml(f.samples !== undefined ? ` on ${formatInt(f.samples)} ${f.inputs ?? ''} inputs`.replace(/ +/g, ' ') : ''),
-          meanAbsError: f.meanAbsError !== undefined ? escapeHtml(String(Number(f.meanAbsError.toPrecision(3)))) : null,
-          warning: f.warning !== undefined ? escapeHtml(f.warning) : null,
+          on: f.samples !== undefined ? ` on ${formatInt(f.samples)} ${f.inputs ?? ''} inputs`.replace(/ +/g, ' ') : '',
+          meanAbsError: f.meanAbsError !== undefined ? String(Number(f.meanAbsError.toPrecision(3))) : null,
+          warning: f.warning !== undefined ? f.warning : null,
         }
       : null,
   };
@@ -268,7 +268,7 @@ export function reportView(report: ReportInput, shapes?: LayerShapes) {
   const shapeText = (i: number): string => {
     const s = shapes?.get(i);
     if (!s) return '–';
-    return escapeHtml(`${s.inputs.map(formatShape).join(', ') || '–'} → ${s.outputs.map(formatShape).join(', ')}`);
+    return `${s.inputs.map(formatShape).join(', ') || '–'} → ${s.outputs.map(formatShape).join(', ')}`;
   };
   const granularity = report.sparse?.granularity ?? null;
   const totalMacs = report.layers.reduce((s, l) => s + l.macs, 0);
@@ -276,14 +276,14 @@ export function reportView(report: ReportInput, shapes?: LayerShapes) {
   const target = report.target;
   const sparse = report.sparse;
   return {
-    title: escapeHtml(`${report.model.source} on ${report.board}`),
+    title: `${report.model.source} on ${report.board}`,
     summary: [
-      ['model', escapeHtml(report.model.source)],
-      ['model sha256', escapeHtml(report.model.sha256)],
+      ['model', report.model.source],
+      ['model sha256', report.model.sha256],
       ['operators', formatInt(report.model.operators)],
       ['MACs per inference', formatInt(totalMacs)],
       ['weights (as stored)', formatBytes(report.flash.weights)],
-      ['board', escapeHtml(`${report.board} (${target.core}${target.mode === 'device' ? '' : `, QEMU ${target.machine ?? ''}`}${target.mode === 'emulate' ? ', emulated with the board\'s memory sizes' : ''})`)],
+      ['board', `${report.board} (${target.core}${target.mode === 'device' ? '' : `, QEMU ${target.machine ?? ''}`}${target.mode === 'emulate' ? ', emulated with the board\'s memory sizes' : ''})`],
       ['fits', report.fits && report.flash.total <= report.flash.limit && report.ram.total <= report.ram.limit ? 'yes' : 'no'],
       ['flash', `${formatBytes(report.flash.total)} of ${formatBytes(report.flash.limit)} (${formatPercent(report.flash.total / report.flash.limit)})`],
       ['RAM', `${formatBytes(report.ram.total)} of ${formatBytes(report.ram.limit)} (${formatPercent(report.ram.total / report.ram.limit)})`],
@@ -294,23 +294,23 @@ export function reportView(report: ReportInput, shapes?: LayerShapes) {
         ? [
             [
               'sparse',
-              escapeHtml(
+              
                 `${sparse.format ? `--format ${sparse.format}` : `--optimize ${sparse.optimize ?? 'balanced'}`}` +
                   `${sparse.sparsity !== null ? `, pruned to ${formatPercent(sparse.sparsity, 0)} by ${sparse.granularity ?? 'element'}` : ''}, ${sparse.family} kernels`,
-              ),
+              ,
             ],
           ]
         : []),
     ].map(([name, value]) => ({ name: name!, value: value! })),
     layers: report.layers.map((l) => ({
       index: l.index,
-      op: escapeHtml(l.op),
-      output: escapeHtml(l.output),
-      kernel: escapeHtml(l.kernel ?? '–'),
+      op: l.op,
+      output: l.output,
+      kernel: l.kernel ?? '–',
       shape: shapeText(l.index),
-      granularity: escapeHtml(l.granularity ?? (l.sparsity !== null && granularity !== null ? granularity : '–')),
+      granularity: l.granularity ?? (l.sparsity !== null && granularity !== null ? granularity : '–'),
       sparsity: formatPercent(l.sparsity),
-      format: escapeHtml(l.format),
+      format: l.format,
       bytes: formatInt(l.weightBytes),
       denseBytes: l.dense && l.dense.weightBytes !== l.weightBytes ? formatInt(l.dense.weightBytes) : null,
       predicted: formatCount(l.predictedInstructions),
@@ -321,17 +321,17 @@ export function reportView(report: ReportInput, shapes?: LayerShapes) {
     sensitivity: sensitivityView(report.sensitivity),
     quality: qualityView(report),
     chartWidth: svgNumber(CHART_WIDTH),
-    tool: escapeHtml(`${report.tool.name} ${report.tool.version}`),
-    versions: Object.entries(report.toolchain.versions ?? {}).map(([name, v]) => ({ name: escapeHtml(name), version: escapeHtml(v) })),
-    kernels: escapeHtml(report.kernels.join(', ')),
-    commands: report.toolchain.commands.map((c) => escapeHtml(c.map(shellQuote).join(' '))),
-    warnings: report.warnings.map((w) => escapeHtml(`${w.code}: ${w.message}${w.where ? ` (${w.where})` : ''}`)),
+    tool: `${report.tool.name} ${report.tool.version}`,
+    versions: Object.entries(report.toolchain.versions ?? {}).map(([name, v]) => ({ name: name, version: v })),
+    kernels: report.kernels.join(', '),
+    commands: report.toolchain.commands.map((c) => c.map(shellQuote).join(' ')),
+    warnings: report.warnings.map((w) => `${w.code}: ${w.message}${w.where ? ` (${w.where})` : ''}`),
   };
 }
 
 /** report.html for a build report (pure). */
 export function renderReportHtml(report: ReportInput, shapes?: LayerShapes): string {
-  return renderTemplateFile('report/report.html.hbs', reportView(report, shapes));
+  return renderHtmlTemplate('report/report.html.hbs', reportView(report, shapes));
 }
 
 /**

@@ -41,13 +41,15 @@ function fixture(): BuildReport {
 }
 
 describe('report.html', () => {
-  it('escapes every name that comes from the model', () => {
+  it('escapes every name that comes from the model (the HTML template instance escapes every value)', () => {
     const html = renderReportHtml(fixture());
     expect(html).not.toContain('<script');
-    expect(html).toContain('conv&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;1&#39;');
+    expect(html).toContain('conv&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#x27;1&#x27;');
     expect(html).toContain('m&lt;x&gt;.tflite');
     expect(html).toContain('tensor &lt;t&gt; &amp; co');
-    expect(html).toContain('&#39;-DNAME=&quot;a b&quot;&#39;');
+    expect(html).toContain('&#x27;-DNAME&#x3D;&quot;a b&quot;&#x27;');
+    // Escaped once, not twice.
+    expect(html).not.toContain('&amp;lt;');
   });
 
   it('is self-contained: no scripts, no external resources, no fonts from the network', () => {
