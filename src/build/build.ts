@@ -82,6 +82,8 @@ export interface LayerReport {
   /** The same layer dense, for comparison (prunable layers with a format choice). */
   dense?: { weightBytes: number; predictedInstructions: number | null };
   output: string;
+  /** Output channels kept of the original's (the pipeline: channel pruning). */
+  channels?: { kept: number; total: number };
 }
 
 export interface BuildReport {

@@ -39,6 +39,7 @@ import { writeReportHtml } from '../report/html.js';
 import { DEFAULT_GRID, layerCandidates, type LayerCandidates } from './candidates.js';
 import { ramPoints } from './ram.js';
 import { versionedReport } from '../report/report-file.js';
+import { annotateChannels, runInfo, type RunInfo } from '../report/annotate.js';
 import { readPlanFile, versionedPlan } from '../prune/plan-file.js';
 import { dataLoss, fidelity, noDataLoss, pruneWithData, pruneWithoutData, seededInputs, sensitivityRows, loadData, type SplitData, type SensitivityPoint } from './stages.js';
 
@@ -76,6 +77,7 @@ export interface PipelineReport extends BuildReport {
   /** Accuracy with one layer pruned at a time (the solver's loss curves). */
   sensitivity?: SensitivityPoint[];
   pipeline: { stages: { name: string; reused: boolean; seconds: number }[]; backend: string | null };
+  run?: RunInfo;
 }
 
 const FLASH_SLACK = 0; // bytes: the build must fit exactly; the loop below corrects overshoot.
@@ -317,6 +319,8 @@ async function pipeline(req: PipelineRequest): Promise<PipelineReport> {
   }
   if (sens.length > 0) report.sensitivity = sens.filter((p) => p.layer !== '*');
   report.pipeline = { stages, backend: baseline.backend ?? null };
+  report.run = runInfo(req, seed);
+  annotateChannels(report.layers, g0, g1);
   report.warnings = [...warnings, ...report.warnings];
   writeJsonAtomic(path.join(outDir, 'report.json'), versionedReport(report));
   writeReportHtml(outDir, report, g1);

@@ -12,6 +12,7 @@ import type { ModelGraph } from '../ir/graph.js';
 import { renderHtmlTemplate } from '../templates.js';
 import { formatBytes, formatCount, formatInt, formatPercent, formatShape, shellQuote } from './format.js';
 import { elfCommentsOf } from './elf-comment.js';
+import type { RunInfo } from './annotate.js';
 import { barLengths, linearScale, niceTicks, polylinePoints, stackSegments, svgNumber } from './svg.js';
 
 /** One point of a pruning sensitivity curve (accuracy as a fraction, 0..1). */
@@ -51,6 +52,10 @@ export type ReportInput = BuildReport & {
   sensitivity?: SensitivityPoint[];
   accuracy?: BeforeAfter;
   fidelity?: Fidelity;
+  /** The pipeline's check in QEMU: validation samples whose outputs match the interpreter. */
+  verify?: { samples: number; bitExact: number; onDeviceAccuracy: number | null };
+  /** How the build was run (the pipeline). */
+  run?: RunInfo;
   toolchain: BuildReport['toolchain'] & { versions?: Record<string, string> };
 };
 
@@ -84,6 +89,13 @@ export const CHART_COLORS = {
 } as const;
 
 const SERIES_COLORS = ['#2e6fd0', '#c9383a', '#2b9a48', '#e8912d', '#8a4fc0', '#1f9ea8', '#a0662a', '#d45aa0'];
+/** Dash patterns (stroke-dasharray; '' solid): with 8 colours, 40 curves differ in both. */
+const SERIES_DASHES = ['', '7 4', '2 3', '9 3 2 3', '4 2'];
+
+/** Colour and dash of sensitivity curve i: neighbours differ in both, no pair repeats below 40. */
+export function seriesStyle(i: number): { color: string; dash: string } {
+  return { color: SERIES_COLORS[i % SERIES_COLORS.length]!, dash: SERIES_DASHES[i % SERIES_DASHES.length]! };
+}
 
 const CHART_WIDTH = 760;
 
@@ -205,7 +217,7 @@ function sensitivityView(points: readonly SensitivityPoint[] | undefined) {
   }
   return {
     width: svgNumber(CHART_WIDTH),
-    height: svgNumber(300),
+    height: svgNumber(Math.max(300, plot.y0 + 16 + series.size * 18)),
     plot: { x0: svgNumber(plot.x0), x1: svgNumber(plot.x1), y0: svgNumber(plot.y0), y1: svgNumber(plot.y1) },
     xTicks: xTicks.map((t) => ({ x: svgNumber(sx(t)), label: formatPercent(t, 0) })),
     yTicks: yTicks.map((t) => ({ y: svgNumber(sy(t)), label: formatPercent(t, 1) })),
@@ -213,11 +225,12 @@ function sensitivityView(points: readonly SensitivityPoint[] | undefined) {
     xLabelY: svgNumber(plot.y1 + 36),
     series: [...series.entries()].map(([key, pts], i) => {
       const sorted = [...pts].sort((a, b) => a.sparsity - b.sparsity);
-      const color = SERIES_COLORS[i % SERIES_COLORS.length]!;
+      const { color, dash } = seriesStyle(i);
       return {
         label: clip(key, 30),
         title: key,
         color,
+        dash,
         points: polylinePoints(
           sorted.map((p) => ({ x: p.sparsity, y: p.accuracy })),
           sx,
@@ -228,11 +241,12 @@ function sensitivityView(points: readonly SensitivityPoint[] | undefined) {
           cy: svgNumber(sy(p.accuracy)),
           title: `${key}: ${formatPercent(p.sparsity)} sparse → ${formatPercent(p.accuracy, 2)}`,
         })),
-        legendY: svgNumber(plot.y0 + 6 + i * 18),
+        legendY: svgNumber(plot.y0 + 8 + i * 18),
         legendTextY: svgNumber(plot.y0 + 10 + i * 18),
       };
     }),
     legendX: svgNumber(plot.x1 + 24),
+    legendLineX2: svgNumber(plot.x1 + 40),
     legendTextX: svgNumber(plot.x1 + 44),
   };
 }
@@ -261,6 +275,37 @@ function qualityView(report: ReportInput) {
         }
       : null,
   };
+}
+
+/** How the build was run and checked (the pipeline's verify, data set, seed, command). */
+function runView(report: ReportInput) {
+  const v = report.verify;
+  const r = report.run;
+  if (!v && !r) return null;
+  const rows: { name: string; value: string; code?: boolean }[] = [];
+  if (v) {
+    const device = v.onDeviceAccuracy !== null ? `; top-1 on the board ${formatPercent(v.onDeviceAccuracy, 2)}` : '';
+    rows.push({ name: 'verified in QEMU', value: `${v.bitExact}/${v.samples} outputs bit-exact with the reference interpreter${device}` });
+  }
+  if (r) {
+    rows.push({ name: 'data set', value: r.data ?? 'none (no --data: fidelity to the original model, not accuracy)' });
+    rows.push({ name: 'seed', value: String(r.seed) });
+    rows.push({ name: 'command (equivalent)', value: r.command, code: true });
+  }
+  return { ok: !v || v.bitExact === v.samples, rows };
+}
+
+/** Why a layer is stored in a format larger than dense (null when it is not larger). */
+export function formatReason(l: LayerReport, report: BuildReport): string | null {
+  if (!l.dense || l.weightBytes <= l.dense.weightBytes) return null;
+  const over = `${formatInt(l.weightBytes - l.dense.weightBytes)} B more than dense`;
+  if (report.sparse?.format) return `${over}: --format ${report.sparse.format} asked for it`;
+  const p = l.predictedInstructions;
+  const d = l.dense.predictedInstructions;
+  if (p !== null && d !== null && p < d) {
+    return `${over}, for ${formatPercent((d - p) / d, 0)} fewer predicted instructions (${formatInt(p)} vs ${formatInt(d)} dense): the flash was there and the objective (${report.sparse?.optimize ?? 'the plan'}) weighs speed`;
+  }
+  return `${over}, and not predicted faster: the plan chose it`;
 }
 
 /** The view report.html.hbs renders (exported for tests). */
@@ -311,6 +356,8 @@ export function reportView(report: ReportInput, shapes?: LayerShapes) {
       granularity: l.granularity ?? (l.sparsity !== null && granularity !== null ? granularity : '–'),
       sparsity: formatPercent(l.sparsity),
       format: l.format,
+      channels: l.channels ? `${l.channels.kept}/${l.channels.total}` : '–',
+      reason: formatReason(l, report),
       bytes: formatInt(l.weightBytes),
       denseBytes: l.dense && l.dense.weightBytes !== l.weightBytes ? formatInt(l.dense.weightBytes) : null,
       predicted: formatCount(l.predictedInstructions),
@@ -320,6 +367,7 @@ export function reportView(report: ReportInput, shapes?: LayerShapes) {
     latency: latencyView(report),
     sensitivity: sensitivityView(report.sensitivity),
     quality: qualityView(report),
+    run: runView(report),
     chartWidth: svgNumber(CHART_WIDTH),
     tool: `${report.tool.name} ${report.tool.version}`,
     versions: Object.entries(report.toolchain.versions ?? {}).map(([name, v]) => ({ name: name, version: v })),
