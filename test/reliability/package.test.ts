@@ -57,6 +57,7 @@ describe('installed package (slow: npm pack + global install + the embedded defa
       expect(report.fits).toBe(true);
       expect(report.verify!.samples).toBeGreaterThan(0);
       expect(report.verify!.bitExact).toBe(report.verify!.samples);
+      expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain(`${report.verify!.samples}/${report.verify!.samples} outputs bit-exact with the reference interpreter`);
 
       // README commands on the installed package's files.
       expect(ok(sh(bin, ['inspect', join(pkg, 'examples/mnist-mlp/model.tflite')], tmp, 2 * MINUTE), 'inspect')).toMatch(/FULLY_CONNECTED/);
