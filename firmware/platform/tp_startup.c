@@ -62,9 +62,18 @@ void SysTick_Handler(void);
  * ----------------------------------------------------------------------------------------- */
 #define TP_VECTOR_COUNT 80
 
+/* Behind a second-stage bootloader (RP2040) the table sits at flash + 0x100, where boot2
+ * points VTOR: 256-byte alignment, enough for the Cortex-M0+'s at most 48 vectors (the
+ * entries past them are never fetched). */
+#if defined(TP_BOOT2) && TP_BOOT2
+#define TP_VECTOR_ALIGN 256
+#else
+#define TP_VECTOR_ALIGN 512
+#endif
+
 typedef void (*tp_vector)(void);
 
-__attribute__((section(".isr_vector"), used, aligned(512)))
+__attribute__((section(".isr_vector"), used, aligned(TP_VECTOR_ALIGN)))
 const tp_vector tp_vector_table[TP_VECTOR_COUNT] = {
     (tp_vector)(uintptr_t)&__stack_top, /* 0: initial SP */
     Reset_Handler,                       /* 1: reset */

@@ -8,6 +8,8 @@
  * the marks it reached):
  *   mark <count>      instructions executed before this call of tp_mark
  *   total <count>     instructions executed in the whole run (written at exit)
+ *   cmark <cycles>    with core=NAME: estimated cycles before this call of tp_mark
+ *   ctotal <cycles>   with core=NAME: estimated cycles of the whole run (tp_cycles.h)
  *
  * How the count is made exact. The obvious way - add a translation block's instruction count
  * when the block starts - over-counts whenever a block does not run to its end: a synchronous
@@ -77,9 +79,16 @@ void qemu_plugin_register_vcpu_insn_exec_cb(struct qemu_plugin_insn *insn, qemu_
 void qemu_plugin_register_vcpu_insn_exec_inline(struct qemu_plugin_insn *insn, enum qemu_plugin_op op,
                                                 void *ptr, uint64_t imm);
 void qemu_plugin_register_atexit_cb(qemu_plugin_id_t id, qemu_plugin_udata_cb_t cb, void *userdata);
+uint64_t qemu_plugin_tb_vaddr(const struct qemu_plugin_tb *tb);
+const void *qemu_plugin_insn_data(const struct qemu_plugin_insn *insn);
+size_t qemu_plugin_insn_size(const struct qemu_plugin_insn *insn);
+void qemu_plugin_register_vcpu_tb_exec_cb(struct qemu_plugin_tb *tb, qemu_plugin_vcpu_udata_cb_t cb,
+                                          enum qemu_plugin_cb_flags flags, void *userdata);
 void qemu_plugin_outs(const char *string);
 
 #define TP_EXPORT __attribute__((visibility("default")))
+
+#include "tp_cycles.h"
 
 TP_EXPORT int qemu_plugin_version = 1;
 
@@ -92,15 +101,40 @@ static bool tp_have_mark;
 static FILE *tp_out;
 static bool tp_total_written;
 
+/* Estimated cycles (core=NAME given): the same scheme as the count, with each instruction's
+ * inline add carrying its cycles (tp_cycles.h); a conditional branch's refill is added when the
+ * next block does not start at its fall-through address. */
+static bool tp_have_core;
+static enum tp_core tp_core;
+static uint64_t tp_cycles;
+
+struct tp_block {
+    uint64_t start;       /* address of the block's first instruction */
+    uint64_t fallthrough; /* address after its last instruction */
+    unsigned refill;      /* cycles a taken conditional branch at its end adds (0: none) */
+};
+static const struct tp_block *tp_prev_block;
+
+static void tp_on_block(unsigned int vcpu_index, void *userdata)
+{
+    const struct tp_block *b = userdata;
+    (void)vcpu_index;
+    if (tp_prev_block != NULL && tp_prev_block->refill != 0 && b->start != tp_prev_block->fallthrough) {
+        tp_cycles += tp_prev_block->refill;
+    }
+    tp_prev_block = b;
+}
+
 static void tp_on_mark(unsigned int vcpu_index, void *userdata)
 {
     (void)vcpu_index;
-    (void)userdata;
     if (tp_out != NULL) {
         fprintf(tp_out, "mark %" PRIu64 "\n", tp_count);
+        if (tp_have_core) fprintf(tp_out, "cmark %" PRIu64 "\n", tp_cycles);
         fflush(tp_out);
     }
     tp_count += 1; /* the marker instruction itself */
+    tp_cycles += (uint64_t)(uintptr_t)userdata;
 }
 
 static void tp_on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
@@ -108,12 +142,34 @@ static void tp_on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
     size_t n = qemu_plugin_tb_n_insns(tb);
     size_t i;
     (void)id;
+    struct tp_block *block = NULL;
+    int prev_ldst = 0;
+    if (tp_have_core && n > 0) {
+        /* Freed never: one per translation, and a run translates each block a few times. */
+        block = calloc(1, sizeof *block);
+        if (block != NULL) {
+            block->start = qemu_plugin_tb_vaddr(tb);
+            qemu_plugin_register_vcpu_tb_exec_cb(tb, tp_on_block, QEMU_PLUGIN_CB_NO_REGS, block);
+        }
+    }
     for (i = 0; i < n; i++) {
         struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
+        unsigned cycles = 0;
+        if (tp_have_core) {
+            size_t size = qemu_plugin_insn_size(insn);
+            struct tp_decoded d = tp_decode(qemu_plugin_insn_data(insn), size);
+            cycles = tp_static_cycles(tp_core, d, prev_ldst);
+            prev_ldst = d.cls == TP_LOAD || d.cls == TP_STORE;
+            if (block != NULL && i + 1 == n) {
+                block->fallthrough = qemu_plugin_insn_vaddr(insn) + size;
+                block->refill = d.cls == TP_BCOND ? tp_refill[tp_core] : 0;
+            }
+        }
         if (tp_have_mark && qemu_plugin_insn_vaddr(insn) == tp_mark_addr) {
-            qemu_plugin_register_vcpu_insn_exec_cb(insn, tp_on_mark, QEMU_PLUGIN_CB_NO_REGS, NULL);
+            qemu_plugin_register_vcpu_insn_exec_cb(insn, tp_on_mark, QEMU_PLUGIN_CB_NO_REGS, (void *)(uintptr_t)cycles);
         } else {
             qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64, &tp_count, 1);
+            if (cycles != 0) qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64, &tp_cycles, cycles);
         }
     }
 }
@@ -123,6 +179,7 @@ static void tp_write_total(void)
     if (tp_out != NULL && !tp_total_written) {
         tp_total_written = true;
         fprintf(tp_out, "total %" PRIu64 "\n", tp_count);
+        if (tp_have_core) fprintf(tp_out, "ctotal %" PRIu64 "\n", tp_cycles);
         fflush(tp_out);
     }
 }
@@ -158,10 +215,16 @@ TP_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, 
                 return -1;
             }
             tp_have_mark = true;
+        } else if (strncmp(a, "core=", 5) == 0) {
+            if (!tp_core_from_name(a + 5, &tp_core)) {
+                qemu_plugin_outs("tp_icount: unknown core= (cortex-m0, cortex-m0plus, cortex-m3, cortex-m4, cortex-m7, cortex-m33, cortex-m55)\n");
+                return -1;
+            }
+            tp_have_core = true;
         } else if (strncmp(a, "out=", 4) == 0) {
             out_path = a + 4;
         } else {
-            qemu_plugin_outs("tp_icount: unknown argument (expected mark=ADDR, out=FILE)\n");
+            qemu_plugin_outs("tp_icount: unknown argument (expected mark=ADDR, core=NAME, out=FILE)\n");
             return -1;
         }
     }

@@ -91,6 +91,11 @@ export interface BenchResult {
     /** cycles → microseconds at the board's clock. */
     microseconds?: number;
   };
+  /**
+   * QEMU runs: the same inferences priced with the core's timing model (docs/CYCLES.md), an
+   * estimate beside the exact instruction counts; microseconds at the board's clock.
+   */
+  estimatedCycles?: { core: string; total: number; layers: number[]; perInference: { min: number; max: number; mean: number }; microseconds?: number };
   layers: { index: number; op: string; count: number }[];
   memory: {
     flash: number;
@@ -209,15 +214,22 @@ export async function runBench(req: BenchRequest): Promise<BenchResult> {
     const plan = prepare(graph);
     const counted = session !== undefined;
     let marksSeen = session ? session.marks().length : 0;
+    let cyclesSeen = session ? session.cycleMarks().length : 0;
+    const cyc = { total: 0, layers: [] as number[], min: Infinity, max: 0, sum: 0, count: 0 };
     const newMarks = (want: number, what: string): number[] => {
       const all = session!.marks();
       const fresh = all.slice(marksSeen);
       marksSeen = all.length;
+      const allCycles = session!.cycleMarks();
+      cycleFresh = allCycles.slice(cyclesSeen);
+      cyclesSeen = allCycles.length;
       if (fresh.length !== want) {
         throw new TinypruneError('E_DEVICE_PROTOCOL', `expected ${want} instruction marks from ${what}, the plugin recorded ${fresh.length}`, { where: portPath, hint: 'the firmware and the plugin disagree: rebuild the build directory' });
       }
       return fresh;
     };
+    // Estimated cycles recorded at the same marks as the last newMarks() call.
+    let cycleFresh: number[] = [];
     let layerCounts: number[] = [];
     let first = 0;
     let arena = 0;
@@ -236,6 +248,7 @@ export async function runBench(req: BenchRequest): Promise<BenchResult> {
         if (counted) {
           const m = newMarks(graph.ops.length + 1, 'tp-layers');
           layerCounts = Array.from({ length: graph.ops.length }, (_, k) => m[k + 1]! - m[k]!);
+          if (cycleFresh.length === m.length) cyc.layers = Array.from({ length: graph.ops.length }, (_, k) => cycleFresh[k + 1]! - cycleFresh[k]!);
         } else {
           layerCounts = l.ticks;
         }
@@ -248,6 +261,14 @@ export async function runBench(req: BenchRequest): Promise<BenchResult> {
         stats.max = Math.max(stats.max, ...counts);
         stats.sum += counts.reduce((a, b) => a + b, 0);
         if (i === 0) first = counts[0]!;
+        if (cycleFresh.length === m.length) {
+          const cc = Array.from({ length: iterations }, (_, k) => cycleFresh[2 * k + 1]! - cycleFresh[2 * k]!);
+          cyc.min = Math.min(cyc.min, ...cc);
+          cyc.max = Math.max(cyc.max, ...cc);
+          cyc.sum += cc.reduce((a, b) => a + b, 0);
+          cyc.count += iterations;
+          if (i === 0) cyc.total = cc[0]!;
+        }
       } else {
         // The device's own timer: it sums, and keeps min and max, of the N timed inferences.
         stats.min = Math.min(stats.min, r.ticks.min);
@@ -278,7 +299,10 @@ export async function runBench(req: BenchRequest): Promise<BenchResult> {
     const unit: BenchResult['latency']['unit'] = counted ? 'instructions' : info.emulated ? 'ticks' : 'cycles';
     const source: BenchResult['latency']['source'] = counted ? 'qemu-plugin' : timer;
     // The clock of what ran: the board's, or the QEMU machine's (only cycles are converted to time).
-    const clockHz = resolveTarget(report.board, { emulate: report.target.mode === 'emulate' }).clockHz;
+    const resolved = resolveTarget(report.board, { emulate: report.target.mode === 'emulate' });
+    const clockHz = resolved.clockHz;
+    // Estimated cycles are the real board's core: time them at its own clock.
+    const boardClockHz = resolved.board.clockHz;
     const result: BenchResult = {
       transport: 'serial',
       port: portPath,
@@ -299,6 +323,17 @@ export async function runBench(req: BenchRequest): Promise<BenchResult> {
         perInference: { min: stats.min, max: stats.max, mean: stats.sum / stats.count, count: stats.count },
         ...(unit === 'cycles' && clockHz > 0 ? { microseconds: (first / clockHz) * 1e6 } : {}),
       },
+      ...(cyc.count > 0
+        ? {
+            estimatedCycles: {
+              core: report.target.core,
+              total: cyc.total,
+              layers: cyc.layers,
+              perInference: { min: cyc.min, max: cyc.max, mean: cyc.sum / cyc.count },
+              ...(boardClockHz > 0 ? { microseconds: (cyc.total / boardClockHz) * 1e6 } : {}),
+            },
+          }
+        : {}),
       layers: layerCounts.map((count, index) => ({ index, op: graph.ops[index]?.opcode ?? '?', count })),
       memory: { flash: report.flash.total, ram: report.ram.total, arena: { planned: info.arenaBytes, used: arena }, stack: { size: info.stackBytes, used: stack } },
       samples: samples.length,

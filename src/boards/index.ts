@@ -10,6 +10,7 @@ import { TinypruneError, type Warning } from '../errors.js';
 import { boardsDir } from '../firmware/paths.js';
 import { CORE_FACTS, MACHINE_FACTS, sameCoreFamily } from './cores.js';
 import { checkBoardRules } from './rules.js';
+import { boot2Warning } from './boot2.js';
 import { boardSpec, type BoardProfile, type QemuMachine } from './schema.js';
 import { closest, validate, type Issue } from './spec.js';
 
@@ -191,7 +192,7 @@ export function resolveTarget(boardOrName: BoardProfile | string, opts: ResolveO
       clockHz: board.clockHz,
       semihosting: board.semihosting ?? false,
       timer: CORE_FACTS[board.core].cycleCounter ? 'dwt' : 'systick',
-      warnings: [],
+      warnings: [boot2Warning(board)].filter((w): w is Warning => w !== undefined),
     };
   }
   if (board.emulateWith === undefined) {

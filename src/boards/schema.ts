@@ -162,6 +162,13 @@ export const boardSpec = s.object(
       },
       { description: 'For emulated boards: the QEMU machine', optional: true },
     ),
+    boot2: s.object(
+      {
+        kind: s.enum(['rp2040-w25q080'] as const, { description: 'Which second-stage bootloader (firmware/platform/rp2040/tp_boot2_rp2040.S: XIP with the 03h READ command)' }),
+        testedOnHardware: s.bool({ description: 'Set once a build with this boot2 has started on the real board; until then build and flash warn', default: false }),
+      },
+      { description: 'Boards that boot from external QSPI flash through a 256-byte second-stage bootloader at the start of flash (RP2040): tinyprune assembles it, appends the boot ROM\'s CRC-32 and links the vector table after it', optional: true },
+    ),
     emulateWith: s.string({
       description: 'For real boards: the QEMU board profile of the same core used by --emulate (its memory limits are the real board\'s)',
       optional: true,

@@ -105,7 +105,8 @@ export interface BuildReport {
   /** Set when the build pruned or chose sparse formats. */
   sparse?: { sparsity: number | null; granularity: Granularity | null; optimize: Objective | null; format: FormatName | null; family: CoreFamily };
   /** Build --measure: instructions of one whole inference (QEMU). */
-  measured?: { instructions: number };
+  /** One inference in QEMU: instructions, and estimated cycles from the core's timing model (docs/CYCLES.md). */
+  measured?: { instructions: number; estimatedCycles?: number };
   /**
    * Identity of the model on a board: sha256 of the generated library (lib/). The benchmark
    * firmware reports it over serial and `tinyprune bench` refuses a board that runs another.
@@ -410,7 +411,7 @@ function measureInputs(graph: ModelGraph): Uint8Array {
 
 async function measureInto(dir: string, graph: ModelGraph, report: BuildReport): Promise<void> {
   const r = await runBuild({ dir, input: measureInputs(graph) });
-  report.measured = { instructions: r.instructions.total };
+  report.measured = { instructions: r.instructions.total, estimatedCycles: r.estimatedCycles.total };
   report.layers.forEach((l, i) => (l.measuredInstructions = r.instructions.layers[i] ?? null));
 }
 

@@ -57,6 +57,8 @@ export interface QemuSession {
   command: string[];
   /** Instruction counts at every tp_mark so far (plugin), in order. */
   marks(): number[];
+  /** Estimated cycles at the same marks (the core's timing model, docs/CYCLES.md). */
+  cycleMarks(): number[];
   /** Resolves when QEMU exits (by itself or by stop()). */
   exited: Promise<QemuExit>;
   /** QEMU's stderr so far. */
@@ -116,7 +118,7 @@ export async function startQemuSession(opts: QemuSessionOptions): Promise<QemuSe
   if (!opts.gdb) args.push('-no-reboot');
   if (opts.markAddress !== undefined) {
     const plugin = await ensureIcountPlugin();
-    args.push('-plugin', `${qemuOpt(plugin)},mark=0x${opts.markAddress.toString(16)},out=${qemuOpt(marksFile)}`);
+    args.push('-plugin', `${qemuOpt(plugin)},mark=0x${opts.markAddress.toString(16)},core=${target.board.core},out=${qemuOpt(marksFile)}`);
   }
   args.push(...cfg.extraArgs);
   if (opts.gdb) args.push('-gdb', `tcp:127.0.0.1:${gdbPort}`, '-S');
@@ -201,27 +203,35 @@ export async function startQemuSession(opts: QemuSessionOptions): Promise<QemuSe
 
   let consumed = 0;
   const marks: number[] = [];
+  const cycleMarks: number[] = [];
+  const refresh = (): void => {
+    if (opts.markAddress === undefined) return;
+    let text = '';
+    try {
+      text = readFileSync(marksFile, 'utf8');
+    } catch {
+      return;
+    }
+    // Only whole lines: the plugin may be writing the next one.
+    const end = text.lastIndexOf('\n') + 1;
+    for (const l of text.slice(consumed, end).split('\n')) {
+      const m = /^(c?)mark (\d+)$/.exec(l);
+      if (m) (m[1] ? cycleMarks : marks).push(Number(m[2]));
+    }
+    consumed = end;
+  };
   return {
     machine: target.machine,
     ptyPath,
     gdbRemote: gdbPort !== undefined ? `127.0.0.1:${gdbPort}` : undefined,
     command: [qemu, ...args],
     marks() {
-      if (opts.markAddress === undefined) return [];
-      let text = '';
-      try {
-        text = readFileSync(marksFile, 'utf8');
-      } catch {
-        return marks.slice();
-      }
-      // Only whole lines: the plugin may be writing the next one.
-      const end = text.lastIndexOf('\n') + 1;
-      for (const l of text.slice(consumed, end).split('\n')) {
-        const m = /^mark (\d+)$/.exec(l);
-        if (m) marks.push(Number(m[1]));
-      }
-      consumed = end;
+      refresh();
       return marks.slice();
+    },
+    cycleMarks() {
+      refresh();
+      return cycleMarks.slice();
     },
     exited,
     stderr: () => stderr,

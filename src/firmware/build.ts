@@ -18,6 +18,7 @@ import { TinypruneError, type Warning } from '../errors.js';
 import { cacheDir, packageRoot, platformDir } from './paths.js';
 import { hex32, renderTemplate } from './render.js';
 import { findTool } from './toolchain.js';
+import { writeBoot2Source } from './boot2.js';
 
 export type OptLevel = '-O0' | '-O1' | '-O2' | '-O3' | '-Os' | '-Og';
 
@@ -112,6 +113,11 @@ const UART_SOURCE: Record<BoardProfile['uart']['kind'], string> = {
   'stm32-usart': 'tp_uart_stm32_usart.c',
 };
 
+/** A device build of a board that boots through a second-stage bootloader (RP2040). */
+export function needsBoot2(target: Target): boolean {
+  return target.mode === 'device' && target.board.boot2 !== undefined;
+}
+
 /** The platform C files a target needs. */
 export function platformSources(target: Target): string[] {
   return [...PLATFORM_COMMON, UART_SOURCE[target.uart.kind]].map((f) => path.join(platformDir(), f));
@@ -181,6 +187,7 @@ export function renderBoardFiles(target: Target, sizes: { stackBytes: number; he
     boardFile,
     boardName: b.name,
     emulated: target.mode === 'device' ? 0 : 1,
+    boot2: needsBoot2(target),
     clockHz: target.clockHz,
     uart: {
       base: hex32(target.uart.base),
@@ -209,6 +216,7 @@ export function renderBoardFiles(target: Target, sizes: { stackBytes: number; he
     regions: target.regions.map((r) => ({ name: r.name, upper: r.name.toUpperCase(), origin: hex32(r.origin), size: r.size })),
     stackBytes: sizes.stackBytes,
     heapBytes: sizes.heapBytes,
+    boot2: needsBoot2(target),
   });
   return { header, linker };
 }
@@ -348,6 +356,9 @@ export async function buildFirmware(opts: BuildOptions): Promise<BuildResult> {
     ? await compilePlatform(gcc, platformSources(target), [...codeFlags, '-Wall', '-Wextra', '-Werror'], genDir, header, commands, timeoutMs)
     : [];
   const sources = opts.sources.map((s) => path.resolve(s));
+  if (needsBoot2(target)) {
+    sources.push(await writeBoot2Source(target.board.boot2!.kind, genDir, { gcc, objcopy }, (file, a, cwd) => run(file, a, commands, timeoutMs, cwd)));
+  }
   const includeDirs = [genDir, platformDir(), ...(opts.includeDirs ?? []).map((d) => path.resolve(d))];
 
   const args = [

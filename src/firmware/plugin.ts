@@ -33,7 +33,8 @@ async function buildPlugin(): Promise<string> {
   } catch (e) {
     throw new TinypruneError('E_FILE_NOT_FOUND', `QEMU plugin source missing: ${src}`, { where: src, cause: e });
   }
-  const hash = createHash('sha256').update(text).digest('hex').slice(0, 16);
+  // The timing model's header is part of the plugin: an edit to either rebuilds it.
+  const hash = createHash('sha256').update(text).update(readFileSync(path.join(path.dirname(src), 'tp_cycles.h'))).digest('hex').slice(0, 16);
   const dir = cacheDir();
   const out = path.join(dir, `tp_icount-${hash}.so`);
   if (existsSync(out)) return out;
@@ -51,4 +52,29 @@ async function buildPlugin(): Promise<string> {
   }
   renameSync(tmp, out);
   return out;
+}
+
+/** What the plugin wrote: instruction and estimated-cycle counts at each mark and in total. */
+export interface PluginCounts {
+  marks: number[];
+  instructions: number | undefined;
+  /** Present when the plugin was given core=NAME. */
+  cycleMarks: number[] | undefined;
+  estimatedCycles: number | undefined;
+}
+
+/** Parses the plugin's output file ("mark N", "cmark N", "total N", "ctotal N" lines). */
+export function parsePluginOutput(text: string): PluginCounts {
+  const marks: number[] = [];
+  const cycles: number[] = [];
+  let instructions: number | undefined;
+  let estimatedCycles: number | undefined;
+  for (const l of text.split('\n')) {
+    const [kind, n] = l.split(' ');
+    if (kind === 'mark') marks.push(Number(n));
+    else if (kind === 'cmark') cycles.push(Number(n));
+    else if (kind === 'total') instructions = Number(n);
+    else if (kind === 'ctotal') estimatedCycles = Number(n);
+  }
+  return { marks, instructions, cycleMarks: cycles.length > 0 || estimatedCycles !== undefined ? cycles : undefined, estimatedCycles };
 }

@@ -16,7 +16,7 @@ import { execa } from 'execa';
 
 import { resolveTarget, type BoardProfile, type QemuMachine, type Target } from '../boards/index.js';
 import { TinypruneError } from '../errors.js';
-import { ensureIcountPlugin } from './plugin.js';
+import { ensureIcountPlugin, parsePluginOutput } from './plugin.js';
 import { findTool } from './toolchain.js';
 
 export interface QemuOptions {
@@ -52,6 +52,13 @@ export interface QemuResult {
   marks: number[] | undefined;
   /** Instructions executed in the whole run (markers only). */
   instructions: number | undefined;
+  /**
+   * Estimated cycles (markers only): every executed instruction priced with the board's core
+   * timing from the Arm manuals (firmware/qemu-plugin/tp_cycles.h; docs/CYCLES.md), before each
+   * tp_mark call and for the whole run. A timing model, not a measurement.
+   */
+  cycleMarks: number[] | undefined;
+  estimatedCycles: number | undefined;
   machine: QemuMachine;
   command: string[];
   durationMs: number;
@@ -148,7 +155,7 @@ export async function runQemu(opts: QemuOptions): Promise<QemuResult> {
     if (opts.markers) {
       const plugin = await ensureIcountPlugin();
       const mark = opts.markAddress ?? (await lookupMark(opts.elf));
-      args.push('-plugin', `${qemuOpt(plugin)},mark=0x${mark.toString(16)},out=${qemuOpt(marksFile)}`);
+      args.push('-plugin', `${qemuOpt(plugin)},mark=0x${mark.toString(16)},core=${target.board.core},out=${qemuOpt(marksFile)}`);
     }
     args.push(...qemuCfg.extraArgs, ...(opts.extraArgs ?? []), '-kernel', path.resolve(opts.elf));
 
@@ -231,6 +238,8 @@ export async function runQemu(opts: QemuOptions): Promise<QemuResult> {
 
     let marks: number[] | undefined;
     let instructions: number | undefined;
+    let cycleMarks: number[] | undefined;
+    let estimatedCycles: number | undefined;
     if (opts.markers) {
       let text = '';
       try {
@@ -241,14 +250,9 @@ export async function runQemu(opts: QemuOptions): Promise<QemuResult> {
           hint: `QEMU said: ${qemuStderr.trim().slice(0, 500)}`,
         });
       }
-      marks = [];
-      for (const l of text.split('\n')) {
-        const [kind, n] = l.split(' ');
-        if (kind === 'mark') marks.push(Number(n));
-        else if (kind === 'total') instructions = Number(n);
-      }
+      ({ marks, instructions, cycleMarks, estimatedCycles } = parsePluginOutput(text));
     }
-    return { exitCode, uart, uartBytes, semihost, marks, instructions, machine: target.machine, command, durationMs };
+    return { exitCode, uart, uartBytes, semihost, marks, instructions, cycleMarks, estimatedCycles, machine: target.machine, command, durationMs };
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

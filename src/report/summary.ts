@@ -21,5 +21,6 @@ export function terminalSummary(report: BuildReport): string[] {
     `flash         ${of(report.flash.total, report.flash.limit)}`,
     `RAM           ${of(report.ram.total, report.ram.limit)}`,
     `instructions  ${instructions}`,
+    ...(report.measured?.estimatedCycles !== undefined ? [`est. cycles   ${formatInt(report.measured.estimatedCycles)} (${report.target.core} timing model, zero wait states)`] : []),
   ];
 }

@@ -29,6 +29,11 @@ export interface RunResult {
   outputs: Uint8Array[];
   /** Instructions (QEMU, exact): one clean inference, and per operator (profiled inference). */
   instructions: { total: number; layers: number[] };
+  /**
+   * Estimated cycles of the same inferences: the board's core timing model applied to every
+   * executed instruction (docs/CYCLES.md). Not a measurement: real boards add wait states.
+   */
+  estimatedCycles: { core: string; total: number; layers: number[] };
   stackBytes: number;
   uart: string;
 }
@@ -109,12 +114,21 @@ export async function runBuild(req: RunRequest): Promise<RunResult> {
     throw new TinypruneError('E_FAULT', `expected ${n + 3} instruction marks, got ${marks.length}`, { where: req.dir });
   }
   const layers = Array.from({ length: n }, (_, i) => marks[i + 1]! - marks[i]!);
+  const cycles = r.cycleMarks ?? [];
+  if (cycles.length !== n + 3) {
+    throw new TinypruneError('E_FAULT', `expected ${n + 3} estimated-cycle marks, got ${cycles.length}`, { where: req.dir });
+  }
   const stack = Number(/^tp-stack (\d+)/m.exec(r.uart)?.[1] ?? 0);
   return {
     board: report.board,
     machine: r.machine,
     outputs,
     instructions: { total: marks[n + 2]! - marks[n + 1]!, layers },
+    estimatedCycles: {
+      core: report.target.core,
+      total: cycles[n + 2]! - cycles[n + 1]!,
+      layers: Array.from({ length: n }, (_, i) => cycles[i + 1]! - cycles[i]!),
+    },
     stackBytes: stack,
     uart: r.uart,
   };

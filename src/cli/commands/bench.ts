@@ -148,8 +148,13 @@ function formatBench(r: BenchResult, comparison: Comparison | undefined): string
     `  model ${r.identity.sourcesSha256.slice(0, 16)}… (matches the build)`,
     `  latency: ${n(r.latency.total)} ${unit} per inference${r.latency.microseconds !== undefined ? ` = ${(r.latency.microseconds / 1000).toFixed(3)} ms at ${(r.target.clockHz / 1e6).toFixed(0)} MHz` : ''}` +
       (r.latency.perInference.count > 1 ? ` (min ${n(r.latency.perInference.min)}, max ${n(r.latency.perInference.max)}, mean ${n(r.latency.perInference.mean)} over ${r.latency.perInference.count})` : ''),
-    '  per layer:',
-    ...r.layers.map((l) => `    ${String(l.index).padStart(3)} ${l.op.padEnd(20)} ${n(l.count).padStart(14)}`),
+    ...(r.estimatedCycles
+      ? [
+          `  estimated cycles: ${n(r.estimatedCycles.total)} per inference (${r.estimatedCycles.core} timing model, zero wait states)${r.estimatedCycles.microseconds !== undefined ? ` ≈ ${(r.estimatedCycles.microseconds / 1000).toFixed(3)} ms at the board's clock` : ''}`,
+        ]
+      : []),
+    `  per layer:${r.estimatedCycles ? `${' '.repeat(24)}${unit === 'instructions (QEMU)' ? 'instructions' : 'count'}  est. cycles` : ''}`,
+    ...r.layers.map((l) => `    ${String(l.index).padStart(3)} ${l.op.padEnd(20)} ${n(l.count).padStart(14)}${r.estimatedCycles ? ` ${n(r.estimatedCycles.layers[l.index] ?? 0).padStart(12)}` : ''}`),
     `  memory (the build's firmware): flash ${n(r.memory.flash)} B, RAM ${n(r.memory.ram)} B; arena used ${n(r.memory.arena.used)} of ${n(r.memory.arena.planned)} B; stack used ${n(r.memory.stack.used)} of ${n(r.memory.stack.size)} B`,
     `  outputs vs reference interpreter: ${r.reference.matches}/${r.reference.checked} samples identical`,
   ];

@@ -5,6 +5,8 @@ import { boolOpt, stringOpt } from '../args.js';
 import { TinypruneError } from '../../errors.js';
 import { executeFlash, planFlash, type FlashImage } from '../../device/flash.js';
 import { FLASHER_NAMES } from '../../device/flashers.js';
+import { boot2Warning } from '../../boards/boot2.js';
+import { formatWarning } from '../format.js';
 
 export const flashCommand: Command = {
   spec: {
@@ -50,6 +52,9 @@ export const flashCommand: Command = {
       ...(timeoutS !== undefined ? { timeoutMs: timeoutS * 1000 } : {}),
     };
     const plan = await planFlash(req);
+    // Said before anything is flashed, in a dry run too: the user decides whether to go on.
+    const boot2 = boot2Warning(plan.board);
+    if (boot2) io.err(formatWarning(boot2));
     if (boolOpt(args, 'dry-run')) {
       if (boolOpt(args, 'json')) {
         io.out(JSON.stringify({ board: plan.report.board, mode: plan.mode, flasher: plan.flasher, commands: plan.commands, problems: plan.problems.map((p) => ({ code: p.code, message: p.message, hint: p.hint })) }, null, 2) + '\n');

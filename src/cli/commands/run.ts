@@ -32,11 +32,19 @@ export const runCommand: Command = {
       return { index: k, name: t.name, dtype: t.dtype, shape: t.shape, ...decodeTensor(t, bytes) };
     });
     if (boolOpt(args, 'json')) {
-      io.out(JSON.stringify({ board: r.board, machine: r.machine, outputs, instructions: r.instructions, stackBytes: r.stackBytes }) + '\n');
+      io.out(JSON.stringify({ board: r.board, machine: r.machine, outputs, instructions: r.instructions, estimatedCycles: r.estimatedCycles, stackBytes: r.stackBytes }) + '\n');
       return 0;
     }
-    const lines = [`ran ${dir} on ${r.machine} (${r.board})`, `instructions (QEMU) per inference: ${r.instructions.total.toLocaleString('en-US')}`, 'per layer:'];
-    r.instructions.layers.forEach((n, i) => lines.push(`  ${String(i).padStart(3)} ${graph.ops[i]!.opcode.padEnd(20)} ${n.toLocaleString('en-US').padStart(14)}`));
+    const num = (v: number) => v.toLocaleString('en-US');
+    const lines = [
+      `ran ${dir} on ${r.machine} (${r.board})`,
+      `instructions (QEMU) per inference: ${num(r.instructions.total)}`,
+      `estimated cycles (${r.estimatedCycles.core} timing model, zero wait states): ${num(r.estimatedCycles.total)}`,
+      `per layer:${' '.repeat(26)}instructions  est. cycles`,
+    ];
+    r.instructions.layers.forEach((n, i) =>
+      lines.push(`  ${String(i).padStart(3)} ${graph.ops[i]!.opcode.padEnd(20)} ${num(n).padStart(14)} ${num(r.estimatedCycles.layers[i] ?? 0).padStart(12)}`),
+    );
     for (const o of outputs) lines.push(`output ${o.index} '${o.name}' ${o.dtype}[${o.shape.join('x')}]: ${JSON.stringify(o.values.slice(0, 32))}${o.values.length > 32 ? ' …' : ''}`);
     lines.push(`stack high-water: ${r.stackBytes} B`);
     io.out(lines.join('\n') + '\n');
