@@ -334,7 +334,7 @@ export function reportView(report: ReportInput, shapes?: LayerShapes) {
       ['RAM', `${formatBytes(report.ram.total)} of ${formatBytes(report.ram.limit)} (${formatPercent(report.ram.total / report.ram.limit)})`],
       ['tensor arena', `${formatBytes(report.arena.bytes)} (lower bound ${formatBytes(report.arena.lowerBound)})`],
       ...(report.measured ? [['instructions per inference (QEMU)', formatInt(report.measured.instructions)]] : []),
-      ...(report.measured?.estimatedCycles !== undefined ? [[`estimated cycles (${escapeHtml(target.core)} timing model)`, formatInt(report.measured.estimatedCycles)]] : []),
+      ...(report.measured?.estimatedCycles !== undefined ? [[`estimated cycles (${target.core} timing model)`, formatInt(report.measured.estimatedCycles)]] : []),
       ...(predictedTotal !== null ? [['predicted instructions (prunable layers)', formatInt(predictedTotal)]] : []),
       ...(sparse
         ? [
