@@ -31,6 +31,7 @@ import { relabelWarnings, withOutput } from '../util/outdir.js';
 import type { BuildReport, LayerReport } from '../contracts/report.js';
 
 export type { BuildReport, LayerReport } from '../contracts/report.js';
+import { versionedReport } from '../report/report-file.js';
 
 export interface BuildRequest {
   modelPath: string;
@@ -193,7 +194,7 @@ export async function buildInto(dir: string, shownAs: string, req: GraphBuildReq
 
 /** report.json and report.html of a build directory. */
 export function writeBuildReport(dir: string, report: BuildReport, graph: ModelGraph): void {
-  writeFileSync(path.join(dir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+  writeFileSync(path.join(dir, 'report.json'), JSON.stringify(versionedReport(report), null, 2) + '\n');
   writeReportHtml(dir, report, graph);
 }
 

@@ -32,6 +32,8 @@ export interface LayerReport {
   /** The same layer dense, for comparison (prunable layers with a format choice). */
   dense?: { weightBytes: number; predictedInstructions: number | null };
   output: string;
+  /** Output channels kept of the original's (the pipeline: channel pruning). */
+  channels?: { kept: number; total: number };
 }
 
 export interface BuildReport {
@@ -93,4 +95,14 @@ export interface PipelineReport extends BuildReport {
   /** Accuracy with one layer pruned at a time (the solver's loss curves). */
   sensitivity?: SensitivityPoint[];
   pipeline: { stages: StageTiming[]; backend: string | null };
+  /** How the build was made: the data set, the seed and an equivalent command line. */
+  run?: RunInfo;
+}
+
+export interface RunInfo {
+  /** The data-set spec as given (--data), or null (no data: accuracy not measured). */
+  data: string | null;
+  seed: number;
+  /** `tinyprune build …` that makes the same build (paths as given, relative to where it ran). */
+  command: string;
 }

@@ -3,7 +3,7 @@
  * Format facts: magic "\x93NUMPY", version byte pair, little-endian header length (uint16 for
  * v1, uint32 for v2/v3), then a Python-literal dict {'descr', 'fortran_order', 'shape'}.
  */
-import { inflateRawSync } from 'node:zlib';
+import { gzipSync, unzipSync } from 'fflate';
 import { TinypruneError } from '../errors.js';
 
 export interface NpyArray {
@@ -22,8 +22,9 @@ export function parseNpy(bytes: Uint8Array, where = '.npy data'): NpyArray {
   }
   const major = bytes[6]!;
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLen = major === 1 ? dv.getUint16(8, true) : dv.getUint32(8, true);
   const headerStart = major === 1 ? 10 : 12;
+  if (bytes.length < headerStart) throw new TinypruneError('E_DATA', '.npy header truncated', { where });
+  const headerLen = major === 1 ? dv.getUint16(8, true) : dv.getUint32(8, true);
   const dataStart = headerStart + headerLen;
   if (dataStart > bytes.length) throw new TinypruneError('E_DATA', '.npy header truncated', { where });
   const header = new TextDecoder('latin1').decode(bytes.subarray(headerStart, dataStart));
@@ -37,7 +38,10 @@ export function parseNpy(bytes: Uint8Array, where = '.npy data'): NpyArray {
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s.length > 0)
-    .map((s) => Number.parseInt(s.replace(/L$/, ''), 10));
+    .map((s) => Number(s.replace(/L$/, '')));
+  if (!shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    throw new TinypruneError('E_DATA', `bad .npy shape (${shapeText})`, { where, allowed: 'non-negative whole numbers' });
+  }
   const count = shape.reduce((a, b) => a * b, 1);
   const kind = descr.slice(1);
   const bigEndian = descr[0] === '>';
@@ -98,62 +102,80 @@ export function parseNpy(bytes: Uint8Array, where = '.npy data'): NpyArray {
   return { shape, descr, data };
 }
 
-/** Reads the entries of a zip archive (stored or deflated), via its central directory. */
-export function readZip(bytes: Uint8Array, where = 'zip archive'): Map<string, Uint8Array> {
+/** An entry as the central directory records it: what the extracted bytes must match. */
+interface ZipIndexEntry {
+  name: string;
+  crc: number;
+  size: number;
+}
+
+/**
+ * The central directory, every offset bounds-checked (APPNOTE 6.3 §4.3.12-16; zip64 §4.3.14,
+ * §4.5.3). fflate extracts the entries; this index is what its output is checked against
+ * (lengths and CRC-32: fflate checks neither) and it rejects what fflate would misread.
+ */
+function zipIndex(bytes: Uint8Array, bad: (what: string) => TinypruneError): ZipIndexEntry[] {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  // End of central directory record: signature 0x06054b50, within the last 64 KiB + 22 bytes.
+  const u16 = (p: number): number => (p >= 0 && p + 2 <= bytes.length ? dv.getUint16(p, true) : -1);
+  const u32 = (p: number): number => (p >= 0 && p + 4 <= bytes.length ? dv.getUint32(p, true) : -1);
+  const u64 = (p: number): number => (p >= 0 && p + 8 <= bytes.length ? Number(dv.getBigUint64(p, true)) : -1);
   let eocd = -1;
-  for (let p = bytes.length - 22; p >= Math.max(0, bytes.length - 65557); p--) {
-    if (dv.getUint32(p, true) === 0x06054b50) {
-      eocd = p;
-      break;
-    }
-  }
-  if (eocd < 0) throw new TinypruneError('E_DATA', 'not a zip/.npz archive (no end-of-central-directory record)', { where });
-  const entries = dv.getUint16(eocd + 10, true);
-  let p = dv.getUint32(eocd + 16, true);
-  const out = new Map<string, Uint8Array>();
-  for (let e = 0; e < entries; e++) {
-    if (p + 46 > bytes.length || dv.getUint32(p, true) !== 0x02014b50) throw new TinypruneError('E_DATA', 'corrupt zip central directory', { where });
-    const method = dv.getUint16(p + 10, true);
-    let compSize = dv.getUint32(p + 20, true);
-    const nameLen = dv.getUint16(p + 28, true);
-    const extraLen = dv.getUint16(p + 30, true);
-    const commentLen = dv.getUint16(p + 32, true);
-    let localOff = dv.getUint32(p + 42, true);
+  for (let p = bytes.length - 22; p >= Math.max(0, bytes.length - 65557) && eocd < 0; p--) if (u32(p) === 0x06054b50) eocd = p;
+  if (eocd < 0) throw bad('not a zip archive (no end-of-central-directory record)');
+  let count = u16(eocd + 10);
+  let p = u32(eocd + 16);
+  const z64 = u64(eocd - 12);
+  const zip64 = (count === 0xffff || p === 0xffffffff) && u32(eocd - 20) === 0x07064b50 && u32(z64) === 0x06064b50;
+  if (zip64) [count, p] = [u64(z64 + 32), u64(z64 + 48)];
+  const entries: ZipIndexEntry[] = [];
+  for (let e = 0; e < count; e++) {
+    const nameLen = u16(p + 28);
+    const extraEnd = p + 46 + nameLen + u16(p + 30);
+    if (u32(p) !== 0x02014b50 || extraEnd + u16(p + 32) > bytes.length) throw bad(`central directory entry ${e + 1} of ${count} is corrupt or cut off`);
     const name = new TextDecoder().decode(bytes.subarray(p + 46, p + 46 + nameLen));
-    // zip64: sizes/offset of 0xffffffff live in the extra field (numpy writes zip64 for big arrays).
-    if (compSize === 0xffffffff || localOff === 0xffffffff) {
+    let [compSize, size, local] = [u32(p + 20), u32(p + 24), u32(p + 42)];
+    if (zip64 && compSize === 0xffffffff) {
+      // fflate reads the zip64 extra field (id 1) for all three; it must be there.
       let q = p + 46 + nameLen;
-      const end = q + extraLen;
-      while (q + 4 <= end) {
-        const id = dv.getUint16(q, true);
-        const len = dv.getUint16(q + 2, true);
-        if (id === 1) {
-          let r = q + 4;
-          if (dv.getUint32(p + 24, true) === 0xffffffff) r += 8; // uncompressed size
-          if (compSize === 0xffffffff) { compSize = Number(dv.getBigUint64(r, true)); r += 8; }
-          if (localOff === 0xffffffff) localOff = Number(dv.getBigUint64(r, true));
-        }
-        q += 4 + len;
-      }
+      while (q + 4 <= extraEnd && u16(q) !== 1) q += 4 + u16(q + 2);
+      if (q + 28 > extraEnd) throw bad(`entry '${name}' lacks its zip64 sizes`);
+      [size, compSize, local] = [u64(q + 4), u64(q + 12), u64(q + 20)];
     }
-    const lNameLen = dv.getUint16(localOff + 26, true);
-    const lExtraLen = dv.getUint16(localOff + 28, true);
-    const start = localOff + 30 + lNameLen + lExtraLen;
-    const comp = bytes.subarray(start, start + compSize);
-    let data: Uint8Array;
-    if (method === 0) data = comp;
-    else if (method === 8) {
-      try {
-        const b = inflateRawSync(comp);
-        data = new Uint8Array(b.buffer, b.byteOffset, b.length);
-      } catch (err) {
-        throw new TinypruneError('E_DATA', `cannot inflate zip entry '${name}': ${(err as Error).message}`, { where, cause: err });
-      }
-    } else throw new TinypruneError('E_DATA', `zip entry '${name}' uses compression method ${method}`, { where, allowed: 'stored (0) or deflate (8)' });
+    const dataStart = local + 30 + u16(local + 26) + u16(local + 28);
+    if (u32(local) !== 0x04034b50 || dataStart + compSize > bytes.length) throw bad(`entry '${name}' is cut off (the archive is truncated)`);
+    entries.push({ name, crc: u32(p + 16), size });
+    p = extraEnd + u16(p + 32);
+  }
+  return entries;
+}
+
+/** CRC-32 of `data` from fflate (node:zlib's crc32 needs Node 20.15): a gzip member's trailer. */
+function crc32(data: Uint8Array): number {
+  const gz = gzipSync(data, { level: 0 });
+  return new DataView(gz.buffer, gz.byteOffset + gz.length - 8, 4).getUint32(0, true);
+}
+
+/**
+ * The entries of a zip archive (stored or deflated), extracted by fflate; a truncated or
+ * corrupt archive (bad offsets, bad deflate data, a length or CRC-32 that does not match) is
+ * E_DATA naming `where`.
+ */
+export function readZip(bytes: Uint8Array, where = 'zip archive'): Map<string, Uint8Array> {
+  const bad = (what: string, cause?: unknown): TinypruneError =>
+    new TinypruneError('E_DATA', `corrupt zip/.npz archive: ${what}`, { where, hint: 'the file is damaged or not an .npz: write it again (numpy.savez / savez_compressed)', cause });
+  const index = zipIndex(bytes, bad);
+  let files: Record<string, Uint8Array>;
+  try {
+    files = unzipSync(bytes);
+  } catch (e) {
+    throw bad((e as Error).message, e);
+  }
+  const out = new Map<string, Uint8Array>();
+  for (const { name, crc, size } of index) {
+    const data = files[name];
+    if (!data || data.length !== size) throw bad(`entry '${name}' inflates to ${data?.length ?? 0} bytes; the directory says ${size}`);
+    if (crc32(data) !== crc) throw bad(`entry '${name}' fails its CRC-32 check`);
     out.set(name, data);
-    p += 46 + nameLen + extraLen + commentLen;
   }
   return out;
 }

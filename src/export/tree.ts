@@ -10,6 +10,7 @@ import type { CoreFamily } from '../codegen/generate.js';
 import { TinypruneError } from '../errors.js';
 import type { DType } from '../ir/graph.js';
 import { readTflite } from '../tflite/read.js';
+import { readReportFile } from '../report/report-file.js';
 
 export interface BuildFile {
   /** Path relative to lib/, '/'-separated. */
@@ -45,12 +46,7 @@ export function readBuildTree(dir: string): BuildTree {
       hint: 'build first: tinyprune build --board <board> <model.tflite> -o <dir>',
     });
   }
-  let report: BuildReport;
-  try {
-    report = JSON.parse(readFileSync(reportFile, 'utf8')) as BuildReport;
-  } catch (e) {
-    throw new TinypruneError('E_FILE_READ', `cannot read ${reportFile}: ${(e as Error).message}`, { where: reportFile, cause: e });
-  }
+  const report = readReportFile(dir);
   const libDir = path.join(dir, 'lib');
   const lib = listFiles(libDir).map((p) => ({ path: p, content: readFileSync(path.join(libDir, p)) }));
   const modelFile = path.join(dir, report.files.model);

@@ -46,6 +46,9 @@ import { ramPoints } from './ram.js';
 import { floatModelHint } from './float-hint.js';
 import { checkUnmeasured, DATA_FORMS, DEFAULT_MAX_LOSS, solveWithinBudget, type Attempt } from './budget.js';
 import { dataLoss, noDataLoss, pruneWithData, pruneWithoutData, seededInputs, sensitivityRows, loadData, type SplitData, type SensitivityPoint } from './stages.js';
+import { versionedReport } from '../report/report-file.js';
+import { annotateChannels, runInfo } from '../report/annotate.js';
+import { readPlanFile, versionedPlan } from '../prune/plan-file.js';
 
 export interface PipelineRequest {
   modelPath: string;
@@ -144,6 +147,8 @@ async function pipeline(req: PipelineRequest, staging: string, outDir: string): 
   const log = req.log;
   const work = path.join(staging, 'pipeline');
   const seed = req.seed ?? 1;
+  // --plan is read and checked before anything runs.
+  const userPlan = req.planPath ? readPlan(path.resolve(req.cwd, req.planPath)) : undefined;
   mkdirSync(work, { recursive: true });
 
   // load
@@ -228,7 +233,6 @@ async function pipeline(req: PipelineRequest, staging: string, outDir: string): 
   // prediction (arena alignment, bias folding, re-quantized weights), tighten and re-solve.
   const problem = makeProblem(g0, candidates, sens, footprint, flashLimit, ramLimit, req.latency, baseline.accuracy ?? null, data !== undefined);
   const planSource: 'solver' | 'file' = req.planPath ? 'file' : 'solver';
-  const userPlan = req.planPath ? readPlan(path.resolve(req.cwd, req.planPath)) : undefined;
   const lossUnit = data ? 'pt (predicted accuracy loss)' : '(weight energy removed, summed over layers)';
   let result: Feasible | undefined;
   let prunePlan: PrunePlan = {};
@@ -250,7 +254,7 @@ async function pipeline(req: PipelineRequest, staging: string, outDir: string): 
     const measure = async (plan: PrunePlan): Promise<number | null> => {
       checkUnmeasured(plan, { data: data !== undefined, unverified: req.unverified === true, board: target.board.name, model: source });
       prunePlan = plan;
-      writeJsonAtomic(path.join(work, 'plan.json'), prunePlan);
+      writeJsonAtomic(path.join(work, 'plan.json'), versionedPlan(prunePlan));
       const t = evaluateChoices(problem, choicesFromPlan(problem, plan)).totals;
       log(`plan${attempt > 0 ? ` (attempt ${attempt + 1}, budget tightened by ${tighten.flash} B flash, ${tighten.ram} B RAM)` : ''}: predicted flash ${t.flash} B, RAM ${t.ram} B, ${t.instructions} instructions, loss ${data ? (t.loss * 100).toFixed(2) : t.loss.toFixed(3)} ${lossUnit}`);
       const pruneKey = hash(baseKey, prunePlan, req.epochs ?? 3, req.learningRate ?? 1e-3);
@@ -342,6 +346,8 @@ async function pipeline(req: PipelineRequest, staging: string, outDir: string): 
   }
   if (sens.length > 0) report.sensitivity = sens.filter((p) => p.layer !== '*');
   report.pipeline = { stages, backend: baseline.backend ?? null };
+  report.run = runInfo(req, seed);
+  annotateChannels(report.layers, g0, g1);
   report.warnings = [...warnings, ...report.warnings];
   writeBuildReport(staging, report, g1);
   return report;
@@ -472,12 +478,8 @@ function overflow(e: TinypruneError): { flash: number; ram: number } | undefined
 }
 
 function readPlan(file: string): PrunePlan {
-  const text = new TextDecoder().decode(readInputFile(file, 'plan file'));
-  try {
-    return JSON.parse(text) as PrunePlan;
-  } catch (e) {
-    throw new TinypruneError('E_USAGE', `the plan is not valid JSON: ${(e as Error).message}`, { where: file, hint: 'edit the plan.json a previous build wrote under <out>/pipeline/' });
-  }
+  readInputFile(file, 'plan file'); // not found / a directory / too large: the usual errors
+  return readPlanFile(file);
 }
 
 /** A .tflite, a Keras .h5 or a TF.js layers model.json (the last two are float: they need --data). */

@@ -1,17 +1,10 @@
 /**
- * Small, tested helpers that turn report data into HTML text. The report template is rendered
- * by the project's Handlebars instance, which does not escape (noEscape: C is not HTML), so
- * every string that reaches report.html — above all tensor and model names, which come from
- * the model file — goes through escapeHtml here, and numbers are spelled the same way on
- * every machine (no toLocaleString: its output depends on the ICU data Node was built with).
+ * Small, tested helpers that turn report data into text. The report template is rendered by
+ * the project's HTML Handlebars instance (src/templates.ts), which escapes every value — above
+ * all tensor and model names, which come from the model file. Numbers are spelled the same
+ * way on every machine (no toLocaleString: its output depends on the ICU data Node was built
+ * with).
  */
-
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-/** Text safe inside an HTML element or a quoted attribute value. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
-}
 
 /** 1234567 → "1,234,567"; non-integers are rounded first. */
 export function formatInt(n: number): string {

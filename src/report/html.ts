@@ -1,7 +1,7 @@
 /**
  * report.html: the build report as one self-contained page (inline CSS and SVG, no scripts,
  * no fonts or anything else from the network) next to report.json. The view below is plain
- * data — every string already HTML-escaped, every coordinate already computed by the tested
+ * text (the HTML template instance escapes every value), every coordinate already computed by the tested
  * helpers in format.ts and svg.ts — and templates/report/report.html.hbs holds the structure.
  * Same report in, same bytes out: nothing here reads the clock or the machine.
  */
@@ -9,10 +9,11 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BuildReport, LayerReport } from '../contracts/report.js';
 import type { ModelGraph } from '../ir/graph.js';
-import { renderTemplateFile } from '../templates.js';
-import { escapeHtml, formatBytes, formatCount, formatInt, formatPercent, formatShape, shellQuote } from './format.js';
+import { renderHtmlTemplate } from '../templates.js';
+import { formatBytes, formatCount, formatInt, formatPercent, formatShape, shellQuote } from './format.js';
 import { elfCommentsOf } from './elf-comment.js';
 import { headline } from './summary.js';
+import type { RunInfo } from './annotate.js';
 import { barLengths, linearScale, niceTicks, polylinePoints, stackSegments, svgNumber } from './svg.js';
 
 /** One point of a pruning sensitivity curve (accuracy as a fraction, 0..1). */
@@ -53,6 +54,10 @@ export type ReportInput = BuildReport & {
   sensitivity?: SensitivityPoint[];
   accuracy?: BeforeAfter;
   fidelity?: Fidelity;
+  /** The pipeline's check in QEMU: validation samples whose outputs match the interpreter. */
+  verify?: { samples: number; bitExact: number; onDeviceAccuracy: number | null };
+  /** How the build was run (the pipeline). */
+  run?: RunInfo;
   toolchain: BuildReport['toolchain'] & { versions?: Record<string, string> };
 };
 
@@ -86,6 +91,13 @@ export const CHART_COLORS = {
 } as const;
 
 const SERIES_COLORS = ['#2e6fd0', '#c9383a', '#2b9a48', '#e8912d', '#8a4fc0', '#1f9ea8', '#a0662a', '#d45aa0'];
+/** Dash patterns (stroke-dasharray; '' solid): with 8 colours, 40 curves differ in both. */
+const SERIES_DASHES = ['', '7 4', '2 3', '9 3 2 3', '4 2'];
+
+/** Colour and dash of sensitivity curve i: neighbours differ in both, no pair repeats below 40. */
+export function seriesStyle(i: number): { color: string; dash: string } {
+  return { color: SERIES_COLORS[i % SERIES_COLORS.length]!, dash: SERIES_DASHES[i % SERIES_DASHES.length]! };
+}
 
 const CHART_WIDTH = 760;
 
@@ -177,8 +189,8 @@ function latencyView(report: BuildReport) {
       const y = i * rowHeight + 4;
       const len = lengths[i]!;
       return {
-        label: escapeHtml(clip(layerLabel(l), 34)),
-        title: escapeHtml(layerLabel(l)),
+        label: clip(layerLabel(l), 34),
+        title: layerLabel(l),
         y: svgNumber(y),
         textY: svgNumber(y + rowHeight / 2 + 4),
         x: svgNumber(labelWidth),
@@ -207,7 +219,7 @@ function sensitivityView(points: readonly SensitivityPoint[] | undefined) {
   }
   return {
     width: svgNumber(CHART_WIDTH),
-    height: svgNumber(300),
+    height: svgNumber(Math.max(300, plot.y0 + 16 + series.size * 18)),
     plot: { x0: svgNumber(plot.x0), x1: svgNumber(plot.x1), y0: svgNumber(plot.y0), y1: svgNumber(plot.y1) },
     xTicks: xTicks.map((t) => ({ x: svgNumber(sx(t)), label: formatPercent(t, 0) })),
     yTicks: yTicks.map((t) => ({ y: svgNumber(sy(t)), label: formatPercent(t, 1) })),
@@ -215,11 +227,12 @@ function sensitivityView(points: readonly SensitivityPoint[] | undefined) {
     xLabelY: svgNumber(plot.y1 + 36),
     series: [...series.entries()].map(([key, pts], i) => {
       const sorted = [...pts].sort((a, b) => a.sparsity - b.sparsity);
-      const color = SERIES_COLORS[i % SERIES_COLORS.length]!;
+      const { color, dash } = seriesStyle(i);
       return {
-        label: escapeHtml(clip(key, 30)),
-        title: escapeHtml(key),
+        label: clip(key, 30),
+        title: key,
         color,
+        dash,
         points: polylinePoints(
           sorted.map((p) => ({ x: p.sparsity, y: p.accuracy })),
           sx,
@@ -228,13 +241,14 @@ function sensitivityView(points: readonly SensitivityPoint[] | undefined) {
         dots: sorted.map((p) => ({
           cx: svgNumber(sx(p.sparsity)),
           cy: svgNumber(sy(p.accuracy)),
-          title: escapeHtml(`${key}: ${formatPercent(p.sparsity)} sparse → ${formatPercent(p.accuracy, 2)}`),
+          title: `${key}: ${formatPercent(p.sparsity)} sparse → ${formatPercent(p.accuracy, 2)}`,
         })),
-        legendY: svgNumber(plot.y0 + 6 + i * 18),
+        legendY: svgNumber(plot.y0 + 8 + i * 18),
         legendTextY: svgNumber(plot.y0 + 10 + i * 18),
       };
     }),
     legendX: svgNumber(plot.x1 + 24),
+    legendLineX2: svgNumber(plot.x1 + 40),
     legendTextX: svgNumber(plot.x1 + 44),
   };
 }
@@ -246,8 +260,8 @@ function qualityView(report: ReportInput) {
   return {
     accuracy: a
       ? {
-          metric: escapeHtml(a.metric ?? 'accuracy'),
-          stage: escapeHtml(a.stage ?? '–'),
+          metric: a.metric ?? 'accuracy',
+          stage: a.stage ?? '–',
           samples: a.samples !== undefined ? formatInt(a.samples) : '–',
           before: formatPercent(a.before, 2),
           after: formatPercent(a.after, 2),
@@ -257,12 +271,43 @@ function qualityView(report: ReportInput) {
     fidelity: f
       ? {
           agreement: formatPercent(f.agreement, 2),
-          on: escapeHtml(f.samples !== undefined ? ` on ${formatInt(f.samples)} ${f.inputs ?? ''} inputs`.replace(/ +/g, ' ') : ''),
-          meanAbsError: f.meanAbsError !== undefined ? escapeHtml(String(Number(f.meanAbsError.toPrecision(3)))) : null,
-          warning: f.warning !== undefined ? escapeHtml(f.warning) : null,
+          on: f.samples !== undefined ? ` on ${formatInt(f.samples)} ${f.inputs ?? ''} inputs`.replace(/ +/g, ' ') : '',
+          meanAbsError: f.meanAbsError !== undefined ? String(Number(f.meanAbsError.toPrecision(3))) : null,
+          warning: f.warning !== undefined ? f.warning : null,
         }
       : null,
   };
+}
+
+/** How the build was run and checked (the pipeline's verify, data set, seed, command). */
+function runView(report: ReportInput) {
+  const v = report.verify;
+  const r = report.run;
+  if (!v && !r) return null;
+  const rows: { name: string; value: string; code?: boolean }[] = [];
+  if (v) {
+    const device = v.onDeviceAccuracy !== null ? `; top-1 on the board ${formatPercent(v.onDeviceAccuracy, 2)}` : '';
+    rows.push({ name: 'verified in QEMU', value: `${v.bitExact}/${v.samples} outputs bit-exact with the reference interpreter${device}` });
+  }
+  if (r) {
+    rows.push({ name: 'data set', value: r.data ?? 'none (no --data: accuracy not measured)' });
+    rows.push({ name: 'seed', value: String(r.seed) });
+    rows.push({ name: 'command (equivalent)', value: r.command, code: true });
+  }
+  return { ok: !v || v.bitExact === v.samples, rows };
+}
+
+/** Why a layer is stored in a format larger than dense (null when it is not larger). */
+export function formatReason(l: LayerReport, report: BuildReport): string | null {
+  if (!l.dense || l.weightBytes <= l.dense.weightBytes) return null;
+  const over = `${formatInt(l.weightBytes - l.dense.weightBytes)} B more than dense`;
+  if (report.sparse?.format) return `${over}: --format ${report.sparse.format} asked for it`;
+  const p = l.predictedInstructions;
+  const d = l.dense.predictedInstructions;
+  if (p !== null && d !== null && p < d) {
+    return `${over}, for ${formatPercent((d - p) / d, 0)} fewer predicted instructions (${formatInt(p)} vs ${formatInt(d)} dense): the flash was there and the objective (${report.sparse?.optimize ?? 'the plan'}) weighs speed`;
+  }
+  return `${over}, and not predicted faster: the plan chose it`;
 }
 
 /** The view report.html.hbs renders (exported for tests). */
@@ -270,7 +315,7 @@ export function reportView(report: ReportInput, shapes?: LayerShapes) {
   const shapeText = (i: number): string => {
     const s = shapes?.get(i);
     if (!s) return '–';
-    return escapeHtml(`${s.inputs.map(formatShape).join(', ') || '–'} → ${s.outputs.map(formatShape).join(', ')}`);
+    return `${s.inputs.map(formatShape).join(', ') || '–'} → ${s.outputs.map(formatShape).join(', ')}`;
   };
   const granularity = report.sparse?.granularity ?? null;
   const totalMacs = report.layers.reduce((s, l) => s + l.macs, 0);
@@ -278,43 +323,45 @@ export function reportView(report: ReportInput, shapes?: LayerShapes) {
   const target = report.target;
   const sparse = report.sparse;
   return {
-    title: escapeHtml(`${report.model.source} on ${report.board}`),
-    headline: escapeHtml(headline(report)),
+    title: `${report.model.source} on ${report.board}`,
+    headline: headline(report),
     summary: [
-      ['model', escapeHtml(report.model.source)],
-      ['model sha256', escapeHtml(report.model.sha256)],
+      ['model', report.model.source],
+      ['model sha256', report.model.sha256],
       ['operators', formatInt(report.model.operators)],
       ['MACs per inference', formatInt(totalMacs)],
       ['weights (as stored)', formatBytes(report.flash.weights)],
-      ['board', escapeHtml(`${report.board} (${target.core}${target.mode === 'device' ? '' : `, QEMU ${target.machine ?? ''}`}${target.mode === 'emulate' ? ', emulated with the board\'s memory sizes' : ''})`)],
+      ['board', `${report.board} (${target.core}${target.mode === 'device' ? '' : `, QEMU ${target.machine ?? ''}`}${target.mode === 'emulate' ? ', emulated with the board\'s memory sizes' : ''})`],
       ['fits', report.fits && report.flash.total <= report.flash.limit && report.ram.total <= report.ram.limit ? 'yes' : 'no'],
       ['flash', `${formatBytes(report.flash.total)} of ${formatBytes(report.flash.limit)} (${formatPercent(report.flash.total / report.flash.limit)})`],
       ['RAM', `${formatBytes(report.ram.total)} of ${formatBytes(report.ram.limit)} (${formatPercent(report.ram.total / report.ram.limit)})`],
       ['tensor arena', `${formatBytes(report.arena.bytes)} (lower bound ${formatBytes(report.arena.lowerBound)})`],
       ...(report.measured ? [['instructions per inference (QEMU)', formatInt(report.measured.instructions)]] : []),
-      ...(report.measured?.estimatedCycles !== undefined ? [[`estimated cycles (${escapeHtml(target.core)} timing model)`, formatInt(report.measured.estimatedCycles)]] : []),
+      ...(report.measured?.estimatedCycles !== undefined ? [[`estimated cycles (${target.core} timing model)`, formatInt(report.measured.estimatedCycles)]] : []),
       ...(predictedTotal !== null ? [['predicted instructions (prunable layers)', formatInt(predictedTotal)]] : []),
       ...(sparse
         ? [
             [
               'sparse',
-              escapeHtml(
+              
                 `${sparse.format ? `--format ${sparse.format}` : `--optimize ${sparse.optimize ?? 'balanced'}`}` +
                   `${sparse.sparsity !== null ? `, pruned to ${formatPercent(sparse.sparsity, 0)} by ${sparse.granularity ?? 'element'}` : ''}, ${sparse.family} kernels`,
-              ),
+              ,
             ],
           ]
         : []),
     ].map(([name, value]) => ({ name: name!, value: value! })),
     layers: report.layers.map((l) => ({
       index: l.index,
-      op: escapeHtml(l.op),
-      output: escapeHtml(l.output),
-      kernel: escapeHtml(l.kernel ?? '–'),
+      op: l.op,
+      output: l.output,
+      kernel: l.kernel ?? '–',
       shape: shapeText(l.index),
-      granularity: escapeHtml(l.granularity ?? (l.sparsity !== null && granularity !== null ? granularity : '–')),
+      granularity: l.granularity ?? (l.sparsity !== null && granularity !== null ? granularity : '–'),
       sparsity: formatPercent(l.sparsity),
-      format: escapeHtml(l.format),
+      format: l.format,
+      channels: l.channels ? `${l.channels.kept}/${l.channels.total}` : '–',
+      reason: formatReason(l, report),
       bytes: formatInt(l.weightBytes),
       denseBytes: l.dense && l.dense.weightBytes !== l.weightBytes ? formatInt(l.dense.weightBytes) : null,
       predicted: formatCount(l.predictedInstructions),
@@ -324,18 +371,19 @@ export function reportView(report: ReportInput, shapes?: LayerShapes) {
     latency: latencyView(report),
     sensitivity: sensitivityView(report.sensitivity),
     quality: qualityView(report),
+    run: runView(report),
     chartWidth: svgNumber(CHART_WIDTH),
-    tool: escapeHtml(`${report.tool.name} ${report.tool.version}`),
-    versions: Object.entries(report.toolchain.versions ?? {}).map(([name, v]) => ({ name: escapeHtml(name), version: escapeHtml(v) })),
-    kernels: escapeHtml(report.kernels.join(', ')),
-    commands: report.toolchain.commands.map((c) => escapeHtml(c.map(shellQuote).join(' '))),
-    warnings: report.warnings.map((w) => escapeHtml(`${w.code}: ${w.message}${w.where ? ` (${w.where})` : ''}`)),
+    tool: `${report.tool.name} ${report.tool.version}`,
+    versions: Object.entries(report.toolchain.versions ?? {}).map(([name, v]) => ({ name: name, version: v })),
+    kernels: report.kernels.join(', '),
+    commands: report.toolchain.commands.map((c) => c.map(shellQuote).join(' ')),
+    warnings: report.warnings.map((w) => `${w.code}: ${w.message}${w.where ? ` (${w.where})` : ''}`),
   };
 }
 
 /** report.html for a build report (pure). */
 export function renderReportHtml(report: ReportInput, shapes?: LayerShapes): string {
-  return renderTemplateFile('report/report.html.hbs', reportView(report, shapes));
+  return renderHtmlTemplate('report/report.html.hbs', reportView(report, shapes));
 }
 
 /**

@@ -12,6 +12,7 @@ import type { BuildReport } from '../contracts/report.js';
 import { readTflite } from '../tflite/read.js';
 import { tensorBytes, type ModelGraph } from '../ir/graph.js';
 import { readInputFile } from '../util/files.js';
+import { readReportFile } from '../report/report-file.js';
 
 export interface RunRequest {
   dir: string;
@@ -37,17 +38,9 @@ export interface RunResult {
   uart: string;
 }
 
+/** <dir>/report.json, checked against its schema (src/report/report-file.ts). */
 export function readBuildReport(dir: string): BuildReport {
-  const file = path.join(dir, 'report.json');
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as BuildReport;
-  } catch (e) {
-    throw new TinypruneError('E_FILE_NOT_FOUND', `${dir} is not a tinyprune build directory (no readable report.json)`, {
-      where: file,
-      hint: 'run `tinyprune build --board <board> <model> -o <dir>` first',
-      cause: e,
-    });
-  }
+  return readReportFile(dir);
 }
 
 export function readBuildModel(dir: string): ModelGraph {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { gzipSync, deflateRawSync } from 'node:zlib';
+import { crc32, gzipSync, deflateRawSync } from 'node:zlib';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,17 +42,23 @@ function npy(descr: string, shape: number[], body: Uint8Array, fortran = false):
 }
 
 /** A minimal zip writer (deflated entries) to test our reader against. */
-function zip(entries: [string, Uint8Array][]): Uint8Array {
+function writeTo(dir: string, name: string, bytes: Uint8Array): string {
+  writeFileSync(join(dir, name), bytes);
+  return join(dir, name);
+}
+
+function zip(entries: [string, Uint8Array][], method: 0 | 8 = 8): Uint8Array {
   const parts: Uint8Array[] = [];
   const central: Uint8Array[] = [];
   let off = 0;
   for (const [name, data] of entries) {
-    const comp = deflateRawSync(data);
+    const comp = method === 8 ? deflateRawSync(data) : data;
     const n = new TextEncoder().encode(name);
     const local = new Uint8Array(30 + n.length);
     const dv = new DataView(local.buffer);
     dv.setUint32(0, 0x04034b50, true);
-    dv.setUint16(8, 8, true);
+    dv.setUint16(8, method, true);
+    dv.setUint32(14, crc32(data), true);
     dv.setUint32(18, comp.length, true);
     dv.setUint32(22, data.length, true);
     dv.setUint16(26, n.length, true);
@@ -59,7 +66,8 @@ function zip(entries: [string, Uint8Array][]): Uint8Array {
     const c = new Uint8Array(46 + n.length);
     const cv = new DataView(c.buffer);
     cv.setUint32(0, 0x02014b50, true);
-    cv.setUint16(10, 8, true);
+    cv.setUint16(10, method, true);
+    cv.setUint32(16, crc32(data), true);
     cv.setUint32(20, comp.length, true);
     cv.setUint32(24, data.length, true);
     cv.setUint16(28, n.length, true);
@@ -128,6 +136,64 @@ describe('.npy / .npz', () => {
     expect(ds.numClasses).toBe(2);
     writeFileSync(join(dir, 'bad.npz'), zip([['x.npy', x], ['y.npy', npy('|u1', [3], new Uint8Array([0, 1, 1]))]]));
     expect(() => loadDataset(join(dir, 'bad.npz'))).toThrow(/2 samples but 3 labels/);
+  });
+  it('a truncated, damaged or non-zip .npz is E_DATA naming the file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tp-npz-bad-'));
+    const x = npy('<f4', [4, 2], new Uint8Array(new Float32Array([0, 1, 2, 3, 4, 5, 6, 7]).buffer));
+    const y = npy('|u1', [4], new Uint8Array([0, 1, 0, 1]));
+    const stored = zip([['x.npy', x], ['y.npy', y]], 0);
+    const deflated = zip([['x.npy', x], ['y.npy', y]], 8);
+    const flip = (b: Uint8Array, at: number): Uint8Array => {
+      const c = Uint8Array.from(b);
+      c[at] = c[at]! ^ 0x5a;
+      return c;
+    };
+    const cases: [string, Uint8Array, RegExp][] = [
+      ['truncated.npz', stored.subarray(0, stored.length - 30), /corrupt zip\/.npz archive/],
+      ['truncated-data.npz', deflated.subarray(0, 100), /corrupt zip\/.npz archive/],
+      ['bad-crc.npz', flip(stored, 30 + 'x.npy'.length + x.length - 3), /fails its CRC-32 check/],
+      ['garbage-deflate.npz', flip(flip(deflated, 40), 41), /corrupt zip\/.npz archive/],
+      ['not-a-zip.npz', new TextEncoder().encode('x,y\n1,2\n'.repeat(10)), /not a zip archive/],
+      ['empty.npz', new Uint8Array(0), /not a zip archive/],
+      ['bad-directory.npz', flip(stored, stored.length - 22 + 16), /corrupt zip\/.npz archive/],
+    ];
+    expect(loadDataset(writeTo(dir, 'ok.npz', stored)).numClasses).toBe(2);
+    for (const [name, bytes, message] of cases) {
+      const file = writeTo(dir, name, bytes);
+      let err: unknown;
+      try {
+        loadDataset(file);
+      } catch (e) {
+        err = e;
+      }
+      expect(err, name).toBeInstanceOf(TinypruneError);
+      expect((err as TinypruneError).code, name).toBe('E_DATA');
+      expect((err as TinypruneError).where, name).toBe(file);
+      expect((err as Error).message, name).toMatch(message);
+    }
+  });
+  const numpy = spawnSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0;
+  if (!numpy) console.warn('SKIPPED: python3 with numpy not installed: .npz files written by numpy are not read back');
+  it.skipIf(!numpy)('reads .npz files written by numpy (savez and savez_compressed)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tp-npz-numpy-'));
+    const script = [
+      'import numpy as np, sys',
+      'x = np.arange(24, dtype=np.float32).reshape(4, 3, 2) / 8',
+      'y = np.array([0, 1, 2, 1], dtype=np.int64)',
+      `np.savez(sys.argv[1] + '/a.npz', x=x, y=y)`,
+      `np.savez_compressed(sys.argv[1] + '/b.npz', x_train=np.asfortranarray(x), y_train=y)`,
+    ].join('\n');
+    expect(spawnSync('python3', ['-c', script, dir]).status).toBe(0);
+    for (const f of ['a.npz', 'b.npz']) {
+      const ds = loadDataset(join(dir, f));
+      expect(ds.sampleShape).toEqual([3, 2]);
+      expect(Array.from(ds.x.subarray(0, 4))).toEqual([0, 0.125, 0.25, 0.375]);
+      expect(Array.from(ds.y)).toEqual([0, 1, 2, 1]);
+    }
+  });
+  it('rejects a truncated .npy header and a bad shape', () => {
+    expect(() => parseNpy(new Uint8Array([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 2, 0, 1, 0]))).toThrow(/header truncated/);
+    expect(() => parseNpy(npy('<f4', [-1], new Uint8Array(4)))).toThrow(/bad .npy shape/);
   });
   it('rejects an unknown dtype', () => {
     expect(() => parseNpy(npy('<c8', [1], new Uint8Array(8)))).toThrow(/unsupported .npy dtype/);

@@ -231,6 +231,13 @@ export function fakeBuildDir(seed = 5, board = 'mps2-an386', sha = 'a'.repeat(64
   const graph = synthDigitsCnn(seed);
   writeFileSync(path.join(dir, 'model.tflite'), writeTflite(graph));
   const report = {
+    schemaVersion: 1,
+    tool: { name: 'tinyprune', version: 'test' },
+    model: { source: 'model.tflite', sha256: 'b'.repeat(64), operators: graph.ops.length },
+    fits: true,
+    layers: [],
+    kernels: [],
+    toolchain: { commands: [] },
     board,
     target: { mode: 'qemu', machine: board, core: 'cortex-m4', flashLimit: 4194304, ramLimit: 4194304 },
     sourcesSha256: sha,

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { BuildReport } from '../../src/contracts/report.js';
-import { CHART_COLORS, renderReportHtml, type ReportInput } from '../../src/report/html.js';
+import type { BuildReport, LayerReport } from '../../src/contracts/report.js';
+import { CHART_COLORS, formatReason, renderReportHtml, seriesStyle, type ReportInput } from '../../src/report/html.js';
+import { annotateChannels, runInfo } from '../../src/report/annotate.js';
+import { synthDigitsCnn } from '../../src/examples/synthetic.js';
 import { terminalSummary } from '../../src/report/summary.js';
 
 /** A report as build writes it (shape of report.json), with a hostile tensor name. */
@@ -41,13 +43,15 @@ function fixture(): BuildReport {
 }
 
 describe('report.html', () => {
-  it('escapes every name that comes from the model', () => {
+  it('escapes every name that comes from the model (the HTML template instance escapes every value)', () => {
     const html = renderReportHtml(fixture());
     expect(html).not.toContain('<script');
-    expect(html).toContain('conv&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;1&#39;');
+    expect(html).toContain('conv&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#x27;1&#x27;');
     expect(html).toContain('m&lt;x&gt;.tflite');
     expect(html).toContain('tensor &lt;t&gt; &amp; co');
-    expect(html).toContain('&#39;-DNAME=&quot;a b&quot;&#39;');
+    expect(html).toContain('&#x27;-DNAME&#x3D;&quot;a b&quot;&#x27;');
+    // Escaped once, not twice.
+    expect(html).not.toContain('&amp;lt;');
   });
 
   it('is self-contained: no scripts, no external resources, no fonts from the network', () => {
@@ -112,6 +116,82 @@ describe('report.html', () => {
     expect(html).toContain('12.5 KiB of 4.00 MiB (0.3%)');
     // RAM total 6868 - arena - stack - static: the rest (heap) is drawn too.
     expect(html).toContain('heap, other 2.0 KiB');
+  });
+});
+
+describe('report.html: verify, run, channels, formats, curves', () => {
+  it('shows the verify result, the data set, the seed and the command line', () => {
+    const plain = renderReportHtml(fixture());
+    expect(plain).not.toContain('How it was built and checked');
+    const r: ReportInput = {
+      ...fixture(),
+      verify: { samples: 8, bitExact: 8, onDeviceAccuracy: 1 },
+      run: runInfo({ modelPath: '/w/m.tflite', board: 'microbit', emulate: false, outDir: '/w/out dir', cwd: '/w', data: 'generated-digits:3000' }, 1),
+    };
+    const html = renderReportHtml(r);
+    expect(html).toContain('<tr><th>verified in QEMU</th><td>8/8 outputs bit-exact with the reference interpreter; top-1 on the board 100.00%</td></tr>');
+    expect(html).toContain('<tr><th>data set</th><td>generated-digits:3000</td></tr>');
+    expect(html).toContain('<tr><th>seed</th><td>1</td></tr>');
+    expect(html).toContain('<code>tinyprune build --board microbit m.tflite --data generated-digits:3000 --seed 1 -o &#x27;out dir&#x27;</code>');
+    expect(html).not.toContain('not bit-exact');
+    expect(renderReportHtml({ ...r, verify: { samples: 8, bitExact: 7, onDeviceAccuracy: null } })).toContain('7/8 outputs bit-exact');
+    expect(renderReportHtml({ ...r, verify: { samples: 8, bitExact: 7, onDeviceAccuracy: null } })).toContain('this build is not bit-exact');
+    // The warnings are listed.
+    expect(html).toMatch(/<h2>Warnings<\/h2>\s*<ul>\s*<li>W_TEST: tensor &lt;t&gt; &amp; co<\/li>/);
+  });
+
+  it('a layer row says how many channels remain and why a format larger than dense was chosen', () => {
+    const r = fixture();
+    r.layers[0] = { ...r.layers[0]!, channels: { kept: 9, total: 12 }, format: 'block4x1', weightBytes: 192, predictedInstructions: 2120867, dense: { weightBytes: 156, predictedInstructions: 4798675 } };
+    const html = renderReportHtml(r);
+    expect(html).toContain('<td class="num">9/12</td>');
+    expect(html).toContain('36 B more than dense, for 56% fewer predicted instructions (2,120,867 vs 4,798,675 dense)');
+    expect(formatReason(r.layers[0]!, { ...r, sparse: { ...r.sparse!, format: 'block4x1' } })).toBe('36 B more than dense: --format block4x1 asked for it');
+    expect(formatReason({ ...r.layers[0]!, predictedInstructions: 5000000 }, r)).toMatch(/not predicted faster/);
+    // Smaller than dense: no reason needed.
+    expect(formatReason(fixture().layers[0]!, r)).toBeNull();
+  });
+
+  it('sensitivity curves differ in colour and dash; the legend draws the same line', () => {
+    const styles = Array.from({ length: 40 }, (_, i) => seriesStyle(i));
+    expect(new Set(styles.map((s) => `${s.color} ${s.dash}`)).size).toBe(40);
+    for (let i = 1; i < 40; i++) {
+      expect(styles[i]!.color).not.toBe(styles[i - 1]!.color);
+      expect(styles[i]!.dash).not.toBe(styles[i - 1]!.dash);
+    }
+    const r: ReportInput = {
+      ...fixture(),
+      sensitivity: ['a', 'b', 'c'].flatMap((layer, k) => [0, 0.5].map((s) => ({ layer, granularity: 'channel', sparsity: s, accuracy: 0.9 - k * s / 10 }))),
+    };
+    const html = renderReportHtml(r);
+    const lines = [...html.matchAll(/<polyline [^>]*stroke="([^"]+)"[^>]*?(?: stroke-dasharray="([^"]+)")?>/g)].map((m) => `${m[1]} ${m[2] ?? ''}`);
+    expect(lines).toHaveLength(3);
+    expect(new Set(lines).size).toBe(3);
+    expect(html.match(/<line x1="[^"]+" y1="[^"]+" x2="[^"]+" y2="[^"]+" stroke="#c9383a" stroke-width="2" stroke-dasharray="7 4"\/>/g)).toHaveLength(1);
+  });
+});
+
+describe('report annotations', () => {
+  it('runInfo spells a command that makes the same build', () => {
+    expect(runInfo({ modelPath: '/a/m.tflite', board: 'b.json', emulate: true, outDir: '/w/o', cwd: '/w', planPath: '/w/p.json', latency: 5, epochs: 2, kernels: 'plain' }, 7)).toEqual({
+      data: null,
+      seed: 7,
+      command: 'tinyprune build --board b.json /a/m.tflite --emulate --plan p.json --latency 5 --epochs 2 --kernels plain --seed 7 -o o',
+    });
+  });
+
+  it('annotateChannels counts output channels kept (depthwise: the last axis)', () => {
+    const before = synthDigitsCnn(1);
+    const after = structuredClone(before);
+    const layers: LayerReport[] = before.ops.map((op, index) => ({ index, op: op.opcode, kernel: null, format: 'dense' as const, sparsity: null, weightBytes: 0, macs: 0, predictedInstructions: null, output: '' }));
+    const conv = before.ops.findIndex((o) => o.opcode === 'CONV_2D');
+    const w = after.ops[conv]!.inputs[1]!;
+    const total = before.tensors[w]!.shape[0]!;
+    after.tensors[w] = { ...after.tensors[w]!, shape: [total - 1, ...after.tensors[w]!.shape.slice(1)] };
+    annotateChannels(layers, before, after);
+    expect(layers[conv]!.channels).toEqual({ kept: total - 1, total });
+    const softmax = before.ops.findIndex((o) => o.opcode === 'SOFTMAX');
+    expect(layers[softmax]!.channels).toBeUndefined();
   });
 });
 

@@ -8,6 +8,7 @@ import { runBench, type BenchResult } from '../../bench/bench.js';
 import { baselineMeasures, compareToBaseline, formatComparison, type Comparison } from '../../bench/compare.js';
 import { readSamples } from '../../bench/inputs.js';
 import { readBuildModel } from '../../run/run.js';
+import { checkReport } from '../../report/report-file.js';
 import { writeFileAtomic } from '../../util/files.js';
 
 export const benchCommand: Command<'bench'> = {
@@ -94,6 +95,9 @@ function readBaseline(file: string) {
   } catch (e) {
     throw new TinypruneError('E_FILE_READ', `cannot read the baseline: ${(e as Error).message}`, { where: file, cause: e });
   }
+  // A build's report.json is checked against its schema first (an old one says: rebuild).
+  const j = json as Record<string, unknown> | null;
+  if (typeof j === 'object' && j !== null && !Array.isArray(j) && ('sourcesSha256' in j || 'schemaVersion' in j)) checkReport(j, file);
   return baselineMeasures(json, file);
 }
 

@@ -4,12 +4,12 @@
  * JSON report. TF.js is imported lazily, so the other commands do not pay for loading it.
  */
 import { resolve } from 'node:path';
-import { readFileSync } from 'node:fs';
 import type { Command } from '../command.js';
 import { given } from '../args.js';
 import { TinypruneError } from '../../errors.js';
 import { writeFileAtomic } from '../../util/files.js';
 import type { PrunePlan } from '../../contracts/plan.js';
+import { readPlanFile } from '../../prune/plan-file.js';
 import { createProgress } from '../progress.js';
 
 export const pruneCommand: Command<'prune'> = {
@@ -32,11 +32,7 @@ export const pruneCommand: Command<'prune'> = {
     }
     let plan: PrunePlan = {};
     if (planPath) {
-      try {
-        plan = JSON.parse(readFileSync(resolve(io.cwd, planPath), 'utf8')) as PrunePlan;
-      } catch (e) {
-        throw new TinypruneError('E_USAGE', `cannot read the plan: ${(e as Error).message}`, { where: planPath, cause: e });
-      }
+      plan = readPlanFile(resolve(io.cwd, planPath));
     }
     // A flag given overrides the plan's field; the table's defaults are the plan's defaults.
     plan = {
