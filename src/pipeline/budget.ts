@@ -14,7 +14,7 @@
  * unless the user accepts it unmeasured (--unverified).
  */
 import { TinypruneError } from '../errors.js';
-import type { PrunePlan } from '../prune/plan.js';
+import type { PrunePlan } from '../contracts/plan.js';
 import { evaluate, formatInfeasible, solve, toPrunePlan, type Budget, type Feasible, type Objective, type SolveProblem } from '../solve/index.js';
 
 /** --max-loss default, in points of the data's metric. */

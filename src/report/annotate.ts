@@ -3,7 +3,7 @@
  * set, seed, an equivalent command line) and how many output channels each layer kept.
  */
 import path from 'node:path';
-import type { LayerReport } from '../build/build.js';
+import type { LayerReport } from '../contracts/report.js';
 import type { ModelGraph } from '../ir/graph.js';
 import { shellQuote } from './format.js';
 

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { BuildReport } from '../build/build.js';
+import type { BuildReport } from '../contracts/report.js';
 import { TinypruneError } from '../errors.js';
 import { parseJsonFile, validate, type Schema } from '../util/validate.js';
 
