@@ -24,7 +24,8 @@ import { REPO_ROOT, hasShared, sharedPath, warnIfNoShared } from '../helpers/sha
 const BIN = path.join(REPO_ROOT, 'bin/tinyprune.js');
 const MODEL = sharedPath('models/tflite-micro/hello_world/hello_world_int8.tflite');
 /** A model whose inference keeps QEMU busy for seconds: an interrupt then finds it computing. */
-const SLOW_MODEL = sharedPath('models/mlperf-tiny/kws/kws_ref_model.tflite');
+// person_detect: ~24 M instructions per inference, so QEMU is still computing when the signal comes.
+const SLOW_MODEL = sharedPath('models/tflite-micro/person_detection/person_detect.tflite');
 const ready = hasShared && hasTool('qemu-system-arm') && hasTool('arm-none-eabi-gcc') && hasTool('cc');
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -186,7 +187,7 @@ describe.skipIf(!ready)('Ctrl-C leaves no child process, temporary directory or 
     // A QEMU busy in the guest does not notice its parent is gone (it ignores SIGPIPE): only
     // the CLI's cleanup stops it.
     const trials: Trial[] = [];
-    for (const plusMs of [300, 1500]) trials.push(await interruptAt(['run', '--board', 'mps2-an386', slowDir], { when: /^qemu-system-arm$/, plusMs }));
+    for (const plusMs of [100, 400]) trials.push(await interruptAt(['run', '--board', 'mps2-an386', slowDir], { when: /^qemu-system-arm$/, plusMs }));
     expect(trials.filter((t) => t.childrenAtSignal.includes('qemu-system-arm') && t.exit.code === 130).length, JSON.stringify(trials)).toBeGreaterThanOrEqual(1);
   }, 240_000);
 
@@ -194,7 +195,7 @@ describe.skipIf(!ready)('Ctrl-C leaves no child process, temporary directory or 
     const trials: Trial[] = [];
     for (const m of [...moments, { afterMs: 1800 }]) trials.push(await interruptAt(['bench', '--board', 'mps2-an386', buildDir, '--data', samples], m));
     // And once in the middle of an inference of the slow model.
-    trials.push(await interruptAt(['bench', '--board', 'mps2-an386', slowDir], { when: /^qemu-system-arm$/, plusMs: 1500 }));
+    trials.push(await interruptAt(['bench', '--board', 'mps2-an386', slowDir], { when: /^qemu-system-arm$/, plusMs: 1000 }));
     expect(trials.filter((t) => t.childrenAtSignal.includes('qemu-system-arm')).length, JSON.stringify(trials)).toBeGreaterThanOrEqual(3);
   }, 240_000);
 
