@@ -26,6 +26,9 @@ describe('tinyprune build / run', () => {
     expect(b.code, b.stderr).toBe(0);
     const report = JSON.parse(b.stdout);
     for (const key of ['board', 'flash', 'ram', 'layers']) expect(report).toHaveProperty(key);
+    // --json prints what report.json holds, schema version included.
+    expect(report).toEqual(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')));
+    expect(report.schemaVersion).toBe(1);
     expect(report.flash).toEqual(expect.objectContaining({ total: expect.any(Number), weights: expect.any(Number), code: expect.any(Number) }));
     expect(report.ram).toEqual(expect.objectContaining({ arena: expect.any(Number), static: expect.any(Number), stack: expect.any(Number) }));
     expect(report.layers[0]).toEqual(expect.objectContaining({ index: 0, op: 'CONV_2D', format: 'dense', weightBytes: expect.any(Number) }));

@@ -7,6 +7,7 @@ import { toolVersion } from '../version.js';
 import { formatWarnings } from '../format.js';
 import { canonicalGranularity } from '../../sparse/granularity.js';
 import { terminalSummary } from '../../report/summary.js';
+import { versionedReport } from '../../report/report-file.js';
 import { runPipeline, type PipelineRequest } from '../../pipeline/pipeline.js';
 import type { BuildReport } from '../../contracts/report.js';
 import type { Objective as SolverObjective } from '../../solve/index.js';
@@ -121,7 +122,7 @@ export const buildCommand: Command<'build'> = {
     const exported = emit.map((kind) => path.join(outDir, 'export', kind));
     io.err(formatWarnings(report.warnings));
     if (o.json) {
-      io.out(JSON.stringify(report, null, 2) + '\n');
+      io.out(JSON.stringify(versionedReport(report), null, 2) + '\n');
       return 0;
     }
     const kb = (n: number): string => `${(n / 1024).toFixed(1)} KiB`;
