@@ -1,10 +1,13 @@
 /** The CLI entry point: the only place that exits the process. */
-import { main, EXIT_INTERNAL } from './cli/main.js';
 import { installSignalHandlers, runCleanups } from './util/cleanup.js';
 
 // Child process groups, temporary and staging directories and output locks registered in
-// src/util/cleanup.ts are released on exit and on SIGINT / SIGTERM / SIGHUP.
+// src/util/cleanup.ts are released on exit and on SIGINT / SIGTERM / SIGHUP. Installed before
+// the rest of the CLI is loaded (a dynamic import below), so a Ctrl-C during that first
+// fraction of a second also ends with the same message and exit code.
 installSignalHandlers((t) => process.stderr.write(t));
+
+const { main, EXIT_INTERNAL } = await import('./cli/main.js');
 
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   // `tinyprune inspect x | head` closes the pipe early: that is not an error.
