@@ -3,13 +3,12 @@
  * page renders) and the page's console messages. The report has no scripts, so any console
  * message — an uncaught error, a resource that failed to load — is a defect.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { execa } from 'execa';
 import { TinypruneError } from '../errors.js';
 import { which } from '../firmware/toolchain.js';
+import { runCommand } from '../util/process.js';
+import { makeTempDir } from '../util/tempdir.js';
 
 /** The Chromium (or Chrome) on PATH, if any. */
 export function findChromium(): string | undefined {
@@ -35,34 +34,34 @@ export async function screenshotHtml(req: ScreenshotRequest): Promise<Screenshot
     throw new TinypruneError('E_TOOL_MISSING', 'chromium not found', { where: `PATH=${process.env['PATH'] ?? ''}`, hint: 'install it: sudo apt-get install chromium (bash scripts/setup.sh does)' });
   }
   // Its own profile: two runs at once must not share (and lock) one.
-  const profile = mkdtempSync(path.join(tmpdir(), 'tp-chromium-'));
+  const profile = makeTempDir('tp-chromium-');
   try {
-    const r = await execa(
-      chromium,
+    const r = await runCommand(
       [
+        chromium,
         '--headless',
         '--disable-gpu',
         '--no-sandbox',
         '--hide-scrollbars',
         '--force-device-scale-factor=1',
         '--no-first-run',
-        `--user-data-dir=${profile}`,
+        `--user-data-dir=${profile.path}`,
         '--enable-logging=stderr',
         '--v=0',
         `--screenshot=${path.resolve(req.png)}`,
         `--window-size=${req.width},${req.height}`,
         pathToFileURL(path.resolve(req.html)).href,
       ],
-      { reject: false, timeout: 120_000, stdin: 'ignore' },
+      { timeoutMs: 120_000, timeoutHint: (partial) => partial.stderr.split('\n').slice(-5).join('\n') },
     );
-    if (r.timedOut || r.exitCode !== 0) {
-      throw new TinypruneError(r.timedOut ? 'E_TIMEOUT' : 'E_TOOL_FAILED', `chromium ${r.timedOut ? 'did not finish within 120 s' : `exited with ${r.exitCode}`}`, {
+    if (r.exitCode !== 0) {
+      throw new TinypruneError('E_TOOL_FAILED', `chromium ${r.exitCode === undefined ? `was killed by ${r.signal ?? 'a signal'}` : `exited with ${r.exitCode}`}`, {
         where: req.html,
-        hint: String(r.stderr).split('\n').slice(-5).join('\n'),
+        hint: r.stderr.split('\n').slice(-5).join('\n'),
       });
     }
-    return { console: String(r.stderr).split('\n').filter((l) => /:CONSOLE[:(\]]|Uncaught/.test(l)) };
+    return { console: r.stderr.split('\n').filter((l) => /:CONSOLE[:(\]]|Uncaught/.test(l)) };
   } finally {
-    rmSync(profile, { recursive: true, force: true });
+    profile.remove();
   }
 }
