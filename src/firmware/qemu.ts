@@ -16,7 +16,7 @@ import { resolveTarget, type BoardProfile, type QemuMachine, type Target } from 
 import { TinypruneError } from '../errors.js';
 import { runCommand } from '../util/process.js';
 import { makeTempDir } from '../util/tempdir.js';
-import { markAddressIn, parseNmSizes } from './build.js';
+import { markAddressIn, parseNmSizes } from './elf.js';
 import { ensureIcountPlugin, parsePluginOutput } from './plugin.js';
 import { qemuArgs, qemuMachineOf } from './qemu-args.js';
 import { findTool } from './toolchain.js';
