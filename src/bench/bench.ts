@@ -16,7 +16,6 @@ import path from 'node:path';
 import { loadBoard, resolveTarget } from '../boards/index.js';
 import type { BuildReport } from '../contracts/report.js';
 import { TinypruneError } from '../errors.js';
-import { interpret, prepare } from '../interp/index.js';
 import { tensorBytes, type ModelGraph } from '../ir/graph.js';
 import { readBuildModel } from '../run/run.js';
 import { decodeTensor } from '../util/tensor-data.js';
@@ -28,6 +27,7 @@ import { BenchClient, type DeviceInfo, type ProtocolTimeouts } from '../device/p
 import { startQemuSession, type QemuSession } from '../device/qemu.js';
 import { openSerial, type Transport } from '../device/transport.js';
 import { inputBytes } from './inputs.js';
+import { runSamples, type ReferenceCheck, type SampleRuns } from './samples.js';
 import type { Progress } from '../util/progress.js';
 
 export interface BenchRequest {
@@ -110,50 +110,35 @@ export interface BenchResult {
     stack: { size: number; used: number };
   };
   samples: number;
-  reference: { checked: number; matches: number; mismatches: { sample: number; output: number; detail: string }[] };
+  reference: ReferenceCheck;
   accuracy?: { correct: number; total: number; top1: number };
   durationMs: number;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Compare with the interpreter: int8 and other integers exactly, float32 within 1e-5 relative. */
-function outputsDiffer(graph: ModelGraph, k: number, got: Uint8Array, want: Uint8Array): string | undefined {
-  if (got.length !== want.length) return `${got.length} bytes, expected ${want.length}`;
-  const t = graph.tensors[graph.outputs[k]!]!;
-  if (t.dtype !== 'float32') {
-    for (let i = 0; i < got.length; i++) if (got[i] !== want[i]) return `byte ${i}: ${got[i]} vs ${want[i]} (reference)`;
-    return undefined;
-  }
-  const a = new DataView(got.buffer, got.byteOffset, got.byteLength);
-  const b = new DataView(want.buffer, want.byteOffset, want.byteLength);
-  for (let i = 0; i + 4 <= got.length; i += 4) {
-    const x = a.getFloat32(i, true);
-    const y = b.getFloat32(i, true);
-    if (!(Math.abs(x - y) <= 1e-5 * Math.max(1, Math.abs(y))) && !(Number.isNaN(x) && Number.isNaN(y))) return `element ${i / 4}: ${x} vs ${y} (reference)`;
-  }
-  return undefined;
+/** A request checked against its build directory. */
+interface BenchSetup {
+  dir: string;
+  report: BuildReport;
+  graph: ModelGraph;
+  board: ReturnType<typeof loadBoard>;
+  samples: Uint8Array[];
+  iterations: number;
+  warmup: number;
+  benchElf: string;
+  say: (text: string) => void;
 }
 
-function splitInputs(graph: ModelGraph, sample: Uint8Array): Uint8Array[] {
-  let off = 0;
-  return graph.inputs.map((t) => {
-    const n = tensorBytes(graph.tensors[t]!);
-    const part = sample.slice(off, off + n);
-    off += n;
-    return part;
-  });
+/** What runBench started, stopped at the end whatever happens, and how the board was loaded. */
+interface Live {
+  session?: QemuSession;
+  transport?: Transport;
+  loaded: BenchResult['loaded'];
 }
 
-function argmax(graph: ModelGraph, bytes: Uint8Array): number {
-  const { values } = decodeTensor(graph.tensors[graph.outputs[0]!]!, bytes);
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i;
-  return best;
-}
-
-export async function runBench(req: BenchRequest): Promise<BenchResult> {
-  const started = Date.now();
+/** The build, the samples and the counts of the request, checked before anything starts. */
+function benchSetup(req: BenchRequest): BenchSetup {
   const dir = path.resolve(req.dir);
   const report = readBuildFor(dir, req.board);
   const graph = readBuildModel(dir);
@@ -176,182 +161,127 @@ export async function runBench(req: BenchRequest): Promise<BenchResult> {
     });
   }
   const benchElf = path.join(dir, report.files.bench.elf);
-  const say = req.progress ?? (() => undefined);
+  return { dir, report, graph, board, samples, iterations, warmup, benchElf, say: req.progress ?? (() => undefined) };
+}
 
-  let session: QemuSession | undefined;
-  let transport: Transport | undefined;
-  let loaded: BenchResult['loaded'] = 'none';
-  try {
-    // 1. The port: QEMU's pty (emulated, no --port), or the board's.
-    let portPath: string;
-    if (report.target.mode !== 'device' && req.port === undefined) {
-      const target = resolveTarget(report.board, { emulate: report.target.mode === 'emulate' });
-      const markAddress = await markAddressOf(benchElf);
-      if (req.flash) {
-        session = await startQemuSession({ target, gdb: true, markAddress });
-        say(`flashing ${path.basename(benchElf)} into QEMU ${session.machine} through its gdbstub (${session.gdbRemote})`);
-        await gdbLoad(findTool('gdb-multiarch'), benchElf, session.gdbRemote!, 'system_reset', req.timeoutMs ?? 60_000);
-        loaded = 'gdb';
-      } else {
-        session = await startQemuSession({ target, elf: benchElf, markAddress });
-        loaded = 'qemu-kernel';
-      }
-      portPath = session.ptyPath;
-      say(`QEMU ${session.machine}: serial on ${portPath}`);
+/** The port: QEMU's pty (emulated, no --port), or the board's; flashed first with --flash. */
+async function openPort(req: BenchRequest, s: BenchSetup, live: Live): Promise<string> {
+  const { report, benchElf, say } = s;
+  if (report.target.mode !== 'device' && req.port === undefined) {
+    const target = resolveTarget(report.board, { emulate: report.target.mode === 'emulate' });
+    const markAddress = await markAddressOf(benchElf);
+    if (req.flash) {
+      live.session = await startQemuSession({ target, gdb: true, markAddress });
+      say(`flashing ${path.basename(benchElf)} into QEMU ${live.session.machine} through its gdbstub (${live.session.gdbRemote})`);
+      await gdbLoad(findTool('gdb-multiarch'), benchElf, live.session.gdbRemote!, 'system_reset', req.timeoutMs ?? 60_000);
+      live.loaded = 'gdb';
     } else {
-      if (req.flash) {
-        const plan = await planFlash({ dir, ...(req.flasher ? { flasher: req.flasher } : {}), ...(req.port ? { port: req.port } : {}), ...(req.drive ? { drive: req.drive } : {}), ...(req.gdbRemote ? { gdbRemote: req.gdbRemote } : {}) });
-        say(`flashing with ${plan.flasher}: ${plan.commands.join(' && ')}`);
-        await executeFlash(plan, { dir, ...(req.timeoutMs !== undefined ? { timeoutMs: req.timeoutMs } : {}) });
-        loaded = 'flasher';
-      }
-      portPath = req.port ?? (await findPortWithRetry(board, req.flash ? 10_000 : 0));
+      live.session = await startQemuSession({ target, elf: benchElf, markAddress });
+      live.loaded = 'qemu-kernel';
     }
+    say(`QEMU ${live.session.machine}: serial on ${live.session.ptyPath}`);
+    return live.session.ptyPath;
+  }
+  if (req.flash) {
+    const plan = await planFlash({ dir: s.dir, ...(req.flasher ? { flasher: req.flasher } : {}), ...(req.port ? { port: req.port } : {}), ...(req.drive ? { drive: req.drive } : {}), ...(req.gdbRemote ? { gdbRemote: req.gdbRemote } : {}) });
+    say(`flashing with ${plan.flasher}: ${plan.commands.join(' && ')}`);
+    await executeFlash(plan, { dir: s.dir, ...(req.timeoutMs !== undefined ? { timeoutMs: req.timeoutMs } : {}) });
+    live.loaded = 'flasher';
+  }
+  return req.port ?? (await findPortWithRetry(s.board, req.flash ? 10_000 : 0));
+}
 
-    // 2. Handshake and identity.
-    transport = await openSerial(portPath, { baudRate: req.baud ?? board.serial?.baud ?? board.uart.baud ?? 115200 });
-    const timeouts = { ...(req.timeoutMs !== undefined ? { handshakeMs: req.timeoutMs, inferMs: req.timeoutMs } : {}), ...req.timeouts };
-    const client = await BenchClient.connect(transport, { timeouts, ...(req.trace ? { trace: req.trace } : {}) }).catch((e: unknown) => faultInstead(e, session));
-    const info = await client.info().catch((e: unknown) => faultInstead(e, session));
-    checkIdentity(info.sourcesSha256, report, portPath);
-    checkShape(info, graph, portPath);
-    say(`connected to ${info.board} on ${portPath}: model ${info.sourcesSha256.slice(0, 12)}, timer ${info.timer.source}`);
+/** Handshake, then the firmware's identity and sizes checked against the build. */
+async function connect(req: BenchRequest, s: BenchSetup, live: Live, portPath: string): Promise<{ client: BenchClient; info: DeviceInfo }> {
+  const { session } = live;
+  live.transport = await openSerial(portPath, { baudRate: req.baud ?? s.board.serial?.baud ?? s.board.uart.baud ?? 115200 });
+  const timeouts = { ...(req.timeoutMs !== undefined ? { handshakeMs: req.timeoutMs, inferMs: req.timeoutMs } : {}), ...req.timeouts };
+  const client = await BenchClient.connect(live.transport, { timeouts, ...(req.trace ? { trace: req.trace } : {}) }).catch((e: unknown) => faultInstead(e, session));
+  const info = await client.info().catch((e: unknown) => faultInstead(e, session));
+  checkIdentity(info.sourcesSha256, s.report, portPath);
+  checkShape(info, s.graph, portPath);
+  s.say(`connected to ${info.board} on ${portPath}: model ${info.sourcesSha256.slice(0, 12)}, timer ${info.timer.source}`);
+  return { client, info };
+}
 
-    // 3. Samples: load, per-layer profile once, timed inferences; compare with the interpreter.
-    const plan = prepare(graph);
-    const counted = session !== undefined;
-    let marksSeen = session ? session.marks().length : 0;
-    let cyclesSeen = session ? session.cycleMarks().length : 0;
-    const cyc = { total: 0, layers: [] as number[], min: Infinity, max: 0, sum: 0, count: 0 };
-    const newMarks = (want: number, what: string): number[] => {
-      const all = session!.marks();
-      const fresh = all.slice(marksSeen);
-      marksSeen = all.length;
-      const allCycles = session!.cycleMarks();
-      cycleFresh = allCycles.slice(cyclesSeen);
-      cyclesSeen = allCycles.length;
-      if (fresh.length !== want) {
-        throw new TinypruneError('E_DEVICE_PROTOCOL', `expected ${want} instruction marks from ${what}, the plugin recorded ${fresh.length}`, { where: portPath, hint: 'the firmware and the plugin disagree: rebuild the build directory' });
-      }
-      return fresh;
-    };
-    // Estimated cycles recorded at the same marks as the last newMarks() call.
-    let cycleFresh: number[] = [];
-    let layerCounts: number[] = [];
-    let first = 0;
-    let arena = 0;
-    let stack = 0;
-    const stats = { min: Infinity, max: 0, sum: 0, count: 0 };
-    const reference: BenchResult['reference'] = { checked: 0, matches: 0, mismatches: [] };
-    let correct = 0;
-    let firstOutputs: Uint8Array[] = [];
-    req.stages?.start('bench', samples.length);
-    for (const [i, sample] of samples.entries()) {
-      await client.load(sample).catch((e: unknown) => faultInstead(e, session));
-      if (i === 0) {
-        const l = await client.layers().catch((e: unknown) => faultInstead(e, session));
-        arena = l.arenaUsed;
-        stack = l.stackUsed;
-        if (counted) {
-          const m = newMarks(graph.ops.length + 1, 'tp-layers');
-          layerCounts = Array.from({ length: graph.ops.length }, (_, k) => m[k + 1]! - m[k]!);
-          if (cycleFresh.length === m.length) cyc.layers = Array.from({ length: graph.ops.length }, (_, k) => cycleFresh[k + 1]! - cycleFresh[k]!);
-        } else {
-          layerCounts = l.ticks;
+/** The result: latency in the unit the target gives, estimated cycles (QEMU), memory, outputs. */
+function benchResult(req: BenchRequest, s: BenchSetup, run: { portPath: string; loaded: BenchResult['loaded']; info: DeviceInfo; counted: boolean; started: number }, m: SampleRuns): BenchResult {
+  const { report, graph, samples } = s;
+  const { info, counted } = run;
+  const { stats, cyc, first, layerCounts, firstOutputs, correct } = m;
+  const timer = info.timer.source;
+  const unit: BenchResult['latency']['unit'] = counted ? 'instructions' : info.emulated ? 'ticks' : 'cycles';
+  const source: BenchResult['latency']['source'] = counted ? 'qemu-plugin' : timer;
+  // The clock of what ran: the board's, or the QEMU machine's (only cycles are converted to time).
+  const resolved = resolveTarget(report.board, { emulate: report.target.mode === 'emulate' });
+  const clockHz = resolved.clockHz;
+  // Estimated cycles are the real board's core: time them at its own clock.
+  const boardClockHz = resolved.board.clockHz;
+  return {
+    transport: 'serial',
+    port: run.portPath,
+    board: report.board,
+    target: { mode: report.target.mode, machine: report.target.machine, core: report.target.core, clockHz },
+    loaded: run.loaded,
+    identity: { sourcesSha256: info.sourcesSha256, matches: true },
+    outputs: firstOutputs.map((bytes, k) => {
+      const t = graph.tensors[graph.outputs[k]!]!;
+      return { index: k, name: t.name, dtype: t.dtype, shape: t.shape, ...decodeTensor(t, bytes) };
+    }),
+    outputsHex: firstOutputs.map((b) => Buffer.from(b).toString('hex')),
+    latency: {
+      unit,
+      source,
+      total: first,
+      layers: layerCounts,
+      perInference: { min: stats.min, max: stats.max, mean: stats.sum / stats.count, count: stats.count },
+      ...(unit === 'cycles' && clockHz > 0 ? { microseconds: (first / clockHz) * 1e6 } : {}),
+    },
+    ...(cyc.count > 0
+      ? {
+          estimatedCycles: {
+            core: report.target.core,
+            total: cyc.total,
+            layers: cyc.layers,
+            perInference: { min: cyc.min, max: cyc.max, mean: cyc.sum / cyc.count },
+            ...(boardClockHz > 0 ? { microseconds: (cyc.total / boardClockHz) * 1e6 } : {}),
+          },
         }
-      }
-      const r = await client.infer(iterations, warmup, graph.outputs.length).catch((e: unknown) => faultInstead(e, session));
-      if (counted) {
-        const m = newMarks(2 * iterations, 'infer');
-        const counts = Array.from({ length: iterations }, (_, k) => m[2 * k + 1]! - m[2 * k]!);
-        stats.min = Math.min(stats.min, ...counts);
-        stats.max = Math.max(stats.max, ...counts);
-        stats.sum += counts.reduce((a, b) => a + b, 0);
-        if (i === 0) first = counts[0]!;
-        if (cycleFresh.length === m.length) {
-          const cc = Array.from({ length: iterations }, (_, k) => cycleFresh[2 * k + 1]! - cycleFresh[2 * k]!);
-          cyc.min = Math.min(cyc.min, ...cc);
-          cyc.max = Math.max(cyc.max, ...cc);
-          cyc.sum += cc.reduce((a, b) => a + b, 0);
-          cyc.count += iterations;
-          if (i === 0) cyc.total = cc[0]!;
-        }
-      } else {
-        // The device's own timer: it sums, and keeps min and max, of the N timed inferences.
-        stats.min = Math.min(stats.min, r.ticks.min);
-        stats.max = Math.max(stats.max, r.ticks.max);
-        stats.sum += r.ticks.sum;
-        if (i === 0) first = r.ticks.min;
-      }
-      stats.count += iterations;
-      if (i === 0) firstOutputs = r.outputs;
-      const want = interpret(plan, splitInputs(graph, sample)).outputs;
-      reference.checked++;
-      let ok = true;
-      want.forEach((w, k) => {
-        const d = outputsDiffer(graph, k, r.outputs[k]!, w);
-        if (d) {
-          ok = false;
-          if (reference.mismatches.length < 20) reference.mismatches.push({ sample: i, output: k, detail: d });
-        }
-      });
-      if (ok) reference.matches++;
-      if (req.labels && argmax(graph, r.outputs[0]!) === req.labels[i]) correct++;
-      if (req.stages) req.stages.tick(1);
-      else if (samples.length > 1 && (i + 1) % 10 === 0) say(`  ${i + 1}/${samples.length} samples`);
-    }
-    req.stages?.done();
+      : {}),
+    layers: layerCounts.map((count, index) => ({ index, op: graph.ops[index]?.opcode ?? '?', count })),
+    memory: { flash: report.flash.total, ram: report.ram.total, arena: { planned: info.arenaBytes, used: m.arena }, stack: { size: info.stackBytes, used: m.stack } },
+    samples: samples.length,
+    reference: m.reference,
+    ...(req.labels ? { accuracy: { correct, total: samples.length, top1: correct / samples.length } } : {}),
+    durationMs: Date.now() - run.started,
+  };
+}
 
-    const timer = info.timer.source;
-    const unit: BenchResult['latency']['unit'] = counted ? 'instructions' : info.emulated ? 'ticks' : 'cycles';
-    const source: BenchResult['latency']['source'] = counted ? 'qemu-plugin' : timer;
-    // The clock of what ran: the board's, or the QEMU machine's (only cycles are converted to time).
-    const resolved = resolveTarget(report.board, { emulate: report.target.mode === 'emulate' });
-    const clockHz = resolved.clockHz;
-    // Estimated cycles are the real board's core: time them at its own clock.
-    const boardClockHz = resolved.board.clockHz;
-    const result: BenchResult = {
-      transport: 'serial',
-      port: portPath,
-      board: report.board,
-      target: { mode: report.target.mode, machine: report.target.machine, core: report.target.core, clockHz },
-      loaded,
-      identity: { sourcesSha256: info.sourcesSha256, matches: true },
-      outputs: firstOutputs.map((bytes, k) => {
-        const t = graph.tensors[graph.outputs[k]!]!;
-        return { index: k, name: t.name, dtype: t.dtype, shape: t.shape, ...decodeTensor(t, bytes) };
-      }),
-      outputsHex: firstOutputs.map((b) => Buffer.from(b).toString('hex')),
-      latency: {
-        unit,
-        source,
-        total: first,
-        layers: layerCounts,
-        perInference: { min: stats.min, max: stats.max, mean: stats.sum / stats.count, count: stats.count },
-        ...(unit === 'cycles' && clockHz > 0 ? { microseconds: (first / clockHz) * 1e6 } : {}),
-      },
-      ...(cyc.count > 0
-        ? {
-            estimatedCycles: {
-              core: report.target.core,
-              total: cyc.total,
-              layers: cyc.layers,
-              perInference: { min: cyc.min, max: cyc.max, mean: cyc.sum / cyc.count },
-              ...(boardClockHz > 0 ? { microseconds: (cyc.total / boardClockHz) * 1e6 } : {}),
-            },
-          }
-        : {}),
-      layers: layerCounts.map((count, index) => ({ index, op: graph.ops[index]?.opcode ?? '?', count })),
-      memory: { flash: report.flash.total, ram: report.ram.total, arena: { planned: info.arenaBytes, used: arena }, stack: { size: info.stackBytes, used: stack } },
-      samples: samples.length,
-      reference,
-      ...(req.labels ? { accuracy: { correct, total: samples.length, top1: correct / samples.length } } : {}),
-      durationMs: Date.now() - started,
-    };
-    return result;
+export async function runBench(req: BenchRequest): Promise<BenchResult> {
+  const started = Date.now();
+  const s = benchSetup(req);
+  const live: Live = { loaded: 'none' };
+  try {
+    const portPath = await openPort(req, s, live);
+    const { client, info } = await connect(req, s, live, portPath);
+    const { session } = live;
+    const runs = await runSamples({
+      graph: s.graph,
+      samples: s.samples,
+      labels: req.labels,
+      iterations: s.iterations,
+      warmup: s.warmup,
+      client,
+      session,
+      portPath,
+      fault: (e: unknown) => faultInstead(e, session),
+      stages: req.stages,
+      say: s.say,
+    });
+    return benchResult(req, s, { portPath, loaded: live.loaded, info, counted: session !== undefined, started }, runs);
   } finally {
-    await transport?.close();
-    await session?.stop();
+    await live.transport?.close();
+    await live.session?.stop();
   }
 }
 

@@ -16,12 +16,23 @@ export interface NpyArray {
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
 
-export function parseNpy(bytes: Uint8Array, where = '.npy data'): NpyArray {
+/** Bytes per element of each supported dtype kind (the descr without its byte-order mark). */
+const ELEMENT_BYTES: Record<string, number> = { f4: 4, f8: 8, i1: 1, u1: 1, b1: 1, i2: 2, u2: 2, i4: 4, u4: 4, i8: 8, u8: 8 };
+
+interface NpyHeader {
+  descr: string;
+  fortran: boolean;
+  shape: number[];
+  /** Where the array's data starts. */
+  dataStart: number;
+}
+
+/** The magic, the header length and the header dict's descr, fortran_order and shape. */
+function parseHeader(bytes: Uint8Array, dv: DataView, where: string): NpyHeader {
   if (bytes.length < 10 || MAGIC.some((m, i) => bytes[i] !== m)) {
     throw new TinypruneError('E_DATA', 'not a .npy file (missing the \\x93NUMPY magic)', { where });
   }
   const major = bytes[6]!;
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerStart = major === 1 ? 10 : 12;
   if (bytes.length < headerStart) throw new TinypruneError('E_DATA', '.npy header truncated', { where });
   const headerLen = major === 1 ? dv.getUint16(8, true) : dv.getUint32(8, true);
@@ -42,19 +53,13 @@ export function parseNpy(bytes: Uint8Array, where = '.npy data'): NpyArray {
   if (!shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
     throw new TinypruneError('E_DATA', `bad .npy shape (${shapeText})`, { where, allowed: 'non-negative whole numbers' });
   }
-  const count = shape.reduce((a, b) => a * b, 1);
-  const kind = descr.slice(1);
-  const bigEndian = descr[0] === '>';
-  const size: Record<string, number> = { f4: 4, f8: 8, i1: 1, u1: 1, b1: 1, i2: 2, u2: 2, i4: 4, u4: 4, i8: 8, u8: 8 };
-  const bpe = size[kind];
-  if (bpe === undefined) {
-    throw new TinypruneError('E_DATA', `unsupported .npy dtype '${descr}'`, { where, allowed: 'f4 f8 i1 u1 b1 i2 u2 i4 u4 i8 u8' });
-  }
-  if (dataStart + count * bpe > bytes.length) {
-    throw new TinypruneError('E_DATA', `.npy shape (${shape.join(', ')}) of ${descr} needs ${count * bpe} data bytes; the file has ${bytes.length - dataStart}`, { where });
-  }
+  return { descr, fortran: fortran === 'True', shape, dataStart };
+}
+
+/** Reads element i of the file's data as a number. */
+function elementReader(dv: DataView, kind: string, bigEndian: boolean, dataStart: number, bpe: number): (i: number) => number {
   const le = !bigEndian;
-  const read = (i: number): number => {
+  return (i: number): number => {
     const p = dataStart + i * bpe;
     switch (kind) {
       case 'f4': return dv.getFloat32(p, le);
@@ -69,8 +74,11 @@ export function parseNpy(bytes: Uint8Array, where = '.npy data'): NpyArray {
       default: return Number(dv.getBigUint64(p, le));
     }
   };
-  const data =
-    kind === 'f4' ? new Float32Array(count)
+}
+
+/** The typed array of a dtype kind (64-bit integers become float64). */
+function arrayFor(kind: string, count: number): NpyArray['data'] {
+  return kind === 'f4' ? new Float32Array(count)
     : kind === 'i1' ? new Int8Array(count)
     : kind === 'u1' || kind === 'b1' ? new Uint8Array(count)
     : kind === 'i2' ? new Int16Array(count)
@@ -78,27 +86,44 @@ export function parseNpy(bytes: Uint8Array, where = '.npy data'): NpyArray {
     : kind === 'i4' ? new Int32Array(count)
     : kind === 'u4' ? new Uint32Array(count)
     : new Float64Array(count);
-  if (fortran === 'True' && shape.length > 1) {
-    // Fortran order: the first index varies fastest. Map each C index to its F offset.
-    const strides = new Array<number>(shape.length);
-    let s = 1;
-    for (let d = 0; d < shape.length; d++) {
-      strides[d] = s;
-      s *= shape[d]!;
-    }
-    const idx = new Array<number>(shape.length).fill(0);
-    for (let c = 0; c < count; c++) {
-      let f = 0;
-      for (let d = 0; d < shape.length; d++) f += idx[d]! * strides[d]!;
-      data[c] = read(f);
-      for (let d = shape.length - 1; d >= 0; d--) {
-        if (++idx[d]! < shape[d]!) break;
-        idx[d] = 0;
-      }
-    }
-  } else {
-    for (let i = 0; i < count; i++) data[i] = read(i);
+}
+
+/** Fortran order: the first index varies fastest. Map each C index to its F offset. */
+function readFortranOrder(data: NpyArray['data'], shape: number[], count: number, read: (i: number) => number): void {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let d = 0; d < shape.length; d++) {
+    strides[d] = s;
+    s *= shape[d]!;
   }
+  const idx = new Array<number>(shape.length).fill(0);
+  for (let c = 0; c < count; c++) {
+    let f = 0;
+    for (let d = 0; d < shape.length; d++) f += idx[d]! * strides[d]!;
+    data[c] = read(f);
+    for (let d = shape.length - 1; d >= 0; d--) {
+      if (++idx[d]! < shape[d]!) break;
+      idx[d] = 0;
+    }
+  }
+}
+
+export function parseNpy(bytes: Uint8Array, where = '.npy data'): NpyArray {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const { descr, fortran, shape, dataStart } = parseHeader(bytes, dv, where);
+  const count = shape.reduce((a, b) => a * b, 1);
+  const kind = descr.slice(1);
+  const bpe = ELEMENT_BYTES[kind];
+  if (bpe === undefined) {
+    throw new TinypruneError('E_DATA', `unsupported .npy dtype '${descr}'`, { where, allowed: 'f4 f8 i1 u1 b1 i2 u2 i4 u4 i8 u8' });
+  }
+  if (dataStart + count * bpe > bytes.length) {
+    throw new TinypruneError('E_DATA', `.npy shape (${shape.join(', ')}) of ${descr} needs ${count * bpe} data bytes; the file has ${bytes.length - dataStart}`, { where });
+  }
+  const read = elementReader(dv, kind, descr[0] === '>', dataStart, bpe);
+  const data = arrayFor(kind, count);
+  if (fortran && shape.length > 1) readFortranOrder(data, shape, count, read);
+  else for (let i = 0; i < count; i++) data[i] = read(i);
   return { shape, descr, data };
 }
 

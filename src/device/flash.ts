@@ -104,124 +104,128 @@ export function readBuildFor(dir: string, board: string | undefined): BuildRepor
   return report;
 }
 
-/** Which flasher, and its command lines. Looks for ports/drives but changes nothing. */
-export async function planFlash(req: FlashRequest): Promise<FlashPlan> {
-  const dir = path.resolve(req.dir);
-  const report = readBuildFor(dir, req.board);
-  const board = loadBoard(report.board);
-  const files = imageFiles(dir, report, req.image ?? 'bench');
-  const problems: TinypruneError[] = [];
+/** --flasher as a registry name (undefined: not given); E_USAGE for a name tinyprune does not know. */
+function requestedFlasher(req: FlashRequest): FlasherName | undefined {
   const requested = req.flasher === undefined ? undefined : flasherByName(req.flasher);
   if (req.flasher !== undefined && requested === undefined) {
     throw new TinypruneError('E_USAGE', `--flasher ${req.flasher} is not a flasher tinyprune knows`, { where: 'tinyprune flash --flasher', allowed: FLASHER_NAMES.join(', ') });
   }
+  return requested;
+}
 
-  // An emulated board: the only way in is QEMU's gdbstub.
-  if (report.target.mode !== 'device') {
-    if (requested !== undefined && requested !== 'gdb') {
-      throw new TinypruneError('E_USAGE', `${report.board} is emulated in QEMU (${report.target.machine}); it is flashed through QEMU's gdbstub, not ${requested}`, {
-        where: 'tinyprune flash --flasher',
-        allowed: 'gdb',
-        hint: 'to flash the real board, build without --emulate',
-      });
-    }
-    const gdb = which(gdbName());
-    if (!gdb) problems.push(missingTool('gdb'));
-    const qemu = which(process.env['TINYPRUNE_QEMU'] ?? 'qemu-system-arm');
-    if (!qemu) problems.push(new TinypruneError('E_TOOL_MISSING', 'qemu-system-arm not found', { hint: 'install it: sudo apt-get install qemu-system-arm' }));
-    const remote = '127.0.0.1:<port>';
-    // What executeFlash runs: startQemuSession's arguments, with placeholders for its temporary files.
-    const target = resolveTarget(report.board, { emulate: report.target.mode === 'emulate' });
-    const qemuLine = qemuArgs({ ...qemuMachineOf(target), serial: 'pty', semihostFile: '<tmp>/semihost.txt', icount: true, gdb: remote });
-    const args = gdbLoadArgs({ gdb: 'gdb-multiarch', elf: files.elf, remote, reset: 'system_reset', connectTimeoutS: connectTimeoutS(req.timeoutMs ?? FLASHERS.gdb.timeoutMs) });
-    return {
-      board,
-      report,
-      mode: report.target.mode,
-      flasher: 'gdb',
-      commands: [
-        shellQuote(['qemu-system-arm', ...qemuLine]),
-        shellQuote([gdbName(), ...args]),
-      ],
-      problems,
-      files,
-      program: gdb ?? 'gdb-multiarch',
-      args,
-      gdbRemote: remote,
-    };
+/** What every plan starts from: the build's board, report and image files. */
+type PlanBase = Pick<FlashPlan, 'board' | 'report' | 'files'>;
+
+/** An emulated board: the only way in is QEMU's gdbstub. */
+function planEmulated(req: FlashRequest, { board, report, files }: PlanBase, requested: FlasherName | undefined): FlashPlan {
+  const problems: TinypruneError[] = [];
+  if (requested !== undefined && requested !== 'gdb') {
+    throw new TinypruneError('E_USAGE', `${report.board} is emulated in QEMU (${report.target.machine}); it is flashed through QEMU's gdbstub, not ${requested}`, {
+      where: 'tinyprune flash --flasher',
+      allowed: 'gdb',
+      hint: 'to flash the real board, build without --emulate',
+    });
   }
+  const gdb = which(gdbName());
+  if (!gdb) problems.push(missingTool('gdb'));
+  const qemu = which(process.env['TINYPRUNE_QEMU'] ?? 'qemu-system-arm');
+  if (!qemu) problems.push(new TinypruneError('E_TOOL_MISSING', 'qemu-system-arm not found', { hint: 'install it: sudo apt-get install qemu-system-arm' }));
+  const remote = '127.0.0.1:<port>';
+  // What executeFlash runs: startQemuSession's arguments, with placeholders for its temporary files.
+  const target = resolveTarget(report.board, { emulate: report.target.mode === 'emulate' });
+  const qemuLine = qemuArgs({ ...qemuMachineOf(target), serial: 'pty', semihostFile: '<tmp>/semihost.txt', icount: true, gdb: remote });
+  const args = gdbLoadArgs({ gdb: 'gdb-multiarch', elf: files.elf, remote, reset: 'system_reset', connectTimeoutS: connectTimeoutS(req.timeoutMs ?? FLASHERS.gdb.timeoutMs) });
+  return {
+    board,
+    report,
+    mode: report.target.mode,
+    flasher: 'gdb',
+    commands: [
+      shellQuote(['qemu-system-arm', ...qemuLine]),
+      shellQuote([gdbName(), ...args]),
+    ],
+    problems,
+    files,
+    program: gdb ?? 'gdb-multiarch',
+    args,
+    gdbRemote: remote,
+  };
+}
 
-  // A real board: the requested flasher, or the profile's first one that is available.
+/** A real board's flasher: the requested one, or the profile's first one that is available. */
+interface FlasherPick {
+  name: FlasherName;
+  template: string[];
+  volumeLabel: string | undefined;
+}
+
+function pickRequested(board: BoardProfile, entries: { entry: BoardProfile['flashers'][number]; name: FlasherName | undefined }[], requested: FlasherName): FlasherPick {
+  const entry = entries.find((e) => e.name === requested);
+  const def: FlasherDef = FLASHERS[requested];
+  if (entry) return { name: requested, template: entry.entry.args, volumeLabel: entry.entry.volumeLabel };
+  if (def.defaultArgs) return { name: requested, template: def.defaultArgs(board), volumeLabel: undefined };
+  throw new TinypruneError('E_BOARD', `board ${board.name} has no "${requested}" flasher entry, and ${requested} needs board-specific arguments`, {
+    where: `board ${board.name}: flashers`,
+    allowed: entries.map((e) => e.name ?? e.entry.tool).join(', ') || '(none)',
+    hint: `add {"tool": "${requested === 'copy' || requested === 'uf2' ? 'copy' : requested}", "args": [...]} to the board file's "flashers"`,
+  });
+}
+
+function pickFlasher(board: BoardProfile, requested: FlasherName | undefined): FlasherPick {
   const entries = board.flashers.map((e) => ({ entry: e, name: registryNameOf(e) }));
-  let name: FlasherName;
-  let template: string[];
-  let volumeLabel: string | undefined;
-  if (requested !== undefined) {
-    const entry = entries.find((e) => e.name === requested);
-    const def: FlasherDef = FLASHERS[requested];
-    if (entry) {
-      template = entry.entry.args;
-      volumeLabel = entry.entry.volumeLabel;
-    } else if (def.defaultArgs) {
-      template = def.defaultArgs(board);
-    } else {
-      throw new TinypruneError('E_BOARD', `board ${board.name} has no "${requested}" flasher entry, and ${requested} needs board-specific arguments`, {
-        where: `board ${board.name}: flashers`,
-        allowed: entries.map((e) => e.name ?? e.entry.tool).join(', ') || '(none)',
-        hint: `add {"tool": "${requested === 'copy' || requested === 'uf2' ? 'copy' : requested}", "args": [...]} to the board file's "flashers"`,
-      });
-    }
-    name = requested;
-  } else {
-    if (entries.length === 0) {
-      throw new TinypruneError('E_BOARD', `board ${board.name} lists no flashers`, {
-        where: `board ${board.name}: flashers`,
-        hint: `pass --flasher (${FLASHER_NAMES.join(', ')}) or add "flashers" to the board file`,
-      });
-    }
-    const usable = entries.find((e) => e.name !== undefined && available(e.name, e.entry.volumeLabel));
-    const pick = usable ?? entries.find((e) => e.name !== undefined) ?? entries[0]!;
-    if (pick.name === undefined) {
-      throw new TinypruneError('E_BOARD', `board ${board.name}'s flasher "${pick.entry.tool}" is not one tinyprune can drive`, { where: `board ${board.name}: flashers`, allowed: FLASHER_NAMES.join(', ') });
-    }
-    name = pick.name;
-    template = pick.entry.args;
-    volumeLabel = pick.entry.volumeLabel;
+  if (requested !== undefined) return pickRequested(board, entries, requested);
+  if (entries.length === 0) {
+    throw new TinypruneError('E_BOARD', `board ${board.name} lists no flashers`, {
+      where: `board ${board.name}: flashers`,
+      hint: `pass --flasher (${FLASHER_NAMES.join(', ')}) or add "flashers" to the board file`,
+    });
   }
+  const usable = entries.find((e) => e.name !== undefined && available(e.name, e.entry.volumeLabel));
+  const pick = usable ?? entries.find((e) => e.name !== undefined) ?? entries[0]!;
+  if (pick.name === undefined) {
+    throw new TinypruneError('E_BOARD', `board ${board.name}'s flasher "${pick.entry.tool}" is not one tinyprune can drive`, { where: `board ${board.name}: flashers`, allowed: FLASHER_NAMES.join(', ') });
+  }
+  return { name: pick.name, template: pick.entry.args, volumeLabel: pick.entry.volumeLabel };
+}
+
+/** The {port} placeholder: --port, or the board's port found by USB ID ('<port>' and a problem when absent). */
+async function portFor(req: FlashRequest, board: BoardProfile, problems: TinypruneError[]): Promise<string> {
+  if (req.port !== undefined) return req.port;
+  try {
+    return await findBoardPort(board);
+  } catch (e) {
+    problems.push(e as TinypruneError);
+    return '<port>';
+  }
+}
+
+/** The mounted drive of a copy/uf2 flasher: --drive, or found by its volume label (a problem when absent). */
+function driveFor(kind: 'copy' | 'uf2', volumeLabel: string | undefined, req: FlashRequest, problems: TinypruneError[]): string {
+  const label = volumeLabel ?? (kind === 'uf2' ? 'RPI-RP2' : 'DAPLINK');
+  const drive = req.drive ?? findDrive(label);
+  if (drive !== undefined) return drive;
+  const where = driveCandidates(label)[0] ?? label;
+  problems.push(
+    new TinypruneError('E_DEVICE_NOT_FOUND', `the ${label} drive is not mounted`, {
+      where,
+      hint: kind === 'uf2' ? 'hold BOOTSEL while plugging the board in, or pass --drive <mount point>' : 'plug the board in (its probe shows a USB drive), or pass --drive <mount point>',
+    }),
+  );
+  return where;
+}
+
+/** A real board: the flasher's command with the placeholders filled (files, then port and drive). */
+async function planDevice(req: FlashRequest, { board, report, files }: PlanBase, pick: FlasherPick): Promise<FlashPlan> {
+  const { name, template } = pick;
   const def: FlasherDef = FLASHERS[name];
-
-  // Placeholders: files of the build, then the port and drive, found if not given.
+  const problems: TinypruneError[] = [];
   const fill: FlashFiles = { elf: files.elf, bin: files.bin, hex: files.hex, uf2: files.uf2 };
-  if (template.some((a) => a.includes('{port}'))) {
-    if (req.port !== undefined) fill.port = req.port;
-    else {
-      try {
-        fill.port = await findBoardPort(board);
-      } catch (e) {
-        problems.push(e as TinypruneError);
-        fill.port = '<port>';
-      }
-    }
-  }
-  let drive: string | undefined;
+  if (template.some((a) => a.includes('{port}'))) fill.port = await portFor(req, board, problems);
   if (def.kind === 'copy' || def.kind === 'uf2') {
-    const label = volumeLabel ?? (def.kind === 'uf2' ? 'RPI-RP2' : 'DAPLINK');
-    drive = req.drive ?? findDrive(label);
-    if (drive === undefined) {
-      drive = driveCandidates(label)[0] ?? label;
-      problems.push(
-        new TinypruneError('E_DEVICE_NOT_FOUND', `the ${label} drive is not mounted`, {
-          where: drive,
-          hint: def.kind === 'uf2' ? 'hold BOOTSEL while plugging the board in, or pass --drive <mount point>' : 'plug the board in (its probe shows a USB drive), or pass --drive <mount point>',
-        }),
-      );
-    }
+    const drive = driveFor(def.kind, pick.volumeLabel, req, problems);
     fill.drive = drive;
-  }
-
-  if (def.kind === 'copy' || def.kind === 'uf2') {
     const from = def.kind === 'uf2' ? files.uf2 : files.bin;
-    return { board, report, mode: 'device', flasher: name, commands: [shellQuote(['cp', from, `${drive}/`])], problems, files, copy: { from, drive: drive!, verify: def.kind === 'uf2' ? 'uf2' : 'daplink' } };
+    return { board, report, mode: 'device', flasher: name, commands: [shellQuote(['cp', from, `${drive}/`])], problems, files, copy: { from, drive, verify: def.kind === 'uf2' ? 'uf2' : 'daplink' } };
   }
   if (def.kind === 'gdb') {
     const remote = req.gdbRemote ?? 'localhost:3333';
@@ -234,6 +238,17 @@ export async function planFlash(req: FlashRequest): Promise<FlashPlan> {
   const program = which(def.program!);
   if (!program) problems.push(missingTool(name));
   return { board, report, mode: 'device', flasher: name, commands: [shellQuote([def.program!, ...cmd.args])], problems, files, program: program ?? def.program!, args: cmd.args };
+}
+
+/** Which flasher, and its command lines. Looks for ports/drives but changes nothing. */
+export async function planFlash(req: FlashRequest): Promise<FlashPlan> {
+  const dir = path.resolve(req.dir);
+  const report = readBuildFor(dir, req.board);
+  const board = loadBoard(report.board);
+  const files = imageFiles(dir, report, req.image ?? 'bench');
+  const requested = requestedFlasher(req);
+  if (report.target.mode !== 'device') return planEmulated(req, { board, report, files }, requested);
+  return planDevice(req, { board, report, files }, pickFlasher(board, requested));
 }
 
 /** The GDB a user types (TINYPRUNE_GDB overrides, as for every tool). */

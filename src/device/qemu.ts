@@ -81,6 +81,82 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** How QEMU ended: a fault (exit 100 + the exception number) named, with the firmware's fault line. */
+function exitOf(r: { exitCode: number | undefined; signal: string | undefined }, semihostFile: string): QemuExit {
+  const semihost = (() => {
+    try {
+      return readFileSync(semihostFile, 'utf8');
+    } catch {
+      return '';
+    }
+  })();
+  const code = r.exitCode;
+  const fault =
+    code !== undefined && code >= 100 && code <= 255
+      ? `${exceptionName(code - 100)} (exception ${code - 100})${semihost.includes('tinyprune-fault:') ? `: ${semihost.split('\n').find((l) => l.startsWith('tinyprune-fault:'))}` : ''}`
+      : undefined;
+  return { exitCode: code, signal: r.signal, fault };
+}
+
+/** The pty QEMU announces on stderr; E_TIMEOUT after startMs, E_TOOL_FAILED when QEMU exits first. */
+function waitForPty(stderr: () => string, exited: Promise<QemuExit>, startMs: number, command: string[]): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const started = Date.now();
+    const poll = setInterval(() => {
+      const text = stderr();
+      const m = /char device redirected to (\/dev\/\S+) \(label serial0\)/.exec(text) ?? /char device redirected to (\/dev\/\S+)/.exec(text);
+      if (m) {
+        clearInterval(poll);
+        resolve(m[1]!);
+      } else if (Date.now() - started > startMs) {
+        clearInterval(poll);
+        reject(new TinypruneError('E_TIMEOUT', `QEMU did not open its serial pty within ${startMs} ms`, { where: command.join(' ').slice(0, 400), hint: stderr().slice(-400) }));
+      }
+    }, 20);
+    void exited.then((x) => {
+      clearInterval(poll);
+      reject(
+        new TinypruneError('E_TOOL_FAILED', `QEMU exited before opening its serial pty (exit ${x.exitCode ?? x.signal}): ${stderr().trim().split('\n').slice(-3).join(' | ')}`, {
+          where: command.join(' ').slice(0, 400),
+        }),
+      );
+    });
+  });
+}
+
+/** The plugin's marks file, read as it grows: instruction counts and estimated cycles (none without the plugin). */
+function markFileReader(marksFile: string, enabled: boolean): Pick<QemuSession, 'marks' | 'cycleMarks'> {
+  let consumed = 0;
+  const marks: number[] = [];
+  const cycleMarks: number[] = [];
+  const refresh = (): void => {
+    if (!enabled) return;
+    let text = '';
+    try {
+      text = readFileSync(marksFile, 'utf8');
+    } catch {
+      return;
+    }
+    // Only whole lines: the plugin may be writing the next one.
+    const end = text.lastIndexOf('\n') + 1;
+    for (const l of text.slice(consumed, end).split('\n')) {
+      const m = /^(c?)mark (\d+)$/.exec(l);
+      if (m) (m[1] ? cycleMarks : marks).push(Number(m[2]));
+    }
+    consumed = end;
+  };
+  return {
+    marks() {
+      refresh();
+      return marks.slice();
+    },
+    cycleMarks() {
+      refresh();
+      return cycleMarks.slice();
+    },
+  };
+}
+
 export async function startQemuSession(opts: QemuSessionOptions): Promise<QemuSession> {
   const target = typeof opts.target === 'string' ? resolveTarget(opts.target, { emulate: true }) : opts.target;
   const machine = qemuMachineOf(target);
@@ -104,89 +180,27 @@ export async function startQemuSession(opts: QemuSessionOptions): Promise<QemuSe
   // Its own process group, killed on stop(), after the lifetime bound, and on exit/interrupt.
   const child = startChild([qemu, ...args], { what: `QEMU (${machine.machine})`, lifetimeMs: opts.lifetimeMs ?? 15 * 60_000, graceMs: 500 });
   const stderr = (): string => child.allText();
-
   const exited: Promise<QemuExit> = child.exited.then((r) => {
-    const semihost = (() => {
-      try {
-        return readFileSync(semihostFile, 'utf8');
-      } catch {
-        return '';
-      }
-    })();
+    const exit = exitOf(r, semihostFile);
     tmp.remove();
-    const code = r.exitCode;
-    const fault =
-      code !== undefined && code >= 100 && code <= 255
-        ? `${exceptionName(code - 100)} (exception ${code - 100})${semihost.includes('tinyprune-fault:') ? `: ${semihost.split('\n').find((l) => l.startsWith('tinyprune-fault:'))}` : ''}`
-        : undefined;
-    return { exitCode: code, signal: r.signal, fault };
+    return exit;
   });
-
   const stop = async (): Promise<void> => {
     await child.stop();
     await exited;
   };
 
   // Wait for QEMU to announce the pty (or to fail).
-  const startMs = opts.startTimeoutMs ?? 10_000;
-  const ptyPath = await new Promise<string>((resolve, reject) => {
-    const started = Date.now();
-    const poll = setInterval(() => {
-      const text = stderr();
-      const m = /char device redirected to (\/dev\/\S+) \(label serial0\)/.exec(text) ?? /char device redirected to (\/dev\/\S+)/.exec(text);
-      if (m) {
-        clearInterval(poll);
-        resolve(m[1]!);
-      } else if (Date.now() - started > startMs) {
-        clearInterval(poll);
-        reject(new TinypruneError('E_TIMEOUT', `QEMU did not open its serial pty within ${startMs} ms`, { where: [qemu, ...args].join(' ').slice(0, 400), hint: stderr().slice(-400) }));
-      }
-    }, 20);
-    void exited.then((x) => {
-      clearInterval(poll);
-      reject(
-        new TinypruneError('E_TOOL_FAILED', `QEMU exited before opening its serial pty (exit ${x.exitCode ?? x.signal}): ${stderr().trim().split('\n').slice(-3).join(' | ')}`, {
-          where: [qemu, ...args].join(' ').slice(0, 400),
-        }),
-      );
-    });
-  }).catch(async (e: unknown) => {
+  const ptyPath = await waitForPty(stderr, exited, opts.startTimeoutMs ?? 10_000, [qemu, ...args]).catch(async (e: unknown) => {
     await stop();
     throw e;
   });
-
-  let consumed = 0;
-  const marks: number[] = [];
-  const cycleMarks: number[] = [];
-  const refresh = (): void => {
-    if (opts.markAddress === undefined) return;
-    let text = '';
-    try {
-      text = readFileSync(marksFile, 'utf8');
-    } catch {
-      return;
-    }
-    // Only whole lines: the plugin may be writing the next one.
-    const end = text.lastIndexOf('\n') + 1;
-    for (const l of text.slice(consumed, end).split('\n')) {
-      const m = /^(c?)mark (\d+)$/.exec(l);
-      if (m) (m[1] ? cycleMarks : marks).push(Number(m[2]));
-    }
-    consumed = end;
-  };
   return {
     machine: machine.machine,
     ptyPath,
     gdbRemote: gdbPort !== undefined ? `127.0.0.1:${gdbPort}` : undefined,
     command: [qemu, ...args],
-    marks() {
-      refresh();
-      return marks.slice();
-    },
-    cycleMarks() {
-      refresh();
-      return cycleMarks.slice();
-    },
+    ...markFileReader(marksFile, opts.markAddress !== undefined),
     exited,
     stderr,
     stop,

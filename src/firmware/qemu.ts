@@ -14,10 +14,10 @@ import path from 'node:path';
 
 import { resolveTarget, type BoardProfile, type QemuMachine, type Target } from '../boards/index.js';
 import { TinypruneError } from '../errors.js';
-import { runCommand } from '../util/process.js';
+import { runCommand, type CommandResult } from '../util/process.js';
 import { makeTempDir } from '../util/tempdir.js';
-import { markAddressIn, parseNmSizes } from './build.js';
-import { ensureIcountPlugin, parsePluginOutput } from './plugin.js';
+import { markAddressIn, parseNmSizes } from './elf.js';
+import { ensureIcountPlugin, parsePluginOutput, type PluginCounts } from './plugin.js';
 import { qemuArgs, qemuMachineOf } from './qemu-args.js';
 import { findTool } from './toolchain.js';
 
@@ -117,6 +117,63 @@ async function sourceLine(elf: string, pc: number): Promise<string | undefined> 
   }
 }
 
+function readSemihost(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    // no semihosting output
+    return '';
+  }
+}
+
+/**
+ * How the run went wrong, if it did: a CPU lockup (QEMU aborts), QEMU failing to start, or a
+ * firmware fault (exit 100 + the exception number), with the faulting source line.
+ */
+async function checkRun(opts: QemuOptions, machine: string, r: CommandResult, run: { uart: string; semihost: string }): Promise<void> {
+  const qemuStderr = r.stderr;
+  if (r.signal === 'SIGABRT' || /Lockup/i.test(qemuStderr)) {
+    throw new TinypruneError('E_FAULT', `CPU lockup in QEMU ${machine}: ${qemuStderr.split('\n').find((l) => l.trim()) ?? 'aborted'}`, {
+      where: opts.elf,
+      hint: 'the core could not even take a fault: wrong core or link address (vector table not where the machine boots), missing semihosting, or a fault while handling a fault (stack overflow)',
+    });
+  }
+  const exitCode = r.exitCode ?? -1;
+  const qemuError = qemuStderr.split('\n').find((l) => /^qemu-system-arm: (?!warning)/.test(l));
+  if (qemuError && run.uart === '' && run.semihost === '') {
+    throw new TinypruneError('E_TOOL_FAILED', `QEMU failed to start: ${qemuError}`, { where: r.command.join(' ').slice(0, 500) });
+  }
+  if (exitCode >= 100 && exitCode <= 255) {
+    const exc = exitCode - 100;
+    const name = exceptionName(exc);
+    const line = run.semihost.split('\n').find((l) => l.startsWith('tinyprune-fault:'));
+    const pc = line ? /pc=0x([0-9a-f]+)/.exec(line)?.[1] : undefined;
+    const at = pc ? await sourceLine(opts.elf, parseInt(pc, 16)) : undefined;
+    throw new TinypruneError(
+      'E_FAULT',
+      `firmware fault: ${name} (exception ${exc})${pc ? ` at pc 0x${pc}` : ''}${at ? ` in ${at}` : ''}`,
+      {
+        where: `${opts.elf}${at ? `: ${at}` : ''}`,
+        hint: `${FAULT_HINTS[name] ?? 'an unexpected exception'}${line ? `. Fault report: ${line.trim()}` : ''}`,
+      },
+    );
+  }
+}
+
+/** The counting plugin's output (markers only). */
+function readPluginCounts(marksFile: string, qemuStderr: string): Omit<PluginCounts, 'marks'> & { marks: number[] | undefined } {
+  let text = '';
+  try {
+    text = readFileSync(marksFile, 'utf8');
+  } catch {
+    throw new TinypruneError('E_TOOL_FAILED', 'the instruction-count plugin wrote no output', {
+      where: marksFile,
+      hint: `QEMU said: ${qemuStderr.trim().slice(0, 500)}`,
+    });
+  }
+  return parsePluginOutput(text);
+}
+
 export async function runQemu(opts: QemuOptions): Promise<QemuResult> {
   const target: Target =
     typeof opts.board === 'object' && 'mode' in opts.board
@@ -151,60 +208,14 @@ export async function runQemu(opts: QemuOptions): Promise<QemuResult> {
         'the firmware must end by returning from main() or calling tp_exit(); it may be waiting for UART input or looping. Last UART output: ' +
         JSON.stringify(p.stdout.toString('utf8').slice(-200)),
     });
-    const durationMs = r.durationMs;
     const uartBytes = r.stdout;
     const uart = uartBytes.toString('utf8');
-    const qemuStderr = r.stderr;
-    let semihost = '';
-    try {
-      semihost = readFileSync(semihostFile, 'utf8');
-    } catch {
-      // no semihosting output
-    }
-    if (r.signal === 'SIGABRT' || /Lockup/i.test(qemuStderr)) {
-      throw new TinypruneError('E_FAULT', `CPU lockup in QEMU ${machine.machine}: ${qemuStderr.split('\n').find((l) => l.trim()) ?? 'aborted'}`, {
-        where: opts.elf,
-        hint: 'the core could not even take a fault: wrong core or link address (vector table not where the machine boots), missing semihosting, or a fault while handling a fault (stack overflow)',
-      });
-    }
-    const exitCode = r.exitCode ?? -1;
-    const qemuError = qemuStderr.split('\n').find((l) => /^qemu-system-arm: (?!warning)/.test(l));
-    if (qemuError && uart === '' && semihost === '') {
-      throw new TinypruneError('E_TOOL_FAILED', `QEMU failed to start: ${qemuError}`, { where: command.join(' ').slice(0, 500) });
-    }
-    if (exitCode >= 100 && exitCode <= 255) {
-      const exc = exitCode - 100;
-      const name = exceptionName(exc);
-      const line = semihost.split('\n').find((l) => l.startsWith('tinyprune-fault:'));
-      const pc = line ? /pc=0x([0-9a-f]+)/.exec(line)?.[1] : undefined;
-      const at = pc ? await sourceLine(opts.elf, parseInt(pc, 16)) : undefined;
-      throw new TinypruneError(
-        'E_FAULT',
-        `firmware fault: ${name} (exception ${exc})${pc ? ` at pc 0x${pc}` : ''}${at ? ` in ${at}` : ''}`,
-        {
-          where: `${opts.elf}${at ? `: ${at}` : ''}`,
-          hint: `${FAULT_HINTS[name] ?? 'an unexpected exception'}${line ? `. Fault report: ${line.trim()}` : ''}`,
-        },
-      );
-    }
-
-    let marks: number[] | undefined;
-    let instructions: number | undefined;
-    let cycleMarks: number[] | undefined;
-    let estimatedCycles: number | undefined;
-    if (opts.markers) {
-      let text = '';
-      try {
-        text = readFileSync(marksFile, 'utf8');
-      } catch {
-        throw new TinypruneError('E_TOOL_FAILED', 'the instruction-count plugin wrote no output', {
-          where: marksFile,
-          hint: `QEMU said: ${qemuStderr.trim().slice(0, 500)}`,
-        });
-      }
-      ({ marks, instructions, cycleMarks, estimatedCycles } = parsePluginOutput(text));
-    }
-    return { exitCode, uart, uartBytes, semihost, marks, instructions, cycleMarks, estimatedCycles, machine: machine.machine, command, durationMs };
+    const semihost = readSemihost(semihostFile);
+    await checkRun(opts, machine.machine, r, { uart, semihost });
+    const { marks, instructions, cycleMarks, estimatedCycles } = opts.markers
+      ? readPluginCounts(marksFile, r.stderr)
+      : { marks: undefined, instructions: undefined, cycleMarks: undefined, estimatedCycles: undefined };
+    return { exitCode: r.exitCode ?? -1, uart, uartBytes, semihost, marks, instructions, cycleMarks, estimatedCycles, machine: machine.machine, command, durationMs: r.durationMs };
   } finally {
     tmp.remove();
   }

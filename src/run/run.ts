@@ -47,9 +47,8 @@ export function readBuildModel(dir: string): ModelGraph {
   const file = path.join(dir, 'model.tflite');
   return readTflite(readInputFile(file, 'model file'), file).graph;
 }
-
-export async function runBuild(req: RunRequest): Promise<RunResult> {
-  const report = readBuildReport(req.dir);
+/** The build must be this board's (--board) and for QEMU, not a real board. */
+function checkRunnable(req: RunRequest, report: BuildReport): void {
   if (req.board !== undefined && path.basename(req.board, '.json') !== report.board) {
     throw new TinypruneError('E_USAGE', `${req.dir} was built for ${report.board}, not ${req.board}`, {
       where: path.join(req.dir, 'report.json'),
@@ -62,7 +61,10 @@ export async function runBuild(req: RunRequest): Promise<RunResult> {
       hint: `rebuild with --emulate to run it in QEMU, or flash it to the board`,
     });
   }
-  const graph = readBuildModel(req.dir);
+}
+
+/** The input bytes (zeros by default), checked against the model's inputs. */
+function runInput(req: RunRequest, graph: ModelGraph): Uint8Array {
   const sizes = graph.inputs.map((i) => tensorBytes(graph.tensors[i]!));
   const total = sizes.reduce((a, b) => a + b, 0);
   const input = req.input ?? new Uint8Array(total);
@@ -72,6 +74,39 @@ export async function runBuild(req: RunRequest): Promise<RunResult> {
       allowed: graph.inputs.map((i, k) => `input ${k}: ${graph.tensors[i]!.dtype}[${graph.tensors[i]!.shape.join('x')}] = ${sizes[k]} bytes`).join('; '),
     });
   }
+  return input;
+}
+
+/** The outputs the firmware printed (tp-out lines), after checking it finished without error. */
+function outputsOf(graph: ModelGraph, uart: string, exitCode: number, dir: string): Uint8Array[] {
+  const lines = uart.split('\n').map((l) => l.trim());
+  const err = lines.find((l) => l.startsWith('tp-error'));
+  if (err || exitCode !== 0) {
+    throw new TinypruneError('E_FAULT', `the firmware reported a failure (exit ${exitCode}): ${err ?? lines.slice(-3).join(' | ')}`, {
+      where: dir,
+      hint: 'a kernel rejected its parameters; run the same model with `tinyprune interpret` to compare',
+    });
+  }
+  if (!lines.includes('tp-done')) {
+    throw new TinypruneError('E_FAULT', 'the firmware ended without finishing its report', { where: dir, hint: uart.slice(-300) });
+  }
+  return graph.outputs.map((t, k) => {
+    const line = lines.find((l) => l.startsWith(`tp-out ${k} `));
+    const hex = line?.slice(`tp-out ${k} `.length) ?? '';
+    const want = tensorBytes(graph.tensors[t]!);
+    if (hex.length !== want * 2) {
+      throw new TinypruneError('E_FAULT', `output ${k}: got ${hex.length / 2} bytes, expected ${want}`, { where: dir });
+    }
+    return Uint8Array.from(Buffer.from(hex, 'hex'));
+  });
+}
+
+export async function runBuild(req: RunRequest): Promise<RunResult> {
+  const report = readBuildReport(req.dir);
+  checkRunnable(req, report);
+  const graph = readBuildModel(req.dir);
+  const input = runInput(req, graph);
+  const total = input.length;
   // The build directory carries the profile it was built for (a user's board file need not be in boards/).
   const profileFile = path.join(req.dir, 'board.json');
   const board = existsSync(profileFile) ? (JSON.parse(readFileSync(profileFile, 'utf8')) as BoardProfile) : report.board;
@@ -87,26 +122,7 @@ export async function runBuild(req: RunRequest): Promise<RunResult> {
     stdin,
     timeoutMs: req.timeoutMs ?? 300_000,
   });
-  const lines = r.uart.split('\n').map((l) => l.trim());
-  const err = lines.find((l) => l.startsWith('tp-error'));
-  if (err || r.exitCode !== 0) {
-    throw new TinypruneError('E_FAULT', `the firmware reported a failure (exit ${r.exitCode}): ${err ?? lines.slice(-3).join(' | ')}`, {
-      where: req.dir,
-      hint: 'a kernel rejected its parameters; run the same model with `tinyprune interpret` to compare',
-    });
-  }
-  if (!lines.includes('tp-done')) {
-    throw new TinypruneError('E_FAULT', 'the firmware ended without finishing its report', { where: req.dir, hint: r.uart.slice(-300) });
-  }
-  const outputs = graph.outputs.map((t, k) => {
-    const line = lines.find((l) => l.startsWith(`tp-out ${k} `));
-    const hex = line?.slice(`tp-out ${k} `.length) ?? '';
-    const want = tensorBytes(graph.tensors[t]!);
-    if (hex.length !== want * 2) {
-      throw new TinypruneError('E_FAULT', `output ${k}: got ${hex.length / 2} bytes, expected ${want}`, { where: req.dir });
-    }
-    return Uint8Array.from(Buffer.from(hex, 'hex'));
-  });
+  const outputs = outputsOf(graph, r.uart, r.exitCode, req.dir);
   const marks = r.marks ?? [];
   const n = graph.ops.length;
   // Hook marks: one before each operator and one at the end (n + 1), then the clean pair.

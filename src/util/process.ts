@@ -17,7 +17,7 @@
  * E_TIMEOUT, E_INTERRUPTED; a non-zero exit is returned for the caller to explain);
  * `startChild` is the long-running one (QEMU with a serial pty, a GDB server).
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 
@@ -119,12 +119,84 @@ function collectOutput(stdout: Readable, stderr: Readable, maxBuffer: number, on
   };
 }
 
+/**
+ * Stopping a child's process group: SIGTERM, then SIGKILL after the grace period (at once when
+ * the leader is gone), and the timers that go with it, all cleared when the child has closed.
+ */
+class GroupStopper {
+  /** Why we ended it, when we did (the first reason wins). */
+  stoppedBy: StopReason | undefined;
+  /** The direct child exited (its group may live on). */
+  leaderGone = false;
+  /** The child exited and its pipes closed. */
+  closed = false;
+  private readonly timers: NodeJS.Timeout[] = [];
+
+  constructor(
+    private readonly pid: number | undefined,
+    private readonly pipes: Readable[],
+    private readonly graceMs: number,
+  ) {}
+
+  after(ms: number, fn: () => void): NodeJS.Timeout {
+    const t = setTimeout(fn, ms);
+    this.timers.push(t);
+    return t;
+  }
+
+  clearTimers(): void {
+    for (const t of this.timers) clearTimeout(t);
+  }
+
+  /** A process that left the group (setsid) may still hold the pipes: stop waiting for them. */
+  releasePipesSoon(): void {
+    this.after(2000, () => {
+      for (const p of this.pipes) p.destroy();
+    }).unref();
+  }
+
+  hardKill(): void {
+    if (this.pid !== undefined) killGroup(this.pid, 'SIGKILL');
+    this.releasePipesSoon();
+  }
+
+  stopNow(reason: StopReason): void {
+    this.stoppedBy ??= reason;
+    if (this.closed || this.pid === undefined) return;
+    if (this.leaderGone || !killGroup(this.pid, 'SIGTERM')) return this.hardKill();
+    this.after(this.graceMs, () => this.hardKill());
+  }
+}
+
+/** Resolves once the child has closed: the leader's exit kills what it left in its group. */
+function watchExit(child: ChildProcess, group: GroupStopper, command: readonly string[], onClosed: () => void): Promise<ChildExit> {
+  const pid = child.pid;
+  return new Promise<ChildExit>((resolve) => {
+    const finish = (exit: Omit<ChildExit, 'stoppedBy'>): void => {
+      if (group.closed) return;
+      group.closed = true;
+      group.clearTimers();
+      onClosed();
+      resolve({ ...exit, stoppedBy: group.stoppedBy });
+    };
+    child.on('exit', () => {
+      group.leaderGone = true;
+      // What the child left behind in its group goes with it.
+      if (pid !== undefined) killGroup(pid, 'SIGKILL');
+      group.releasePipesSoon();
+    });
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      if (pid === undefined) finish({ exitCode: undefined, signal: undefined, spawnError: spawnError(e, command[0]!, command) });
+    });
+    child.on('close', (code, signal) => finish({ exitCode: code ?? undefined, signal: signal ?? undefined }));
+  });
+}
+
 /** Starts `command` (program + arguments) in a process group of its own. */
 export function startChild(command: readonly string[], opts: ChildOptions = {}): Child {
   const [file, ...args] = command;
   if (file === undefined) throw new TinypruneError('E_USAGE', 'startChild needs a program', { where: 'startChild' });
   const what = opts.what ?? path.basename(file);
-  const graceMs = opts.graceMs ?? 1000;
   const child = spawn(file, args, {
     cwd: opts.cwd,
     env: opts.env ? { ...process.env, ...opts.env } : process.env,
@@ -137,55 +209,16 @@ export function startChild(command: readonly string[], opts: ChildOptions = {}):
   const stderr = child.stderr as Readable;
   const unregister = pid !== undefined ? onCleanup(`${what} (process group ${pid})`, () => void killGroup(pid, 'SIGKILL')) : () => undefined;
 
-  let stoppedBy: StopReason | undefined;
-  const timers: NodeJS.Timeout[] = [];
-  let leaderGone = false;
-  let closed = false;
-
-  // A process that left the group (setsid) may still hold the pipes: stop waiting for them.
-  const releasePipesSoon = (): void => {
-    const t = setTimeout(() => {
-      stdout.destroy();
-      stderr.destroy();
-    }, 2000);
-    t.unref();
-    timers.push(t);
-  };
-  const hardKill = (): void => {
-    if (pid !== undefined) killGroup(pid, 'SIGKILL');
-    releasePipesSoon();
-  };
-  const stopNow = (reason: StopReason): void => {
-    stoppedBy ??= reason;
-    if (closed || pid === undefined) return;
-    if (leaderGone || !killGroup(pid, 'SIGTERM')) return hardKill();
-    timers.push(setTimeout(hardKill, graceMs));
-  };
-  const output = collectOutput(stdout, stderr, opts.maxBuffer ?? DEFAULT_MAX_BUFFER, () => stopNow('output'));
-  const onAbort = (): void => stopNow('abort');
+  const group = new GroupStopper(pid, [stdout, stderr], opts.graceMs ?? 1000);
+  const output = collectOutput(stdout, stderr, opts.maxBuffer ?? DEFAULT_MAX_BUFFER, () => group.stopNow('output'));
+  const onAbort = (): void => group.stopNow('abort');
   opts.signal?.addEventListener('abort', onAbort, { once: true });
-  if (opts.signal?.aborted) stopNow('abort');
-  if (opts.lifetimeMs !== undefined) timers.push(setTimeout(() => stopNow('lifetime'), opts.lifetimeMs));
+  if (opts.signal?.aborted) group.stopNow('abort');
+  if (opts.lifetimeMs !== undefined) group.after(opts.lifetimeMs, () => group.stopNow('lifetime'));
 
-  const exited = new Promise<ChildExit>((resolve) => {
-    const finish = (exit: Omit<ChildExit, 'stoppedBy'>): void => {
-      if (closed) return;
-      closed = true;
-      for (const t of timers) clearTimeout(t);
-      opts.signal?.removeEventListener('abort', onAbort);
-      unregister();
-      resolve({ ...exit, stoppedBy });
-    };
-    child.on('exit', () => {
-      leaderGone = true;
-      // What the child left behind in its group goes with it.
-      if (pid !== undefined) killGroup(pid, 'SIGKILL');
-      releasePipesSoon();
-    });
-    child.on('error', (e: NodeJS.ErrnoException) => {
-      if (pid === undefined) finish({ exitCode: undefined, signal: undefined, spawnError: spawnError(e, file, command) });
-    });
-    child.on('close', (code, signal) => finish({ exitCode: code ?? undefined, signal: signal ?? undefined }));
+  const exited = watchExit(child, group, command, () => {
+    opts.signal?.removeEventListener('abort', onAbort);
+    unregister();
   });
 
   return {
@@ -198,7 +231,7 @@ export function startChild(command: readonly string[], opts: ChildOptions = {}):
     ...output,
     exited,
     stop(reason: StopReason = 'stop') {
-      stopNow(reason);
+      group.stopNow(reason);
       return exited;
     },
   };
