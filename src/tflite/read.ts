@@ -6,6 +6,8 @@
  * as a TinypruneError — never a RangeError, a hang or an unbounded allocation.
  *
  * Format facts come from schema.ts; missing fields take the schema defaults.
+ * This file reads the model and subgraph; tensors are read in read_tensor.ts, operator codes,
+ * operators and their options in read_operator.ts.
  *
  * Kept: everything the ModelGraph IR has a place for (tensors with shape, signature, dtype,
  * quantization incl. min/max, sparsity, variable flag and constant data; ops with version,

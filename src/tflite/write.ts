@@ -1,6 +1,8 @@
 /**
  * ModelGraph -> TFLite flatbuffer, with the `flatbuffers` runtime's Builder and the field
  * facts of schema.ts (the same description the reader uses).
+ * This file writes the model, buffers, operator codes and operators; tensors are written in
+ * write_tensor.ts, options tables in write_options.ts, vectors in write_vectors.ts.
  *
  * What TFLite Micro relies on, and this writer guarantees:
  *  - schema version 3 and file identifier "TFL3";
