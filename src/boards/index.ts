@@ -167,12 +167,7 @@ export function resolveTarget(boardOrName: BoardProfile | string, opts: ResolveO
       mode: 'qemu',
       qemuBoard: board,
       machine: board.qemu.machine,
-      flash: board.flash,
-      ram: board.ram,
-      regions: board.regions,
-      uart: board.uart,
-      init: board.init,
-      clockHz: board.clockHz,
+      ...ownMemoryAndPeripherals(board),
       semihosting: board.semihosting ?? true,
       timer: 'systick',
       warnings: [],
@@ -184,17 +179,47 @@ export function resolveTarget(boardOrName: BoardProfile | string, opts: ResolveO
       mode: 'device',
       qemuBoard: undefined,
       machine: undefined,
-      flash: board.flash,
-      ram: board.ram,
-      regions: board.regions,
-      uart: board.uart,
-      init: board.init,
-      clockHz: board.clockHz,
+      ...ownMemoryAndPeripherals(board),
       semihosting: board.semihosting ?? false,
       timer: CORE_FACTS[board.core].cycleCounter ? 'dwt' : 'systick',
       warnings: [boot2Warning(board)].filter((w): w is Warning => w !== undefined),
     };
   }
+  const { emu, machine } = emulatorOf(board, opts);
+  const warnings: Warning[] = [];
+  const flash = clampToEmulator(board, emu, 'flash', warnings);
+  const ram = clampToEmulator(board, emu, 'ram', warnings);
+  if (board.regions.length > 0) {
+    warnings.push({
+      code: 'W_EMULATE_REGIONS',
+      message: `${board.name}'s extra memory regions (${board.regions.map((r) => r.name).join(', ')}) do not exist on ${emu.name}; they are left out when emulating`,
+      where: `board ${board.name}: regions`,
+    });
+  }
+  return {
+    ...common,
+    mode: 'emulate',
+    qemuBoard: emu,
+    machine,
+    flash,
+    ram,
+    regions: [],
+    uart: emu.uart,
+    init: emu.init,
+    clockHz: emu.clockHz,
+    semihosting: true,
+    timer: 'systick',
+    warnings,
+  };
+}
+
+/** A board's own memory and peripherals, for running on the board itself (or its own QEMU machine). */
+function ownMemoryAndPeripherals(board: BoardProfile): Pick<Target, 'flash' | 'ram' | 'regions' | 'uart' | 'init' | 'clockHz'> {
+  return { flash: board.flash, ram: board.ram, regions: board.regions, uart: board.uart, init: board.init, clockHz: board.clockHz };
+}
+
+/** The board's emulateWith QEMU board, checked to be able to run code built for `board`. */
+function emulatorOf(board: BoardProfile, opts: ResolveOptions): { emu: BoardProfile; machine: QemuMachine } {
   if (board.emulateWith === undefined) {
     throw new TinypruneError('E_BOARD', `board ${board.name} has no "emulateWith", so it cannot be emulated`, {
       where: `board ${board.name}: emulateWith`,
@@ -222,44 +247,22 @@ export function resolveTarget(boardOrName: BoardProfile | string, opts: ResolveO
       where: `board ${board.name}: emulateWith`,
     });
   }
-  const warnings: Warning[] = [];
-  const clamp = (what: 'flash' | 'ram'): Region => {
-    const real = board[what];
-    const emuR = emu[what];
-    if (real.size > emuR.size) {
-      warnings.push({
-        code: 'W_EMULATE_CLAMPED',
-        message: `${board.name} has ${kib(real.size)} of ${what}, more than ${emu.name} (${emu.qemu!.machine}) emulates: the linker script allows only ${kib(emuR.size)}, so a firmware that fits the emulator is proven to fit the board but not the other way round`,
-        where: `board ${board.name}: ${what}.size`,
-      });
-      return { origin: emuR.origin, size: emuR.size };
-    }
-    return { origin: emuR.origin, size: real.size };
-  };
-  const flash = clamp('flash');
-  const ram = clamp('ram');
-  if (board.regions.length > 0) {
+  return { emu, machine: emu.qemu.machine };
+}
+
+/** The real board's memory size at the emulator's address, no larger than the emulator has (with a warning when clamped). */
+function clampToEmulator(board: BoardProfile, emu: BoardProfile, what: 'flash' | 'ram', warnings: Warning[]): Region {
+  const real = board[what];
+  const emuR = emu[what];
+  if (real.size > emuR.size) {
     warnings.push({
-      code: 'W_EMULATE_REGIONS',
-      message: `${board.name}'s extra memory regions (${board.regions.map((r) => r.name).join(', ')}) do not exist on ${emu.name}; they are left out when emulating`,
-      where: `board ${board.name}: regions`,
+      code: 'W_EMULATE_CLAMPED',
+      message: `${board.name} has ${kib(real.size)} of ${what}, more than ${emu.name} (${emu.qemu!.machine}) emulates: the linker script allows only ${kib(emuR.size)}, so a firmware that fits the emulator is proven to fit the board but not the other way round`,
+      where: `board ${board.name}: ${what}.size`,
     });
+    return { origin: emuR.origin, size: emuR.size };
   }
-  return {
-    ...common,
-    mode: 'emulate',
-    qemuBoard: emu,
-    machine: emu.qemu.machine,
-    flash,
-    ram,
-    regions: [],
-    uart: emu.uart,
-    init: emu.init,
-    clockHz: emu.clockHz,
-    semihosting: true,
-    timer: 'systick',
-    warnings,
-  };
+  return { origin: emuR.origin, size: real.size };
 }
 
 /** The QEMU machine facts for a target (undefined on a device). */

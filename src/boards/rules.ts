@@ -16,8 +16,17 @@ export interface RuleResult {
 const hex = (n: number) => '0x' + n.toString(16).padStart(8, '0');
 
 export function checkBoardRules(b: BoardProfile): RuleResult {
-  const errors: Issue[] = [];
-  const warnings: Warning[] = [];
+  const out: RuleResult = { errors: [], warnings: [] };
+  checkCoreFeatures(b, out);
+  checkUart(b, out);
+  checkRegions(b, out);
+  checkBudgets(b, out);
+  checkEmulation(b, out);
+  return out;
+}
+
+/** FPU, DSP and MVE against what the core can have. */
+function checkCoreFeatures(b: BoardProfile, { errors, warnings }: RuleResult): void {
   const core = CORE_FACTS[b.core];
 
   if (!core.fpus.includes(b.fpu)) {
@@ -40,7 +49,10 @@ export function checkBoardRules(b: BoardProfile): RuleResult {
   if (b.mve === 'float' && b.fpu === 'none') {
     errors.push({ path: 'mve', message: 'floating-point MVE needs the FPU', value: show(b.mve), allowed: '"int", or set "fpu"', hint: 'set "fpu": "fpv5-d16" or "mve": "int"' });
   }
+}
 
+/** The UART's register-layout variant, which only stm32-usart has and needs. */
+function checkUart(b: BoardProfile, { errors }: RuleResult): void {
   if (b.uart.kind === 'stm32-usart' && b.uart.variant === undefined) {
     errors.push({
       path: 'uart.variant',
@@ -52,7 +64,10 @@ export function checkBoardRules(b: BoardProfile): RuleResult {
   if (b.uart.kind !== 'stm32-usart' && b.uart.variant !== undefined) {
     errors.push({ path: 'uart.variant', message: `"variant" only applies to stm32-usart, not ${b.uart.kind}`, value: show(b.uart.variant), hint: 'remove it' });
   }
+}
 
+/** Memory regions: inside the address space, not overlapping, uniquely named. */
+function checkRegions(b: BoardProfile, { errors }: RuleResult): void {
   const regions = [
     { path: 'flash', name: 'flash', origin: b.flash.origin, size: b.flash.size },
     { path: 'ram', name: 'ram', origin: b.ram.origin, size: b.ram.size },
@@ -83,7 +98,10 @@ export function checkBoardRules(b: BoardProfile): RuleResult {
     }
     names.add(r.name);
   }
+}
 
+/** Reserved bytes, stack and heap against the memory there is. */
+function checkBudgets(b: BoardProfile, { errors }: RuleResult): void {
   if (b.reservedBytes.flash >= b.flash.size) {
     errors.push({ path: 'reservedBytes.flash', message: `reserves all of flash (${b.flash.size} bytes)`, value: String(b.reservedBytes.flash) });
   }
@@ -101,7 +119,10 @@ export function checkBoardRules(b: BoardProfile): RuleResult {
   if (b.stackBytes % 8 !== 0) {
     errors.push({ path: 'stackBytes', message: 'the AAPCS needs an 8-byte aligned stack', value: String(b.stackBytes), allowed: 'a multiple of 8' });
   }
+}
 
+/** A QEMU board must match its machine; a real board should say how to emulate and flash it. */
+function checkEmulation(b: BoardProfile, { errors, warnings }: RuleResult): void {
   if (b.qemu && b.emulateWith !== undefined) {
     errors.push({
       path: 'emulateWith',
@@ -136,5 +157,4 @@ export function checkBoardRules(b: BoardProfile): RuleResult {
       warnings.push({ code: 'W_BOARD_NO_FLASHER', message: 'no "flashers": tinyprune cannot flash this board', where: 'flashers' });
     }
   }
-  return { errors, warnings };
 }

@@ -287,45 +287,52 @@ function check(spec: Spec, v: unknown, path: string, issues: Issue[], allowExtra
     }
     case 'object': {
       if (typeof v !== 'object' || v === null || Array.isArray(v)) return bad(`expected an object, got ${typeName(v)}`);
-      const obj = v as Record<string, unknown>;
-      const fields = spec.fields as Record<string, Spec>;
-      const out: Record<string, unknown> = {};
-      const known = Object.keys(fields);
-      for (const key of Object.keys(obj)) {
-        if (key in fields || allowExtra.includes(key)) continue;
-        const near = closest(key, known);
-        issues.push({
-          path: joinPath(path, key),
-          message: `unknown key ${JSON.stringify(key)}`,
-          value: show(obj[key]),
-          allowed: known.join(', '),
-          ...(near ? { hint: `did you mean ${JSON.stringify(near)}?` } : { hint: 'remove it' }),
-        });
-      }
-      for (const key of known) {
-        const fspec = fields[key]!;
-        const fv = obj[key];
-        if (fv === undefined) {
-          if ('default' in fspec && fspec.default !== undefined) {
-            out[key] = structuredClone(fspec.default);
-          } else if (fspec.kind === 'object' && hasDefault(fspec)) {
-            out[key] = check(fspec, {}, joinPath(path, key), issues);
-          } else if (!fspec.optional) {
-            issues.push({
-              path: joinPath(path, key),
-              message: `missing required key ${JSON.stringify(key)} (${fspec.description})`,
-              allowed: describeAllowed(fspec),
-              hint: `add "${key}": ... to the ${path === '' ? 'file' : JSON.stringify(path)}`,
-            });
-          }
-          continue;
-        }
-        const r = check(fspec, fv, joinPath(path, key), issues);
-        if (r !== undefined) out[key] = r;
-      }
-      return out;
+      return checkObject(spec, v as Record<string, unknown>, path, issues, allowExtra);
     }
   }
+}
+
+/**
+ * The fields of an object: unknown keys (unless in `allowExtra`) and missing required keys
+ * are issues; missing keys with defaults get them.
+ */
+function checkObject(spec: ObjectSpec, obj: Record<string, unknown>, path: string, issues: Issue[], allowExtra: readonly string[]): Record<string, unknown> {
+  const fields = spec.fields;
+  const out: Record<string, unknown> = {};
+  const known = Object.keys(fields);
+  for (const key of Object.keys(obj)) {
+    if (key in fields || allowExtra.includes(key)) continue;
+    const near = closest(key, known);
+    issues.push({
+      path: joinPath(path, key),
+      message: `unknown key ${JSON.stringify(key)}`,
+      value: show(obj[key]),
+      allowed: known.join(', '),
+      ...(near ? { hint: `did you mean ${JSON.stringify(near)}?` } : { hint: 'remove it' }),
+    });
+  }
+  for (const key of known) {
+    const fspec = fields[key]!;
+    const fv = obj[key];
+    if (fv === undefined) {
+      if ('default' in fspec && fspec.default !== undefined) {
+        out[key] = structuredClone(fspec.default);
+      } else if (fspec.kind === 'object' && hasDefault(fspec)) {
+        out[key] = check(fspec, {}, joinPath(path, key), issues);
+      } else if (!fspec.optional) {
+        issues.push({
+          path: joinPath(path, key),
+          message: `missing required key ${JSON.stringify(key)} (${fspec.description})`,
+          allowed: describeAllowed(fspec),
+          hint: `add "${key}": ... to the ${path === '' ? 'file' : JSON.stringify(path)}`,
+        });
+      }
+      continue;
+    }
+    const r = check(fspec, fv, joinPath(path, key), issues);
+    if (r !== undefined) out[key] = r;
+  }
+  return out;
 }
 
 // ---- JSON Schema -----------------------------------------------------------------------------

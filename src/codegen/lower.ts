@@ -6,7 +6,7 @@
 import { TinypruneError } from '../errors.js';
 import { DTYPE_BYTES, tensorElements, type ModelGraph, type Tensor } from '../ir/graph.js';
 import { prepare, type ExecutionPlan, type PlannedOp } from '../interp/prepare.js';
-import { planArena, type BufferRequest } from '../plan/arena.js';
+import { planArena, type ArenaPlan, type BufferRequest } from '../plan/arena.js';
 import { sanitizeIdentifier } from './cgen.js';
 import type { LowerContext, LoweredCall } from './ops/context.js';
 import { LOWERINGS } from './ops/index.js';
@@ -67,111 +67,31 @@ function rootOf(alias: Map<number, number>, t: number): number {
   return r;
 }
 
+/** Arena buffer of an alias root that is not a constant: the ops it lives between, and its size. */
+interface Lifetime {
+  first: number;
+  last: number;
+  bytes: number;
+}
+
+/** The arena-related facts pass 2 and the I/O description need. */
+interface ArenaLayout {
+  alias: Map<number, number>;
+  life: Map<number, Lifetime>;
+  scratchOf: Map<number, number>;
+  arena: ArenaPlan;
+}
+
 export function lowerModel(graph: ModelGraph, opts: LowerOptions): KernelPlan {
   const plan = prepare(graph);
   const prefix = opts.prefix;
-  const alignment = opts.alignment ?? 16;
-
-  // Pass 1: which ops are aliases, and how much scratch each call needs.
-  const alias = new Map<number, number>();
-  const scratchOf = new Map<number, number>();
-  for (const op of plan.ops) {
-    const lowered = lowerOne(graph, op, () => '0', () => '0', () => '0', opts.sparse);
-    if (lowered === 'alias') {
-      alias.set(op.outputs[0]!, op.inputs[0]!);
-    } else if ((lowered.scratchBytes ?? 0) > 0) {
-      scratchOf.set(op.index, lowered.scratchBytes!);
-    }
-  }
-
-  // Lifetimes of arena buffers (one per alias root that is not a constant).
-  const isConst = (t: number): boolean => graph.tensors[t]?.data !== undefined;
-  const life = new Map<number, { first: number; last: number; bytes: number }>();
-  const touch = (t: number, at: number): void => {
-    const root = rootOf(alias, t);
-    if (isConst(root)) return;
-    const tensor = graph.tensors[root]!;
-    const bytes = tensorElements(tensor) * DTYPE_BYTES[tensor.dtype];
-    const l = life.get(root);
-    if (!l) life.set(root, { first: at, last: at, bytes });
-    else {
-      l.first = Math.min(l.first, at);
-      l.last = Math.max(l.last, at);
-    }
-  };
-  const end = graph.ops.length;
-  for (const t of graph.inputs) touch(t, 0);
-  for (const op of plan.ops) {
-    for (const t of op.inputs) if (t >= 0) touch(t, op.index);
-    for (const t of op.outputs) touch(t, op.index);
-  }
-  for (const t of graph.outputs) touch(t, end);
-
-  const requests: BufferRequest[] = [...life.entries()].map(([id, l]) => ({ id, ...l }));
-  for (const [index, bytes] of scratchOf) requests.push({ id: -1 - index, bytes, first: index, last: index });
-  const arena = planArena(requests, alignment);
+  const layout = layoutArena(graph, plan, opts);
+  const { alias, life, scratchOf, arena } = layout;
 
   // Pass 2: real lowering with arena offsets and constant arrays.
   const consts: ConstArray[] = [];
-  const constSymbols = new Map<number, string>();
-  const arenaSym = `${prefix}_arena`;
-  const ptr = (t: number, ctype: CType, writable = false): CExpr => {
-    const root = rootOf(alias, t);
-    const tensor = graph.tensors[root]!;
-    if (isConst(root)) {
-      let sym = constSymbols.get(root);
-      if (!sym) {
-        sym = `${prefix}_t${root}_${sanitizeIdentifier(tensor.name, 'const').slice(0, 40)}`;
-        const values = constValues(tensor);
-        const ctypeT = ctypeOf(tensor, `tensor ${root}`);
-        consts.push({
-          symbol: sym,
-          ctype: ctypeT,
-          values,
-          comment: `tensor ${root} '${tensor.name}' ${tensor.dtype}[${tensor.shape.join('x')}]`,
-          bytes: values.length * DTYPE_BYTES[tensor.dtype],
-          role: tensor.dtype === 'int32' ? 'bias' : 'weights',
-        });
-        constSymbols.set(root, sym);
-      }
-      return ctype === ctypeOf(tensor, `tensor ${root}`) ? sym : `(const ${ctype} *)${sym}`;
-    }
-    const offset = arena.offsets.get(root);
-    if (offset === undefined) throw new Error(`tensor ${t} has no arena offset (lowering bug)`);
-    return `(${writable ? '' : 'const '}${ctype} *)&${arenaSym}[${offset}]`;
-  };
-
-  const calls: KernelCall[] = [];
-  for (const op of plan.ops) {
-    const register = (role: ConstArray['role']) => (suffix: string, ctype: CType, values: ArrayLike<number>, comment: string): CExpr => {
-      const symbol = `${prefix}_op${op.index}_${suffix}`;
-      consts.push({ symbol, ctype, values: Array.from(values), comment: `operator ${op.index} (${op.opcode}): ${comment}`, bytes: values.length * CTYPE_BYTES[ctype], role });
-      return symbol;
-    };
-    const array = register('quant');
-    const weights: SparseLowerContext['weights'] = (suffix, ctype, values, comment, role) => register(role)(suffix, ctype, values, comment);
-    const lowered = lowerOne(graph, op, ptr, array, weights, opts.sparse);
-    const name = graph.tensors[op.outputs[0]!]?.name ?? '';
-    if (lowered === 'alias') {
-      calls.push({ index: op.index, opcode: op.opcode, args: [], scratchBytes: 0, alias: true, name });
-      continue;
-    }
-    const scratchOffset = arena.offsets.get(-1 - op.index);
-    const scratch = scratchOffset === undefined ? 'NULL' : `(void *)&${arenaSym}[${scratchOffset}]`;
-    const paramsSymbol = `${prefix}_op${op.index}_params`;
-    calls.push({
-      index: op.index,
-      opcode: op.opcode,
-      kernel: lowered.kernel,
-      paramsType: lowered.paramsType,
-      paramsSymbol,
-      params: lowered.params,
-      args: [`&${paramsSymbol}`, ...lowered.args.map((a) => (a === 'scratch' ? scratch : a))],
-      scratchBytes: lowered.scratchBytes ?? 0,
-      alias: false,
-      name,
-    });
-  }
+  const ptr = pointerTo(graph, layout, prefix, consts);
+  const calls = plan.ops.map((op) => lowerCall(graph, op, opts, layout, ptr, consts));
 
   const io = (t: number): IoTensor => {
     const tensor = graph.tensors[t]!;
@@ -204,6 +124,130 @@ export function lowerModel(graph: ModelGraph, opts: LowerOptions): KernelPlan {
     kernels: [...new Set(calls.flatMap((c) => (c.kernel ? [c.kernel] : [])))].sort(),
     includes: opts.sparse && opts.sparse.size > 0 ? ['tp_sparse.h'] : [],
     dtype: ioTypes.size === 1 && ioTypes.has('float32') ? 'float32' : ioTypes.size === 1 && ioTypes.has('int8') ? 'int8' : 'mixed',
+  };
+}
+
+/**
+ * Pass 1: which ops are aliases and how much scratch each call needs (a dry lowering with
+ * dummy pointers), then the lifetimes of the arena buffers and the arena plan over them.
+ */
+function layoutArena(graph: ModelGraph, plan: ExecutionPlan, opts: LowerOptions): ArenaLayout {
+  const alias = new Map<number, number>();
+  const scratchOf = new Map<number, number>();
+  for (const op of plan.ops) {
+    const lowered = lowerOne(graph, op, () => '0', () => '0', () => '0', opts.sparse);
+    if (lowered === 'alias') {
+      alias.set(op.outputs[0]!, op.inputs[0]!);
+    } else if ((lowered.scratchBytes ?? 0) > 0) {
+      scratchOf.set(op.index, lowered.scratchBytes!);
+    }
+  }
+  const life = bufferLifetimes(graph, plan, alias);
+  const requests: BufferRequest[] = [...life.entries()].map(([id, l]) => ({ id, ...l }));
+  for (const [index, bytes] of scratchOf) requests.push({ id: -1 - index, bytes, first: index, last: index });
+  const arena = planArena(requests, opts.alignment ?? 16);
+  return { alias, life, scratchOf, arena };
+}
+
+/** Lifetimes of arena buffers (one per alias root that is not a constant). */
+function bufferLifetimes(graph: ModelGraph, plan: ExecutionPlan, alias: Map<number, number>): Map<number, Lifetime> {
+  const life = new Map<number, Lifetime>();
+  const touch = (t: number, at: number): void => {
+    const root = rootOf(alias, t);
+    if (isConst(graph, root)) return;
+    const tensor = graph.tensors[root]!;
+    const bytes = tensorElements(tensor) * DTYPE_BYTES[tensor.dtype];
+    const l = life.get(root);
+    if (!l) life.set(root, { first: at, last: at, bytes });
+    else {
+      l.first = Math.min(l.first, at);
+      l.last = Math.max(l.last, at);
+    }
+  };
+  const end = graph.ops.length;
+  for (const t of graph.inputs) touch(t, 0);
+  for (const op of plan.ops) {
+    for (const t of op.inputs) if (t >= 0) touch(t, op.index);
+    for (const t of op.outputs) touch(t, op.index);
+  }
+  for (const t of graph.outputs) touch(t, end);
+  return life;
+}
+
+function isConst(graph: ModelGraph, t: number): boolean {
+  return graph.tensors[t]?.data !== undefined;
+}
+
+/**
+ * The C expression for a tensor's data: its constant array (emitted into `consts` on first
+ * use) or its place in the arena.
+ */
+function pointerTo(graph: ModelGraph, layout: ArenaLayout, prefix: string, consts: ConstArray[]): LowerContext['ptr'] {
+  const constSymbols = new Map<number, string>();
+  const arenaSym = `${prefix}_arena`;
+  return (t: number, ctype: CType, writable = false): CExpr => {
+    const root = rootOf(layout.alias, t);
+    const tensor = graph.tensors[root]!;
+    if (isConst(graph, root)) {
+      let sym = constSymbols.get(root);
+      if (!sym) {
+        sym = `${prefix}_t${root}_${sanitizeIdentifier(tensor.name, 'const').slice(0, 40)}`;
+        const values = constValues(tensor);
+        const ctypeT = ctypeOf(tensor, `tensor ${root}`);
+        consts.push({
+          symbol: sym,
+          ctype: ctypeT,
+          values,
+          comment: `tensor ${root} '${tensor.name}' ${tensor.dtype}[${tensor.shape.join('x')}]`,
+          bytes: values.length * DTYPE_BYTES[tensor.dtype],
+          role: tensor.dtype === 'int32' ? 'bias' : 'weights',
+        });
+        constSymbols.set(root, sym);
+      }
+      return ctype === ctypeOf(tensor, `tensor ${root}`) ? sym : `(const ${ctype} *)${sym}`;
+    }
+    const offset = layout.arena.offsets.get(root);
+    if (offset === undefined) throw new Error(`tensor ${t} has no arena offset (lowering bug)`);
+    return `(${writable ? '' : 'const '}${ctype} *)&${arenaSym}[${offset}]`;
+  };
+}
+
+/** Pass 2 for one operator: its kernel call, with its per-op arrays added to `consts`. */
+function lowerCall(
+  graph: ModelGraph,
+  op: PlannedOp,
+  opts: LowerOptions,
+  layout: ArenaLayout,
+  ptr: LowerContext['ptr'],
+  consts: ConstArray[],
+): KernelCall {
+  const prefix = opts.prefix;
+  const register = (role: ConstArray['role']) => (suffix: string, ctype: CType, values: ArrayLike<number>, comment: string): CExpr => {
+    const symbol = `${prefix}_op${op.index}_${suffix}`;
+    consts.push({ symbol, ctype, values: Array.from(values), comment: `operator ${op.index} (${op.opcode}): ${comment}`, bytes: values.length * CTYPE_BYTES[ctype], role });
+    return symbol;
+  };
+  const array = register('quant');
+  const weights: SparseLowerContext['weights'] = (suffix, ctype, values, comment, role) => register(role)(suffix, ctype, values, comment);
+  const lowered = lowerOne(graph, op, ptr, array, weights, opts.sparse);
+  const name = graph.tensors[op.outputs[0]!]?.name ?? '';
+  if (lowered === 'alias') {
+    return { index: op.index, opcode: op.opcode, args: [], scratchBytes: 0, alias: true, name };
+  }
+  const scratchOffset = layout.arena.offsets.get(-1 - op.index);
+  const scratch = scratchOffset === undefined ? 'NULL' : `(void *)&${prefix}_arena[${scratchOffset}]`;
+  const paramsSymbol = `${prefix}_op${op.index}_params`;
+  return {
+    index: op.index,
+    opcode: op.opcode,
+    kernel: lowered.kernel,
+    paramsType: lowered.paramsType,
+    paramsSymbol,
+    params: lowered.params,
+    args: [`&${paramsSymbol}`, ...lowered.args.map((a) => (a === 'scratch' ? scratch : a))],
+    scratchBytes: lowered.scratchBytes ?? 0,
+    alias: false,
+    name,
   };
 }
 

@@ -50,28 +50,61 @@ function byteSize(t: Tensor): number {
 /** Validates the graph and computes everything the kernels need. Throws TinypruneError. */
 export function prepare(graph: ModelGraph): ExecutionPlan {
   const warnings: Warning[] = [];
+  checkSupportedOps(graph);
+  const tensorBytes = tensorSizes(graph);
 
-  // 1. Every operator must be one we execute; name them all, the first one in the message.
-  const unsupported = graph.ops.map((op, i) => ({ op, i })).filter(({ op }) => !isSupportedOp(op.opcode));
-  if (unsupported.length > 0) {
-    const first = unsupported[0]!;
-    const others = unsupported.slice(1).map(({ i }) => describeOp(graph, i));
-    throw new TinypruneError(
-      'E_UNSUPPORTED_OP',
-      `${describeOp(graph, first.i)} is not supported; supported: ${SUPPORTED_OPS.join(', ')}` +
-        (others.length > 0 ? ` (also unsupported: ${others.join(', ')})` : ''),
-      {
-        where: describeOp(graph, first.i),
-        allowed: SUPPORTED_OPS.join(', '),
-        hint:
-          first.op.opcode === 'UNIDIRECTIONAL_SEQUENCE_LSTM'
-            ? 'recurrent layers are not supported yet; unroll them into FULLY_CONNECTED/ADD/MUL operators or use a convolutional model'
-            : 'replace the operator in the source model with supported ones before conversion',
-      },
-    );
+  // 3. Data flow: every operator input must exist before the operator runs.
+  const available = new Set<number>();
+  graph.tensors.forEach((t, i) => {
+    if (t.data || t.isVariable) available.add(i);
+  });
+  for (const i of graph.inputs) available.add(i);
+  const ops: PlannedOp[] = [];
+  const constants = new Map<number, Uint8Array>();
+  graph.ops.forEach((op, index) => {
+    checkOpDataFlow(graph, index, available);
+    for (const t of op.inputs) {
+      const data = t >= 0 ? graph.tensors[t]!.data : undefined;
+      if (data && !constants.has(t)) constants.set(t, alignedCopy(data.subarray(0, Math.min(tensorBytes[t]!, data.byteLength))));
+    }
+
+    // 4. The kernel's own Prepare: types, shapes, quantization, constants.
+    const ctx: PrepareContext = { graph, op, index, warnings };
+    const kernel = KERNELS[op.opcode as keyof typeof KERNELS];
+    const prepared = kernel.prepare(ctx);
+    ops.push({ ...prepared, index, opcode: op.opcode, inputs: [...op.inputs], outputs: [...op.outputs] });
+  });
+  for (const i of graph.outputs) {
+    if (!available.has(i)) {
+      throw new TinypruneError('E_IR_INVALID', `graph output ${tensorName(graph, i)} is never produced`, { where: 'graph outputs' });
+    }
   }
+  return { graph, ops, constants, tensorBytes, warnings };
+}
 
-  // 2. Tensors: static shapes, known element sizes.
+/** 1. Every operator must be one we execute; name them all, the first one in the message. */
+function checkSupportedOps(graph: ModelGraph): void {
+  const unsupported = graph.ops.map((op, i) => ({ op, i })).filter(({ op }) => !isSupportedOp(op.opcode));
+  if (unsupported.length === 0) return;
+  const first = unsupported[0]!;
+  const others = unsupported.slice(1).map(({ i }) => describeOp(graph, i));
+  throw new TinypruneError(
+    'E_UNSUPPORTED_OP',
+    `${describeOp(graph, first.i)} is not supported; supported: ${SUPPORTED_OPS.join(', ')}` +
+      (others.length > 0 ? ` (also unsupported: ${others.join(', ')})` : ''),
+    {
+      where: describeOp(graph, first.i),
+      allowed: SUPPORTED_OPS.join(', '),
+      hint:
+        first.op.opcode === 'UNIDIRECTIONAL_SEQUENCE_LSTM'
+          ? 'recurrent layers are not supported yet; unroll them into FULLY_CONNECTED/ADD/MUL operators or use a convolutional model'
+          : 'replace the operator in the source model with supported ones before conversion',
+    },
+  );
+}
+
+/** 2. Tensors: static shapes, known element sizes, enough constant data; graph inputs and outputs exist. Returns the byte size of every tensor. */
+function tensorSizes(graph: ModelGraph): number[] {
   const tensorBytes: number[] = [];
   graph.tensors.forEach((t, i) => {
     if (!t.shape.every((d) => Number.isInteger(d) && d >= 0)) {
@@ -100,58 +133,42 @@ export function prepare(graph: ModelGraph): ExecutionPlan {
       }
     }
   }
+  return tensorBytes;
+}
 
-  // 3. Data flow: every operator input must exist before the operator runs.
-  const available = new Set<number>();
-  graph.tensors.forEach((t, i) => {
-    if (t.data || t.isVariable) available.add(i);
-  });
-  for (const i of graph.inputs) available.add(i);
-  const ops: PlannedOp[] = [];
-  const constants = new Map<number, Uint8Array>();
-  graph.ops.forEach((op, index) => {
-    for (const t of op.inputs) {
-      if (t < 0) continue;
-      if (!graph.tensors[t]) {
-        throw new TinypruneError('E_IR_INVALID', `${describeOp(graph, index)} reads tensor ${t}, which does not exist`, {
-          where: describeOp(graph, index),
-        });
-      }
-      if (!available.has(t)) {
-        throw new TinypruneError(
-          'E_IR_INVALID',
-          `${describeOp(graph, index)} reads ${tensorName(graph, t)} before any operator produces it`,
-          { where: describeOp(graph, index), hint: 'operators must be listed in execution order' },
-        );
-      }
-      const tensor = graph.tensors[t]!;
-      if (tensor.data && !constants.has(t)) constants.set(t, alignedCopy(tensor.data.subarray(0, Math.min(tensorBytes[t]!, tensor.data.byteLength))));
+/**
+ * 3. for one operator: its inputs exist and are `available` (constant, variable, graph input
+ * or produced earlier); its outputs exist, are not constants, and become available.
+ */
+function checkOpDataFlow(graph: ModelGraph, index: number, available: Set<number>): void {
+  const op = graph.ops[index]!;
+  for (const t of op.inputs) {
+    if (t < 0) continue;
+    if (!graph.tensors[t]) {
+      throw new TinypruneError('E_IR_INVALID', `${describeOp(graph, index)} reads tensor ${t}, which does not exist`, {
+        where: describeOp(graph, index),
+      });
     }
-    for (const t of op.outputs) {
-      const tensor = graph.tensors[t];
-      if (!tensor) {
-        throw new TinypruneError('E_IR_INVALID', `${describeOp(graph, index)} writes tensor ${t}, which does not exist`, {
-          where: describeOp(graph, index),
-        });
-      }
-      if (tensor.data) {
-        throw new TinypruneError('E_IR_INVALID', `${describeOp(graph, index)} writes constant ${tensorName(graph, t)}`, {
-          where: describeOp(graph, index),
-        });
-      }
-      available.add(t);
-    }
-
-    // 4. The kernel's own Prepare: types, shapes, quantization, constants.
-    const ctx: PrepareContext = { graph, op, index, warnings };
-    const kernel = KERNELS[op.opcode as keyof typeof KERNELS];
-    const prepared = kernel.prepare(ctx);
-    ops.push({ ...prepared, index, opcode: op.opcode, inputs: [...op.inputs], outputs: [...op.outputs] });
-  });
-  for (const i of graph.outputs) {
-    if (!available.has(i)) {
-      throw new TinypruneError('E_IR_INVALID', `graph output ${tensorName(graph, i)} is never produced`, { where: 'graph outputs' });
+    if (!available.has(t)) {
+      throw new TinypruneError(
+        'E_IR_INVALID',
+        `${describeOp(graph, index)} reads ${tensorName(graph, t)} before any operator produces it`,
+        { where: describeOp(graph, index), hint: 'operators must be listed in execution order' },
+      );
     }
   }
-  return { graph, ops, constants, tensorBytes, warnings };
+  for (const t of op.outputs) {
+    const tensor = graph.tensors[t];
+    if (!tensor) {
+      throw new TinypruneError('E_IR_INVALID', `${describeOp(graph, index)} writes tensor ${t}, which does not exist`, {
+        where: describeOp(graph, index),
+      });
+    }
+    if (tensor.data) {
+      throw new TinypruneError('E_IR_INVALID', `${describeOp(graph, index)} writes constant ${tensorName(graph, t)}`, {
+        where: describeOp(graph, index),
+      });
+    }
+    available.add(t);
+  }
 }

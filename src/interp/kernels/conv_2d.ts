@@ -6,29 +6,14 @@
  * dividing the input depth) is supported like TFLM does. Points outside the image are skipped
  * (zero padding in real terms: the input offset is never added for them).
  */
-import {
-  activationRangeFloat,
-  elementCount,
-  expectCounts,
-  expectDType,
-  expectRank,
-  fusedActivation,
-  inputTensor,
-  opError,
-  optionalInputTensor,
-  optNumber,
-  outputTensor,
-  paddingOption,
-  windowPadding,
-  type PrepareContext,
-} from '../common.js';
+import { activationRangeFloat, elementCount, opError, type PrepareContext } from '../common.js';
 import { multiplyByQuantizedMultiplier } from '../fixedpoint.js';
 import type { OpKernel, PreparedOp } from '../kernel.js';
 import type { ModelGraph, Op } from '../../ir/graph.js';
-import { hybridError, perChannelQuant, type PerChannelQuant } from './conv_common.js';
+import { convOperands, convWindow, perChannelQuant, type ConvWindow, type PerChannelQuant } from './conv_common.js';
 
-/** Geometry shared by the float and int8 variants. */
-export interface Conv2DGeometry {
+/** Geometry shared by the float and int8 variants (strides, dilations and padding: ConvWindow). */
+export interface Conv2DGeometry extends ConvWindow {
   batches: number;
   inputHeight: number;
   inputWidth: number;
@@ -40,12 +25,6 @@ export interface Conv2DGeometry {
   outputHeight: number;
   outputWidth: number;
   outputDepth: number;
-  strideW: number;
-  strideH: number;
-  dilationW: number;
-  dilationH: number;
-  padW: number;
-  padH: number;
 }
 
 export interface Conv2DInt8Params extends Conv2DGeometry, PerChannelQuant {
@@ -147,20 +126,7 @@ export function conv2dFloat32(
 }
 
 function prepareConv2d(ctx: PrepareContext): PreparedOp<Conv2DParams> {
-  expectCounts(ctx, [2, 3], 1);
-  const input = inputTensor(ctx, 0);
-  const filter = inputTensor(ctx, 1);
-  const bias = optionalInputTensor(ctx, 2);
-  const output = outputTensor(ctx, 0);
-  expectRank(ctx, input, 4);
-  expectRank(ctx, filter, 4);
-  expectRank(ctx, output, 4);
-  if (input.tensor.dtype === 'float32' && filter.tensor.dtype !== 'float32') throw hybridError(ctx, filter.index);
-  expectDType(ctx, input, ['int8', 'float32'], 'input');
-  expectDType(ctx, output, [input.tensor.dtype], 'output');
-  expectDType(ctx, filter, [input.tensor.dtype], 'filter');
-  if (bias) expectDType(ctx, bias, [input.tensor.dtype === 'int8' ? 'int32' : 'float32'], 'bias');
-  const act = fusedActivation(ctx);
+  const { input, filter, bias, output, act } = convOperands(ctx);
 
   const [batches, inH, inW, inD] = input.tensor.shape as [number, number, number, number];
   const [outD, fH, fW, fD] = filter.tensor.shape as [number, number, number, number];
@@ -178,24 +144,7 @@ function prepareConv2d(ctx: PrepareContext): PreparedOp<Conv2DParams> {
   if (bias && elementCount(bias.tensor.shape) !== outD) {
     throw opError(ctx, 'E_IR_INVALID', `bias has ${elementCount(bias.tensor.shape)} elements; expected ${outD}`, { tensor: bias.index });
   }
-  const strideW = optNumber(ctx.op, 'strideW', 0);
-  const strideH = optNumber(ctx.op, 'strideH', 0);
-  const dilationW = optNumber(ctx.op, 'dilationWFactor', 1);
-  const dilationH = optNumber(ctx.op, 'dilationHFactor', 1);
-  const { padW, padH } = windowPadding(ctx, {
-    padding: paddingOption(ctx),
-    strideW,
-    strideH,
-    dilationW,
-    dilationH,
-    inH,
-    inW,
-    filterH: fH,
-    filterW: fW,
-    outH,
-    outW,
-    outputIndex: output.index,
-  });
+  const window = convWindow(ctx, { inH, inW, filterH: fH, filterW: fW, outH, outW, outputIndex: output.index });
   const geometry: Conv2DGeometry = {
     batches,
     inputHeight: inH,
@@ -207,12 +156,7 @@ function prepareConv2d(ctx: PrepareContext): PreparedOp<Conv2DParams> {
     outputHeight: outH,
     outputWidth: outW,
     outputDepth: outD,
-    strideW,
-    strideH,
-    dilationW,
-    dilationH,
-    padW,
-    padH,
+    ...window,
   };
   const [ii, fi, oi] = [input.index, filter.index, output.index];
   const bi = bias ? bias.index : -1;

@@ -9,25 +9,17 @@
 import {
   activationRangeFloat,
   elementCount,
-  expectCounts,
-  expectDType,
-  expectRank,
-  fusedActivation,
-  inputTensor,
   opError,
-  optionalInputTensor,
   optNumber,
-  outputTensor,
-  paddingOption,
-  windowPadding,
   type PrepareContext,
 } from '../common.js';
 import { multiplyByQuantizedMultiplier } from '../fixedpoint.js';
 import type { OpKernel, PreparedOp } from '../kernel.js';
 import type { ModelGraph, Op } from '../../ir/graph.js';
-import { hybridError, perChannelQuant, type PerChannelQuant } from './conv_common.js';
+import { convOperands, convWindow, perChannelQuant, type ConvWindow, type PerChannelQuant } from './conv_common.js';
 
-export interface DepthwiseConv2DGeometry {
+/** Geometry shared by the float and int8 variants (strides, dilations and padding: ConvWindow). */
+export interface DepthwiseConv2DGeometry extends ConvWindow {
   batches: number;
   inputHeight: number;
   inputWidth: number;
@@ -39,12 +31,6 @@ export interface DepthwiseConv2DGeometry {
   /** inputDepth * depthMultiplier. */
   outputDepth: number;
   depthMultiplier: number;
-  strideW: number;
-  strideH: number;
-  dilationW: number;
-  dilationH: number;
-  padW: number;
-  padH: number;
 }
 
 export interface DepthwiseConv2DInt8Params extends DepthwiseConv2DGeometry, PerChannelQuant {
@@ -150,20 +136,7 @@ export function depthwiseConv2dFloat32(
 }
 
 function prepareDepthwiseConv2d(ctx: PrepareContext): PreparedOp<DepthwiseConv2DParams> {
-  expectCounts(ctx, [2, 3], 1);
-  const input = inputTensor(ctx, 0);
-  const filter = inputTensor(ctx, 1);
-  const bias = optionalInputTensor(ctx, 2);
-  const output = outputTensor(ctx, 0);
-  expectRank(ctx, input, 4);
-  expectRank(ctx, filter, 4);
-  expectRank(ctx, output, 4);
-  if (input.tensor.dtype === 'float32' && filter.tensor.dtype !== 'float32') throw hybridError(ctx, filter.index);
-  expectDType(ctx, input, ['int8', 'float32'], 'input');
-  expectDType(ctx, output, [input.tensor.dtype], 'output');
-  expectDType(ctx, filter, [input.tensor.dtype], 'filter');
-  if (bias) expectDType(ctx, bias, [input.tensor.dtype === 'int8' ? 'int32' : 'float32'], 'bias');
-  const act = fusedActivation(ctx);
+  const { input, filter, bias, output, act } = convOperands(ctx);
 
   const [batches, inH, inW, inD] = input.tensor.shape as [number, number, number, number];
   const [f0, fH, fW, outD] = filter.tensor.shape as [number, number, number, number];
@@ -186,24 +159,7 @@ function prepareDepthwiseConv2d(ctx: PrepareContext): PreparedOp<DepthwiseConv2D
   if (bias && elementCount(bias.tensor.shape) !== outD) {
     throw opError(ctx, 'E_IR_INVALID', `bias has ${elementCount(bias.tensor.shape)} elements; expected ${outD}`, { tensor: bias.index });
   }
-  const strideW = optNumber(ctx.op, 'strideW', 0);
-  const strideH = optNumber(ctx.op, 'strideH', 0);
-  const dilationW = optNumber(ctx.op, 'dilationWFactor', 1);
-  const dilationH = optNumber(ctx.op, 'dilationHFactor', 1);
-  const { padW, padH } = windowPadding(ctx, {
-    padding: paddingOption(ctx),
-    strideW,
-    strideH,
-    dilationW,
-    dilationH,
-    inH,
-    inW,
-    filterH: fH,
-    filterW: fW,
-    outH,
-    outW,
-    outputIndex: output.index,
-  });
+  const window = convWindow(ctx, { inH, inW, filterH: fH, filterW: fW, outH, outW, outputIndex: output.index });
   const geometry: DepthwiseConv2DGeometry = {
     batches,
     inputHeight: inH,
@@ -215,12 +171,7 @@ function prepareDepthwiseConv2d(ctx: PrepareContext): PreparedOp<DepthwiseConv2D
     outputWidth: outW,
     outputDepth: outD,
     depthMultiplier,
-    strideW,
-    strideH,
-    dilationW,
-    dilationH,
-    padW,
-    padH,
+    ...window,
   };
   const [ii, fi, oi] = [input.index, filter.index, output.index];
   const bi = bias ? bias.index : -1;
