@@ -7,6 +7,7 @@ import { TinypruneError } from '../errors.js';
 import { DTYPE_BYTES, tensorElements, type ModelGraph, type Tensor } from '../ir/graph.js';
 import { prepare, type ExecutionPlan, type PlannedOp } from '../interp/prepare.js';
 import { planArena, type BufferRequest } from '../plan/arena.js';
+import { inPlaceCandidates } from './in-place.js';
 import { sanitizeIdentifier } from './cgen.js';
 import type { LowerContext, LoweredCall } from './ops/context.js';
 import { LOWERINGS } from './ops/index.js';
@@ -75,13 +76,15 @@ export function lowerModel(graph: ModelGraph, opts: LowerOptions): KernelPlan {
   // Pass 1: which ops are aliases, and how much scratch each call needs.
   const alias = new Map<number, number>();
   const scratchOf = new Map<number, number>();
+  const kernelOf = new Map<number, string>();
   for (const op of plan.ops) {
     const lowered = lowerOne(graph, op, () => '0', () => '0', () => '0', opts.sparse);
     if (lowered === 'alias') {
       alias.set(op.outputs[0]!, op.inputs[0]!);
-    } else if ((lowered.scratchBytes ?? 0) > 0) {
-      scratchOf.set(op.index, lowered.scratchBytes!);
+      continue;
     }
+    kernelOf.set(op.index, lowered.kernel);
+    if ((lowered.scratchBytes ?? 0) > 0) scratchOf.set(op.index, lowered.scratchBytes!);
   }
 
   // Lifetimes of arena buffers (one per alias root that is not a constant).
@@ -109,7 +112,8 @@ export function lowerModel(graph: ModelGraph, opts: LowerOptions): KernelPlan {
 
   const requests: BufferRequest[] = [...life.entries()].map(([id, l]) => ({ id, ...l }));
   for (const [index, bytes] of scratchOf) requests.push({ id: -1 - index, bytes, first: index, last: index });
-  const arena = planArena(requests, alignment);
+  const inPlace = inPlaceCandidates(plan.ops, kernelOf, (t) => (life.has(rootOf(alias, t)) ? rootOf(alias, t) : undefined));
+  const arena = planArena(requests, alignment, inPlace);
 
   // Pass 2: real lowering with arena offsets and constant arrays.
   const consts: ConstArray[] = [];
