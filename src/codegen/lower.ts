@@ -202,7 +202,7 @@ export function lowerModel(graph: ModelGraph, opts: LowerOptions): KernelPlan {
     source: opts.source,
     calls,
     consts,
-    arena: { bytes: arena.peak, lowerBound: arena.lowerBound, entries, scratchOffset: 0, scratchBytes },
+    arena: { bytes: arena.peak, lowerBound: arena.lowerBound, entries, scratchOffset: 0, scratchBytes, inPlace: arena.inPlace },
     inputs: graph.inputs.map(io),
     outputs: graph.outputs.map(io),
     kernels: [...new Set(calls.flatMap((c) => (c.kernel ? [c.kernel] : [])))].sort(),
