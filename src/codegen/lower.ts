@@ -24,6 +24,8 @@ export interface LowerOptions {
   alignment?: number;
   /** Operators whose weights run a sparse kernel: operator index → encoded weights (src/sparse). */
   sparse?: ReadonlyMap<number, EncodedMatrix>;
+  /** Let audited layers write their output over their dying input (src/plan/overlap.ts); default true. */
+  inPlace?: boolean;
 }
 
 const CTYPE_BYTES: Readonly<Record<CType, number>> = { int8_t: 1, uint8_t: 1, int16_t: 2, uint16_t: 2, int32_t: 4, uint32_t: 4, float: 4 };
@@ -112,7 +114,7 @@ export function lowerModel(graph: ModelGraph, opts: LowerOptions): KernelPlan {
 
   const requests: BufferRequest[] = [...life.entries()].map(([id, l]) => ({ id, ...l }));
   for (const [index, bytes] of scratchOf) requests.push({ id: -1 - index, bytes, first: index, last: index });
-  const inPlace = inPlaceCandidates(plan.ops, kernelOf, (t) => (life.has(rootOf(alias, t)) ? rootOf(alias, t) : undefined));
+  const inPlace = opts.inPlace === false ? [] : inPlaceCandidates(plan.ops, kernelOf, (t) => (life.has(rootOf(alias, t)) ? rootOf(alias, t) : undefined));
   const arena = planArena(requests, alignment, inPlace);
 
   // Pass 2: real lowering with arena offsets and constant arrays.
