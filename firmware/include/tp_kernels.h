@@ -45,7 +45,12 @@
  *    it may link (TP_SCRATCH_BYTES_MAX below is that bound for this version: 0).
  *  - int32 arrays (bias, multipliers, shifts) must be 4-byte aligned (the MVE kernels load
  *    them as vectors); int8 and float tensors need only their natural alignment.
- *  - Input and output buffers must not overlap, except where a kernel says so.
+ *  - Input and output buffers must not overlap, except where a kernel says so, and except
+ *    the in-place placement of the generated code: conv_2d, depthwise_conv_2d and the pools
+ *    (s8 and f32, every variant) compute output pixels in raster order, so the output may start
+ *    below its input by the displacement src/plan/overlap.ts computes from the geometry
+ *    (writes only ever land on input bytes no later pixel reads). A change to one of these
+ *    kernels' loop order must be checked against IN_PLACE_KERNELS there.
  *  - Accumulators are int32, as in TFLM; the caller keeps sum |w|*(|x|+|offset|) + |bias|
  *    below 2^31 (TFLM's assumption too: accumulation depth up to ~2^16 for int8).
  *

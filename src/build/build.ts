@@ -300,6 +300,10 @@ function makeReport(
   const rel = (p: string): string => path.relative(path.dirname(fw.elf), p);
   const layerWeights = (i: number): number =>
     graph.ops[i]!.inputs.filter((t) => t >= 0 && graph.tensors[t]!.data && graph.ops[i]!.opcode !== 'RESHAPE').reduce((s, t) => s + graph.tensors[t]!.data!.length, 0);
+  const inPlaceOf = (index: number): Pick<LayerReport, 'inPlace'> => {
+    const o = gen.plan.arena.inPlace.find((x) => x.op === index);
+    return o ? { inPlace: { savedBytes: o.saved, displacement: o.displacement } } : {};
+  };
   const layer = (c: GeneratedSources['plan']['calls'][number]): LayerReport => {
     const choice = choices?.get(c.index);
     const base = {
@@ -311,6 +315,7 @@ function makeReport(
       weightBytes: choice && choice.format !== 'dense' ? choice.bytes : layerWeights(c.index),
       macs: macsOf(graph, graph.ops[c.index]!),
       predictedInstructions: choice?.predictedInstructions ?? null,
+      ...inPlaceOf(c.index),
     };
     return choice
       ? { ...base, dense: { weightBytes: choice.dense.bytes, predictedInstructions: choice.dense.predictedInstructions ?? null }, output: c.name }

@@ -7,6 +7,7 @@ import { TinypruneError } from '../errors.js';
 import { DTYPE_BYTES, tensorElements, type ModelGraph, type Tensor } from '../ir/graph.js';
 import { prepare, type ExecutionPlan, type PlannedOp } from '../interp/prepare.js';
 import { planArena, type ArenaPlan, type BufferRequest } from '../plan/arena.js';
+import { inPlaceCandidates } from './in-place.js';
 import { sanitizeIdentifier } from './cgen.js';
 import type { LowerContext, LoweredCall } from './ops/context.js';
 import { LOWERINGS } from './ops/index.js';
@@ -23,6 +24,8 @@ export interface LowerOptions {
   alignment?: number;
   /** Operators whose weights run a sparse kernel: operator index → encoded weights (src/sparse). */
   sparse?: ReadonlyMap<number, EncodedMatrix>;
+  /** Let audited layers write their output over their dying input (src/plan/overlap.ts); default true. */
+  inPlace?: boolean;
 }
 
 const CTYPE_BYTES: Readonly<Record<CType, number>> = { int8_t: 1, uint8_t: 1, int16_t: 2, uint16_t: 2, int32_t: 4, uint32_t: 4, float: 4 };
@@ -118,7 +121,7 @@ export function lowerModel(graph: ModelGraph, opts: LowerOptions): KernelPlan {
     source: opts.source,
     calls,
     consts,
-    arena: { bytes: arena.peak, lowerBound: arena.lowerBound, entries, scratchOffset: 0, scratchBytes },
+    arena: { bytes: arena.peak, lowerBound: arena.lowerBound, entries, scratchOffset: 0, scratchBytes, inPlace: arena.inPlace },
     inputs: graph.inputs.map(io),
     outputs: graph.outputs.map(io),
     kernels: [...new Set(calls.flatMap((c) => (c.kernel ? [c.kernel] : [])))].sort(),
@@ -134,18 +137,21 @@ export function lowerModel(graph: ModelGraph, opts: LowerOptions): KernelPlan {
 function layoutArena(graph: ModelGraph, plan: ExecutionPlan, opts: LowerOptions): ArenaLayout {
   const alias = new Map<number, number>();
   const scratchOf = new Map<number, number>();
+  const kernelOf = new Map<number, string>();
   for (const op of plan.ops) {
     const lowered = lowerOne(graph, op, () => '0', () => '0', () => '0', opts.sparse);
     if (lowered === 'alias') {
       alias.set(op.outputs[0]!, op.inputs[0]!);
-    } else if ((lowered.scratchBytes ?? 0) > 0) {
-      scratchOf.set(op.index, lowered.scratchBytes!);
+      continue;
     }
+    kernelOf.set(op.index, lowered.kernel);
+    if ((lowered.scratchBytes ?? 0) > 0) scratchOf.set(op.index, lowered.scratchBytes!);
   }
   const life = bufferLifetimes(graph, plan, alias);
   const requests: BufferRequest[] = [...life.entries()].map(([id, l]) => ({ id, ...l }));
   for (const [index, bytes] of scratchOf) requests.push({ id: -1 - index, bytes, first: index, last: index });
-  const arena = planArena(requests, opts.alignment ?? 16);
+  const inPlace = opts.inPlace === false ? [] : inPlaceCandidates(plan.ops, kernelOf, (t) => (life.has(rootOf(alias, t)) ? rootOf(alias, t) : undefined));
+  const arena = planArena(requests, opts.alignment ?? 16, inPlace);
   return { alias, life, scratchOf, arena };
 }
 

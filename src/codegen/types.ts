@@ -4,6 +4,8 @@
  * (ModelGraph → KernelPlan) is pure; rendering (KernelPlan → C text) is templates.
  */
 
+import type { InPlaceOverlap } from '../plan/arena.js';
+
 /** A C expression, already formatted by the helpers in cgen.ts. */
 export type CExpr = string;
 
@@ -64,7 +66,8 @@ export interface KernelPlan {
   source: string;
   calls: KernelCall[];
   consts: ConstArray[];
-  arena: { bytes: number; lowerBound: number; entries: ArenaEntry[]; scratchOffset: number; scratchBytes: number };
+  /** `inPlace`: operators whose output overlaps their dying input (src/plan/overlap.ts). */
+  arena: { bytes: number; lowerBound: number; entries: ArenaEntry[]; scratchOffset: number; scratchBytes: number; inPlace: InPlaceOverlap[] };
   inputs: IoTensor[];
   outputs: IoTensor[];
   /** Runtime kernel functions used, sorted: only their sources are compiled. */

@@ -34,6 +34,12 @@ export interface LayerReport {
   output: string;
   /** Output channels kept of the original's (the pipeline: channel pruning). */
   channels?: { kept: number; total: number };
+  /**
+   * Present when the layer writes its output over its own dying input (src/plan/overlap.ts):
+   * the arena bytes that saves at this layer, and how far below the input the output starts
+   * (bytes; the kernel is unchanged, so nothing is recomputed).
+   */
+  inPlace?: { savedBytes: number; displacement: number };
 }
 
 export interface BuildReport {

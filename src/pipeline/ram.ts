@@ -5,6 +5,16 @@
  * (through pools, activations, depthwise convolutions and flattening: the channel classes of
  * src/prune/structured.ts). The arena planner reaches this live-set bound on straight-line
  * models; the build checks the real arena afterwards.
+ *
+ * In-place layers (an output over its dying input, src/plan/overlap.ts) are not modelled:
+ * here an operator's input and output always count in full, so where the arena planner
+ * overlaps them this over-estimates (kws: 16,000 B here against a 10,304 B arena) and the
+ * solver may prune more than the board needs. Modelling them needs two things the linear
+ * model lacks: the overlap holds only for the audited dense kernels (a layer the solver gives
+ * a sparse format loses it, so the bytes would depend on the chosen format, not only on kept
+ * channels), and the overlapped bytes, max(out, D + in) with D a maximum over output pixels
+ * of terms linear in the input and output channel counts, are a maximum of linear terms
+ * (representable as several RamPoints per operator, one per vertex of their upper hull).
  */
 import { tensorBytes, type ModelGraph } from '../ir/graph.js';
 import { analyzeChannels } from '../prune/structured.js';

@@ -335,7 +335,7 @@ export function reportView(report: ReportInput, shapes?: LayerShapes) {
       ['fits', report.fits && report.flash.total <= report.flash.limit && report.ram.total <= report.ram.limit ? 'yes' : 'no'],
       ['flash', `${formatBytes(report.flash.total)} of ${formatBytes(report.flash.limit)} (${formatPercent(report.flash.total / report.flash.limit)})`],
       ['RAM', `${formatBytes(report.ram.total)} of ${formatBytes(report.ram.limit)} (${formatPercent(report.ram.total / report.ram.limit)})`],
-      ['tensor arena', `${formatBytes(report.arena.bytes)} (lower bound ${formatBytes(report.arena.lowerBound)})`],
+      ['tensor arena', `${formatBytes(report.arena.bytes)} (lower bound ${formatBytes(report.arena.lowerBound)})${inPlaceNote(report.layers)}`],
       ...(report.measured ? [['instructions per inference (QEMU)', formatInt(report.measured.instructions)]] : []),
       ...(report.measured?.estimatedCycles !== undefined ? [[`estimated cycles (${target.core} timing model)`, formatInt(report.measured.estimatedCycles)]] : []),
       ...(predictedTotal !== null ? [['predicted instructions (prunable layers)', formatInt(predictedTotal)]] : []),
@@ -396,4 +396,10 @@ export function writeReportHtml(dir: string, report: ReportInput, graph?: ModelG
   const versions = { ...(compilers.length > 0 ? { [`compiler (${report.files.elf})`]: compilers.join('; ') } : {}), ...report.toolchain.versions };
   writeFileSync(file, renderReportHtml({ ...report, toolchain: { ...report.toolchain, versions } }, graph ? layerShapes(graph) : undefined));
   return file;
+}
+
+/** '; N layers write over their own input' when the arena planner overlapped them (src/plan/overlap.ts). */
+function inPlaceNote(layers: readonly LayerReport[]): string {
+  const n = layers.filter((l) => l.inPlace).length;
+  return n === 0 ? '' : `; ${n} layer${n === 1 ? ' writes' : 's write'} over ${n === 1 ? 'its' : 'their'} own input`;
 }

@@ -329,7 +329,7 @@ static const uint32_t tp_model_input_offsets[1] = { 512u };
 static const uint32_t tp_model_input_sizes[1] = { 64u };
 static const float tp_model_input_scales[1] = { 0.0627451f };
 static const int32_t tp_model_input_zero_points[1] = { -128 };
-static const uint32_t tp_model_output_offsets[1] = { 16u };
+static const uint32_t tp_model_output_offsets[1] = { 0u };
 static const uint32_t tp_model_output_sizes[1] = { 10u };
 static const float tp_model_output_scales[1] = { 0.00390625f };
 static const int32_t tp_model_output_zero_points[1] = { -128 };
@@ -391,12 +391,12 @@ const char *tp_model_layer_op(int32_t layer) {
 int tp_model_invoke(void) {
   TP_MODEL_RUN(0, tp_conv_2d_s8_block4x1(&tp_model_op0_params, (const int8_t *)&tp_model_arena[512], tp_model_op0_bias_folded, (int8_t *)&tp_model_arena[0], (void *)&tp_model_arena[576]));
   TP_MODEL_RUN(1, tp_depthwise_conv_2d_s8_bitmask(&tp_model_op1_params, (const int8_t *)&tp_model_arena[0], tp_model_op1_bias_folded, (int8_t *)&tp_model_arena[512], (void *)&tp_model_arena[640]));
-  TP_MODEL_RUN(2, tp_conv_2d_s8_block4x1(&tp_model_op2_params, (const int8_t *)&tp_model_arena[512], tp_model_op2_bias_folded, (int8_t *)&tp_model_arena[0], (void *)&tp_model_arena[256]));
-  TP_MODEL_RUN(3, tp_average_pool_2d_s8(&tp_model_op3_params, (const int8_t *)&tp_model_arena[0], (int8_t *)&tp_model_arena[256]));
+  TP_MODEL_RUN(2, tp_conv_2d_s8_block4x1(&tp_model_op2_params, (const int8_t *)&tp_model_arena[512], tp_model_op2_bias_folded, (int8_t *)&tp_model_arena[16], (void *)&tp_model_arena[0]));
+  TP_MODEL_RUN(3, tp_average_pool_2d_s8(&tp_model_op3_params, (const int8_t *)&tp_model_arena[16], (int8_t *)&tp_model_arena[0]));
   /* operator 4: RESHAPE (no code: output shares the input's bytes) */
   if (tp_model_hook) tp_model_hook(4, tp_model_hook_user);
-  TP_MODEL_RUN(5, tp_fully_connected_s8_csr8(&tp_model_op5_params, (const int8_t *)&tp_model_arena[256], tp_model_op5_bias_folded, (int8_t *)&tp_model_arena[0], NULL));
-  TP_MODEL_RUN(6, tp_softmax_s8(&tp_model_op6_params, (const int8_t *)&tp_model_arena[0], (int8_t *)&tp_model_arena[16]));
+  TP_MODEL_RUN(5, tp_fully_connected_s8_csr8(&tp_model_op5_params, (const int8_t *)&tp_model_arena[0], tp_model_op5_bias_folded, (int8_t *)&tp_model_arena[64], NULL));
+  TP_MODEL_RUN(6, tp_softmax_s8(&tp_model_op6_params, (const int8_t *)&tp_model_arena[64], (int8_t *)&tp_model_arena[0]));
   if (tp_model_hook) tp_model_hook(7, tp_model_hook_user);
   return 0;
 }
