@@ -14,9 +14,10 @@
  * channels share each tap's input byte: the byte plus the offset sits in the bottom lane of a
  * register and SMLABB/SMLATB multiply it by the even/odd filter lanes — one multiply-accumulate
  * instruction per MAC, the input loaded once per tap instead of once per output channel.
- * Channels left over use the plain per-channel loop.
+ * Channels left over use the plain per-channel loop (tp_kernel_scalar.h).
  */
 #include "../tp_kernel_checks.h"
+#include "../tp_kernel_scalar.h"
 #include "tp_dsp.h"
 #include "tp_fixedpoint.h"
 #include "tp_kernels.h"
@@ -267,7 +268,7 @@ tp_status tp_depthwise_conv_2d_s8(const tp_dwconv_s8_params *params, const int8_
         const uint32_t off2 = tp_dup16(off);
         const size_t in_row_stride = (size_t)in_w * (size_t)in_c;
         const size_t in_tap_stride = (size_t)dil_w * (size_t)in_c; /* next kx in the input */
-        int32_t b, oy, ox, c, m, ky, kx;
+        int32_t b, oy, ox, c;
         int8_t *out = output;
         for (b = 0; b < params->input.n; ++b) {
             const int8_t *in_b = input + (size_t)b * (size_t)in_h * in_row_stride;
@@ -344,20 +345,9 @@ tp_status tp_depthwise_conv_2d_s8(const tp_dwconv_s8_params *params, const int8_
                             }
                         }
                     }
-                    for (; c < in_c; ++c) {
-                        for (m = 0; m < mult; ++m) {
-                            const int32_t oc = c * mult + m;
-                            int32_t acc = 0;
-                            for (ky = ky_start; ky < ky_end; ++ky) {
-                                const int8_t *px = in_b + (size_t)(y0 + dil_h * ky) * in_row_stride + (size_t)c;
-                                const int8_t *pw = filter + (size_t)ky * (size_t)k_w * (size_t)out_c + (size_t)oc;
-                                for (kx = kx_start; kx < kx_end; ++kx) {
-                                    acc += (int32_t)pw[(size_t)kx * (size_t)out_c] *
-                                           ((int32_t)px[(size_t)(x0 + dil_w * kx) * (size_t)in_c] + off);
-                                }
-                            }
-                            out[oc] = requant(params, acc, bias, oc);
-                        }
+                    if (c < in_c) {
+                        const tp_pixel_taps taps = {y0, ky_start, ky_end, x0, kx_start, kx_end};
+                        tp_dwconv_s8_channels(params, in_b, filter, bias, &taps, c, out);
                     }
                     out += out_c;
                 }

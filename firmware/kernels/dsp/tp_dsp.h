@@ -135,6 +135,29 @@ static inline uint32_t tp_dup16(int32_t v) {
     return ((uint32_t)(uint16_t)v) | ((uint32_t)(uint16_t)v << 16);
 }
 
+/* The assembly needs 12 free core registers around it. Optimising builds (-O1 .. -O3, -Os,
+ * -Og) find them on every core; -O0 does not (the frame pointer and no spilling around asm),
+ * so unoptimised builds use the C form, and so can any build with TP_DSP_NO_ASM defined
+ * (needed for Cortex-M33 with an FPU and -fno-omit-frame-pointer, where GCC 12 reports
+ * "impossible constraints"). Pinning every operand to a named register would avoid that, but
+ * makes GCC 12's register allocator loop forever at -O2 -fno-omit-frame-pointer. The results
+ * are the same either way. */
+#if defined(TP_DSP_EMULATE) || defined(TP_DSP_NO_ASM) || !defined(__OPTIMIZE__)
+#define TP_DOT4_ASM 0
+#else
+#define TP_DOT4_ASM 1
+#endif
+
+/* On a core that also has Helium (Cortex-M55/M85: DSP extension and MVE) the dot products are
+ * the VMLADAVA loops of tp_mve.h, which keep these names and this contract: FULLY_CONNECTED and
+ * the general CONV_2D path are then the same code on both kinds of core, and the mve build
+ * takes them from this folder (only DEPTHWISE_CONV_2D has a Helium file of its own). */
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
+#include "../mve/tp_mve.h"
+#define TP_DOT_HELIUM 1
+#else
+#define TP_DOT_HELIUM 0
+
 /* Dot products of int8 rows with an offset int8 vector, the core of FULLY_CONNECTED and
  * CONV_2D: acc_r += sum_k w_r[k] * (x[k] + off). Four bytes at a time: the input word is
  * split into its even and odd bytes with the offset added (two SXTAB16; exact, as
@@ -169,20 +192,45 @@ static inline uint32_t tp_dup16(int32_t v) {
         }                                                                               \
     } while (0)
 
-/* The assembly needs 12 free core registers around it. Optimising builds (-O1 .. -O3, -Os,
- * -Og) find them on every core; -O0 does not (the frame pointer and no spilling around asm),
- * so unoptimised builds use the C form, and so can any build with TP_DSP_NO_ASM defined
- * (needed for Cortex-M33 with an FPU and -fno-omit-frame-pointer, where GCC 12 reports
- * "impossible constraints"). Pinning every operand to a named register would avoid that, but
- * makes GCC 12's register allocator loop forever at -O2 -fno-omit-frame-pointer. The results
- * are the same either way. */
-#if defined(TP_DSP_EMULATE) || defined(TP_DSP_NO_ASM) || !defined(__OPTIMIZE__)
-#define TP_DOT4_ASM 0
-#else
-#define TP_DOT4_ASM 1
-#endif
-
 #if TP_DOT4_ASM
+/* The loop body, twice per iteration: one input word split into its even and odd int16 lanes
+ * (SXTB16, or SXTAB16 adding the offset pair, reloaded into t where it is free), then rows 1, 0,
+ * 3, 2 (rows 1 and 3 at the row stride from rows 0 and 2). */
+#define TP_DOT4_ASM_SPLIT0                      \
+    "ldr    %[xo], [%[x]], #4\n\t"              \
+    "sxtb16 %[xe], %[xo]\n\t"                   \
+    "sxtb16 %[xo], %[xo], ror #8\n\t"
+#define TP_DOT4_ASM_SPLITOFF                           \
+    "ldr    %[xo], [%[x]], #4\n\t"                     \
+    "ldr    %[t], %[off]\n\t"                          \
+    "sxtab16 %[xe], %[t], %[xo]\n\t"                   \
+    "sxtab16 %[xo], %[t], %[xo], ror #8\n\t"
+#define TP_DOT4_ASM_ROWS                              \
+    "ldr    %[ww], [%[w0], %[k]]\n\t"                 \
+    "sxtb16 %[t], %[ww]\n\t"                          \
+    "smlad  %[a1], %[t], %[xe], %[a1]\n\t"            \
+    "sxtb16 %[ww], %[ww], ror #8\n\t"                 \
+    "smlad  %[a1], %[ww], %[xo], %[a1]\n\t"           \
+    "ldr    %[ww], [%[w0]], #4\n\t"                   \
+    "sxtb16 %[t], %[ww]\n\t"                          \
+    "smlad  %[a0], %[t], %[xe], %[a0]\n\t"            \
+    "sxtb16 %[ww], %[ww], ror #8\n\t"                 \
+    "smlad  %[a0], %[ww], %[xo], %[a0]\n\t"           \
+    "ldr    %[ww], [%[w2], %[k]]\n\t"                 \
+    "sxtb16 %[t], %[ww]\n\t"                          \
+    "smlad  %[a3], %[t], %[xe], %[a3]\n\t"            \
+    "sxtb16 %[ww], %[ww], ror #8\n\t"                 \
+    "smlad  %[a3], %[ww], %[xo], %[a3]\n\t"           \
+    "ldr    %[ww], [%[w2]], #4\n\t"                   \
+    "sxtb16 %[t], %[ww]\n\t"                          \
+    "smlad  %[a2], %[t], %[xe], %[a2]\n\t"            \
+    "sxtb16 %[ww], %[ww], ror #8\n\t"                 \
+    "smlad  %[a2], %[ww], %[xo], %[a2]\n\t"
+#define TP_DOT4_ASM_END                  \
+    "ldr    %[t], %[xend]\n\t"           \
+    "cmp    %[x], %[t]\n\t"              \
+    "bne    1b\n\t"
+
 /* The 4-row loop in assembly, 8 input bytes per iteration. In C, GCC 12 keeps only some of the
  * 4 accumulators and 4 row pointers in registers and spills the rest on every iteration (~32
  * instructions per 16 MACs instead of 25). Here 12 registers suffice — GCC cannot always give
@@ -198,56 +246,8 @@ static inline void tp_dot4_s8_asm(const int8_t *x, int32_t n8, const int8_t *w0,
     uint32_t xe, xo, ww, t;
     if (off2 == 0) {
         __asm__ volatile(
-            "1:\n\t"
-            "ldr    %[xo], [%[x]], #4\n\t"
-            "sxtb16 %[xe], %[xo]\n\t"
-            "sxtb16 %[xo], %[xo], ror #8\n\t"
-            "ldr    %[ww], [%[w0], %[k]]\n\t"
-            "sxtb16 %[t], %[ww]\n\t"
-            "smlad  %[a1], %[t], %[xe], %[a1]\n\t"
-            "sxtb16 %[ww], %[ww], ror #8\n\t"
-            "smlad  %[a1], %[ww], %[xo], %[a1]\n\t"
-            "ldr    %[ww], [%[w0]], #4\n\t"
-            "sxtb16 %[t], %[ww]\n\t"
-            "smlad  %[a0], %[t], %[xe], %[a0]\n\t"
-            "sxtb16 %[ww], %[ww], ror #8\n\t"
-            "smlad  %[a0], %[ww], %[xo], %[a0]\n\t"
-            "ldr    %[ww], [%[w2], %[k]]\n\t"
-            "sxtb16 %[t], %[ww]\n\t"
-            "smlad  %[a3], %[t], %[xe], %[a3]\n\t"
-            "sxtb16 %[ww], %[ww], ror #8\n\t"
-            "smlad  %[a3], %[ww], %[xo], %[a3]\n\t"
-            "ldr    %[ww], [%[w2]], #4\n\t"
-            "sxtb16 %[t], %[ww]\n\t"
-            "smlad  %[a2], %[t], %[xe], %[a2]\n\t"
-            "sxtb16 %[ww], %[ww], ror #8\n\t"
-            "smlad  %[a2], %[ww], %[xo], %[a2]\n\t"
-            "ldr    %[xo], [%[x]], #4\n\t"
-            "sxtb16 %[xe], %[xo]\n\t"
-            "sxtb16 %[xo], %[xo], ror #8\n\t"
-            "ldr    %[ww], [%[w0], %[k]]\n\t"
-            "sxtb16 %[t], %[ww]\n\t"
-            "smlad  %[a1], %[t], %[xe], %[a1]\n\t"
-            "sxtb16 %[ww], %[ww], ror #8\n\t"
-            "smlad  %[a1], %[ww], %[xo], %[a1]\n\t"
-            "ldr    %[ww], [%[w0]], #4\n\t"
-            "sxtb16 %[t], %[ww]\n\t"
-            "smlad  %[a0], %[t], %[xe], %[a0]\n\t"
-            "sxtb16 %[ww], %[ww], ror #8\n\t"
-            "smlad  %[a0], %[ww], %[xo], %[a0]\n\t"
-            "ldr    %[ww], [%[w2], %[k]]\n\t"
-            "sxtb16 %[t], %[ww]\n\t"
-            "smlad  %[a3], %[t], %[xe], %[a3]\n\t"
-            "sxtb16 %[ww], %[ww], ror #8\n\t"
-            "smlad  %[a3], %[ww], %[xo], %[a3]\n\t"
-            "ldr    %[ww], [%[w2]], #4\n\t"
-            "sxtb16 %[t], %[ww]\n\t"
-            "smlad  %[a2], %[t], %[xe], %[a2]\n\t"
-            "sxtb16 %[ww], %[ww], ror #8\n\t"
-            "smlad  %[a2], %[ww], %[xo], %[a2]\n\t"
-            "ldr    %[t], %[xend]\n\t"
-            "cmp    %[x], %[t]\n\t"
-            "bne    1b\n\t"
+            "1:\n\t" TP_DOT4_ASM_SPLIT0 TP_DOT4_ASM_ROWS
+            TP_DOT4_ASM_SPLIT0 TP_DOT4_ASM_ROWS TP_DOT4_ASM_END
             : [x] "+&r"(x), [w0] "+&r"(w0), [w2] "+&r"(w2), [a0] "+&r"(a0), [a1] "+&r"(a1),
               [a2] "+&r"(a2), [a3] "+&r"(a3), [xe] "=&r"(xe), [xo] "=&r"(xo), [ww] "=&r"(ww),
               [t] "=&r"(t)
@@ -255,58 +255,8 @@ static inline void tp_dot4_s8_asm(const int8_t *x, int32_t n8, const int8_t *w0,
             : "cc", "memory");
     } else {
         __asm__ volatile(
-            "1:\n\t"
-            "ldr    %[xo], [%[x]], #4\n\t"
-            "ldr    %[t], %[off]\n\t"
-            "sxtab16 %[xe], %[t], %[xo]\n\t"
-            "sxtab16 %[xo], %[t], %[xo], ror #8\n\t"
-            "ldr    %[ww], [%[w0], %[k]]\n\t"
-            "sxtb16 %[t], %[ww]\n\t"
-            "smlad  %[a1], %[t], %[xe], %[a1]\n\t"
-            "sxtb16 %[ww], %[ww], ror #8\n\t"
-            "smlad  %[a1], %[ww], %[xo], %[a1]\n\t"
-            "ldr    %[ww], [%[w0]], #4\n\t"
-            "sxtb16 %[t], %[ww]\n\t"
-            "smlad  %[a0], %[t], %[xe], %[a0]\n\t"
-            "sxtb16 %[ww], %[ww], ror #8\n\t"
-            "smlad  %[a0], %[ww], %[xo], %[a0]\n\t"
-            "ldr    %[ww], [%[w2], %[k]]\n\t"
-            "sxtb16 %[t], %[ww]\n\t"
-            "smlad  %[a3], %[t], %[xe], %[a3]\n\t"
-            "sxtb16 %[ww], %[ww], ror #8\n\t"
-            "smlad  %[a3], %[ww], %[xo], %[a3]\n\t"
-            "ldr    %[ww], [%[w2]], #4\n\t"
-            "sxtb16 %[t], %[ww]\n\t"
-            "smlad  %[a2], %[t], %[xe], %[a2]\n\t"
-            "sxtb16 %[ww], %[ww], ror #8\n\t"
-            "smlad  %[a2], %[ww], %[xo], %[a2]\n\t"
-            "ldr    %[xo], [%[x]], #4\n\t"
-            "ldr    %[t], %[off]\n\t"
-            "sxtab16 %[xe], %[t], %[xo]\n\t"
-            "sxtab16 %[xo], %[t], %[xo], ror #8\n\t"
-            "ldr    %[ww], [%[w0], %[k]]\n\t"
-            "sxtb16 %[t], %[ww]\n\t"
-            "smlad  %[a1], %[t], %[xe], %[a1]\n\t"
-            "sxtb16 %[ww], %[ww], ror #8\n\t"
-            "smlad  %[a1], %[ww], %[xo], %[a1]\n\t"
-            "ldr    %[ww], [%[w0]], #4\n\t"
-            "sxtb16 %[t], %[ww]\n\t"
-            "smlad  %[a0], %[t], %[xe], %[a0]\n\t"
-            "sxtb16 %[ww], %[ww], ror #8\n\t"
-            "smlad  %[a0], %[ww], %[xo], %[a0]\n\t"
-            "ldr    %[ww], [%[w2], %[k]]\n\t"
-            "sxtb16 %[t], %[ww]\n\t"
-            "smlad  %[a3], %[t], %[xe], %[a3]\n\t"
-            "sxtb16 %[ww], %[ww], ror #8\n\t"
-            "smlad  %[a3], %[ww], %[xo], %[a3]\n\t"
-            "ldr    %[ww], [%[w2]], #4\n\t"
-            "sxtb16 %[t], %[ww]\n\t"
-            "smlad  %[a2], %[t], %[xe], %[a2]\n\t"
-            "sxtb16 %[ww], %[ww], ror #8\n\t"
-            "smlad  %[a2], %[ww], %[xo], %[a2]\n\t"
-            "ldr    %[t], %[xend]\n\t"
-            "cmp    %[x], %[t]\n\t"
-            "bne    1b\n\t"
+            "1:\n\t" TP_DOT4_ASM_SPLITOFF TP_DOT4_ASM_ROWS
+            TP_DOT4_ASM_SPLITOFF TP_DOT4_ASM_ROWS TP_DOT4_ASM_END
             : [x] "+&r"(x), [w0] "+&r"(w0), [w2] "+&r"(w2), [a0] "+&r"(a0), [a1] "+&r"(a1),
               [a2] "+&r"(a2), [a3] "+&r"(a3), [xe] "=&r"(xe), [xo] "=&r"(xo), [ww] "=&r"(ww),
               [t] "=&r"(t)
@@ -380,5 +330,7 @@ static inline int32_t tp_dot1_s8(const int8_t *x, const int8_t *w, int32_t n, in
     for (; k < n; ++k) acc += (int32_t)w[k] * ((int32_t)x[k] + off);
     return acc;
 }
+
+#endif /* TP_DOT_HELIUM */
 
 #endif /* TP_DSP_H */

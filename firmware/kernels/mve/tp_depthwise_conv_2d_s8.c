@@ -13,9 +13,11 @@
  *                                            negative x (VQADD of (x & shift) >> 31): VRSHL
  *                                            rounds ties up, the reference away from zero
  * then + zero point, clamp, and a narrowing store of the four bytes. The last channels are
- * handled with tail predication (VCTP32). depth_multiplier > 1 takes the scalar loop.
+ * handled with tail predication (VCTP32). depth_multiplier > 1 takes the scalar loop
+ * (tp_kernel_scalar.h).
  */
 #include "../tp_kernel_checks.h"
+#include "../tp_kernel_scalar.h"
 #include "tp_fixedpoint.h"
 #include "tp_kernels.h"
 #include "tp_mve.h"
@@ -97,10 +99,9 @@ tp_status tp_depthwise_conv_2d_s8(const tp_dwconv_s8_params *params, const int8_
         const int32_t out_c = params->output.c;
         const int32_t mult = params->depth_multiplier;
         const int32_t dil_h = params->dilation_h, dil_w = params->dilation_w;
-        const int32_t off = params->input_offset;
         const size_t in_row_stride = (size_t)in_w * (size_t)in_c;
         const size_t in_tap_stride = (size_t)dil_w * (size_t)in_c;
-        int32_t b, oy, ox, c, m, ky, kx;
+        int32_t b, oy, ox, c;
         int8_t *out = output;
         for (b = 0; b < params->input.n; ++b) {
             const int8_t *in_b = input + (size_t)b * (size_t)in_h * in_row_stride;
@@ -128,24 +129,8 @@ tp_status tp_depthwise_conv_2d_s8(const tp_dwconv_s8_params *params, const int8_
                         }
                         if (c < in_c) dw_block4(params, &win, c, bias, out, vctp32q((uint32_t)(in_c - c)), 0);
                     } else {
-                        for (c = 0; c < in_c; ++c) {
-                            for (m = 0; m < mult; ++m) {
-                                const int32_t oc = c * mult + m;
-                                int32_t acc = 0;
-                                for (ky = ky_start; ky < ky_end; ++ky) {
-                                    const int8_t *px = in_b + (size_t)(y0 + dil_h * ky) * in_row_stride + (size_t)c;
-                                    const int8_t *pw = filter + (size_t)ky * (size_t)k_w * (size_t)out_c + (size_t)oc;
-                                    for (kx = kx_start; kx < kx_end; ++kx) {
-                                        acc += (int32_t)pw[(size_t)kx * (size_t)out_c] *
-                                               ((int32_t)px[(size_t)(x0 + dil_w * kx) * (size_t)in_c] + off);
-                                    }
-                                }
-                                if (bias) acc += bias[oc];
-                                acc = tp_mbqm(acc, params->output_multiplier[oc], params->output_shift[oc]) +
-                                      params->output_offset;
-                                out[oc] = (int8_t)tp_clamp_i32(acc, params->activation_min, params->activation_max);
-                            }
-                        }
+                        const tp_pixel_taps taps = {y0, ky_start, ky_end, x0, kx_start, kx_end};
+                        tp_dwconv_s8_channels(params, in_b, filter, bias, &taps, 0, out);
                     }
                     out += out_c;
                 }

@@ -1,6 +1,8 @@
 /*
- * Internal to the mve/ kernels (Cortex-M55, Armv8.1-M Helium): the int8 dot products they are
- * built on.
+ * Internal to the Helium kernels (Cortex-M55/M85, Armv8.1-M MVE): the int8 dot products that
+ * FULLY_CONNECTED and CONV_2D are built on there (dsp/tp_dsp.h takes tp_dot4_s8 and tp_dot1_s8
+ * from here on such a core: the same names and contract as its SMLAD loops), and the
+ * offset-free loops the sparse mve/ row functions use (sparse/mve/tp_sp_mve.h).
  *
  * VMLADAVA.S8 multiplies 16 int8 pairs and adds all 16 products to a scalar int32 accumulator,
  * so a row of weights against the input costs one load and one instruction per 16 bytes. The
@@ -30,6 +32,13 @@
  * pointers are pinned too (never r7, the Thumb frame pointer), which keeps every optimisation
  * level able to allocate the asm operands. */
 
+/* Head and end of those loops: LR counts the bytes left, each iteration is predicated to at
+ * most 16 of them, and a count of 0 skips the loop. */
+#define TP_MVE_LOOP8_BEGIN "wlstp.8 lr, lr, 2f\n" "1:\n\t"
+#define TP_MVE_LOOP_END "letp lr, 1b\n" "2:\n\t"
+/* One row's step: 16 input bytes (q0) times 16 weights (q1) into the accumulator a. */
+#define TP_MVE_DOT1_STEP "vldrb.8 q0, [%[x]], #16\n\t" "vldrb.8 q1, [%[w]], #16\n\t" "vmladava.s8 %[a], q0, q1\n\t"
+
 /* 4 rows, no input offset: acc_r += sum_k w_r[k] * x[k]. */
 static inline void tp_mve_dot4_nooff(const int8_t *x_, const int8_t *w0_, const int8_t *w1_,
                                      const int8_t *w2_, const int8_t *w3_, int32_t n,
@@ -45,8 +54,7 @@ static inline void tp_mve_dot4_nooff(const int8_t *x_, const int8_t *w0_, const 
     register int32_t a3 __asm__("r6") = acc[3];
     register int32_t count __asm__("lr") = n;
     __asm__ volatile(
-        "wlstp.8 lr, lr, 2f\n"
-        "1:\n\t"
+        TP_MVE_LOOP8_BEGIN
         "vldrb.8 q0, [%[x]], #16\n\t"
         "vldrb.8 q1, [%[w0]], #16\n\t"
         "vmladava.s8 %[a0], q0, q1\n\t"
@@ -56,8 +64,7 @@ static inline void tp_mve_dot4_nooff(const int8_t *x_, const int8_t *w0_, const 
         "vmladava.s8 %[a2], q0, q1\n\t"
         "vldrb.8 q1, [%[w3]], #16\n\t"
         "vmladava.s8 %[a3], q0, q1\n\t"
-        "letp lr, 1b\n"
-        "2:\n\t"
+        TP_MVE_LOOP_END
         : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(x),
           [w0] "+r"(w0), [w1] "+r"(w1), [w2] "+r"(w2), [w3] "+r"(w3), "+r"(count)
         :
@@ -66,6 +73,19 @@ static inline void tp_mve_dot4_nooff(const int8_t *x_, const int8_t *w0_, const 
     acc[1] = a1;
     acc[2] = a2;
     acc[3] = a3;
+}
+
+/* 1 row, no input offset: acc + sum_k w[k] * x[k] (the sparse row functions' dense runs). */
+static inline int32_t tp_mve_dot1_nooff(const int8_t *x, const int8_t *w, int32_t n, int32_t acc) {
+    register int32_t a __asm__("r0") = acc;
+    register int32_t count __asm__("lr") = n;
+    __asm__ volatile(
+        TP_MVE_LOOP8_BEGIN TP_MVE_DOT1_STEP
+        TP_MVE_LOOP_END
+        : [a] "+r"(a), [x] "+r"(x), [w] "+r"(w), "+r"(count)
+        :
+        : "d0", "d1", "d2", "d3", "memory", "cc");
+    return a;
 }
 
 /* 2 rows with the input offset: returns sum_k w_r[k] * x[k] in acc and sum_k w_r[k] in sum. */
@@ -80,8 +100,7 @@ static inline void tp_mve_dot2_sums(const int8_t *x_, const int8_t *w0_, const i
     register int32_t s1 __asm__("r6") = 0;
     register int32_t count __asm__("lr") = n;
     __asm__ volatile(
-        "wlstp.8 lr, lr, 2f\n"
-        "1:\n\t"
+        TP_MVE_LOOP8_BEGIN
         "vldrb.8 q0, [%[x]], #16\n\t"
         "vldrb.8 q1, [%[w0]], #16\n\t"
         "vmladava.s8 %[a0], q0, q1\n\t"
@@ -89,8 +108,7 @@ static inline void tp_mve_dot2_sums(const int8_t *x_, const int8_t *w0_, const i
         "vldrb.8 q1, [%[w1]], #16\n\t"
         "vmladava.s8 %[a1], q0, q1\n\t"
         "vaddva.s8 %[s1], q1\n\t"
-        "letp lr, 1b\n"
-        "2:\n\t"
+        TP_MVE_LOOP_END
         : [a0] "+r"(a0), [a1] "+r"(a1), [s0] "+r"(s0), [s1] "+r"(s1), [x] "+r"(x),
           [w0] "+r"(w0), [w1] "+r"(w1), "+r"(count)
         :
@@ -103,8 +121,8 @@ static inline void tp_mve_dot2_sums(const int8_t *x_, const int8_t *w0_, const i
 
 /* acc[r] += sum_k w_r[k] * (x[k] + off) for the rows w_r = w0 + r * stride, r = 0..3. The
  * offset goes in through sum w*(x + off) = sum w*x + off * sum w, exact modulo 2^32. */
-static inline void tp_dot4_s8_mve(const int8_t *x, const int8_t *w0, int32_t stride, int32_t n,
-                                  int32_t off, int32_t *acc) {
+static inline void tp_dot4_s8(const int8_t *x, const int8_t *w0, int32_t stride, int32_t n,
+                              int32_t off, int32_t *acc) {
     if (off == 0) {
         tp_mve_dot4_nooff(x, w0, w0 + stride, w0 + 2 * stride, w0 + 3 * stride, n, acc);
     } else {
@@ -118,22 +136,17 @@ static inline void tp_dot4_s8_mve(const int8_t *x, const int8_t *w0, int32_t str
 }
 
 /* One row: acc + sum_k w[k] * (x[k] + off). */
-static inline int32_t tp_dot1_s8_mve(const int8_t *x_, const int8_t *w_, int32_t n, int32_t off,
-                                     int32_t acc) {
+static inline int32_t tp_dot1_s8(const int8_t *x_, const int8_t *w_, int32_t n, int32_t off,
+                                 int32_t acc) {
     register const int8_t *x __asm__("r1") = x_;
     register const int8_t *w __asm__("r3") = w_;
     register int32_t a __asm__("r0") = 0;
     register int32_t s __asm__("r2") = 0;
     register int32_t count __asm__("lr") = n;
     __asm__ volatile(
-        "wlstp.8 lr, lr, 2f\n"
-        "1:\n\t"
-        "vldrb.8 q0, [%[x]], #16\n\t"
-        "vldrb.8 q1, [%[w]], #16\n\t"
-        "vmladava.s8 %[a], q0, q1\n\t"
+        TP_MVE_LOOP8_BEGIN TP_MVE_DOT1_STEP
         "vaddva.s8 %[s], q1\n\t"
-        "letp lr, 1b\n"
-        "2:\n\t"
+        TP_MVE_LOOP_END
         : [a] "+r"(a), [s] "+r"(s), [x] "+r"(x), [w] "+r"(w), "+r"(count)
         :
         : "d0", "d1", "d2", "d3", "memory", "cc");

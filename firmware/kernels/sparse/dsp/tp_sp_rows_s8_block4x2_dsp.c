@@ -18,16 +18,9 @@
             if (pend > ip && (int32_t)pend[-1] >= full) --pend;                              \
             for (; ip < pend; ++ip) {                                                        \
                 uint16_t h;                                                                  \
-                uint32_t xx, wa, wb;                                                         \
                 memcpy(&h, x + 2 * (int32_t)*ip, 2);                                         \
-                xx = tp_sp_sxtb16((uint32_t)h | ((uint32_t)h << 8));                         \
-                wa = tp_sp_ld32(v);                                                          \
-                wb = tp_sp_ld32(v + 4);                                                      \
+                tp_sp_smlad_4x2(v, tp_sp_sxtb16((uint32_t)h | ((uint32_t)h << 8)), &a0, &a1, &a2, &a3); \
                 v += 8;                                                                      \
-                a0 = tp_sp_smlad(tp_sp_sxtb16(wa), xx, a0);                                  \
-                a1 = tp_sp_smlad(tp_sp_sxtb16_ror8(wa), xx, a1);                             \
-                a2 = tp_sp_smlad(tp_sp_sxtb16(wb), xx, a2);                                  \
-                a3 = tp_sp_smlad(tp_sp_sxtb16_ror8(wb), xx, a3);                             \
             }                                                                                \
             if (ip < gend) {                                                                 \
                 const int32_t x0 = x[2 * (int32_t)*ip++];                                    \
@@ -37,15 +30,7 @@
                 a3 += v[5] * x0;                                                             \
                 v += 8;                                                                      \
             }                                                                                \
-            if (r0 + 4 <= rows) {                                                            \
-                y[r0] = tp_sp_requant(q, bias[r0] + a0, r0);                                 \
-                y[r0 + 1] = tp_sp_requant(q, bias[r0 + 1] + a1, r0 + 1);                     \
-                y[r0 + 2] = tp_sp_requant(q, bias[r0 + 2] + a2, r0 + 2);                     \
-                y[r0 + 3] = tp_sp_requant(q, bias[r0 + 3] + a3, r0 + 3);                     \
-            } else {                                                                         \
-                const int32_t acc[3] = {a0, a1, a2};                                         \
-                for (i = 0; r0 + i < rows; ++i) y[r0 + i] = tp_sp_requant(q, bias[r0 + i] + acc[i], r0 + i); \
-            }                                                                                \
+            tp_sp_store4_s8(q, bias, r0, rows, a0, a1, a2, a3, y);                          \
         }                                                                                    \
     } while (0)
 
@@ -55,7 +40,7 @@ void tp_sp_rows_s8_block4x2_dsp(const tp_sparse_matrix *w, const int8_t *x,
     const int32_t rows = w->rows;
     const int32_t groups = (rows + 3) / 4;
     const int32_t full = w->cols / 2;
-    int32_t g, i;
+    int32_t g;
     if (w->index_bytes == 1) {
         TP_SP_BLOCK4X2_ROWS(uint8_t);
     } else {
