@@ -38,7 +38,9 @@ function close(a: Float32Array, b: Float32Array): void {
 }
 
 const CASES: Case[] = [
-  { x: [2, 9, 9, 3], w: [3, 3, 3, 4], stride: 1, pad: 'same', dil: 1 },
+  { x: [2, 9, 9, 3], w: [3, 3, 3, 4], stride: 1, pad: 'same', dil: 1 }, // dW as a convolution
+  { x: [3, 12, 12, 6], w: [5, 5, 6, 7], stride: 1, pad: 'valid', dil: 1 }, // likewise (LeNet-5 conv2 shape)
+  { x: [2, 10, 10, 1], w: [3, 3, 1, 4], stride: 1, pad: 'same', dil: 1 }, // dW by patches (Cin 1)
   { x: [3, 10, 7, 2], w: [5, 5, 2, 3], stride: 2, pad: 'valid', dil: 1 },
   { x: [2, 8, 8, 5], w: [3, 3, 5, 2], stride: 2, pad: 'same', dil: 1 },
 ];
@@ -48,7 +50,30 @@ const DW_CASES: Case[] = [
   { x: [1, 11, 11, 2], w: [5, 5, 2, 3], stride: 1, pad: 'valid', dil: 1 }, // TF.js's own depthwise gradient refuses dilation > 1
 ];
 
-describe('WASM gradient kernels match the CPU backend', async () => {
+async function matMulGrads(backend: 'cpu' | 'wasm', ta: boolean, tb: boolean): Promise<Float32Array[]> {
+  await tf.setBackend(backend);
+  return tf.tidy(() => {
+    const a = tf.tensor2d(rand([7, 5], 4), ta ? [5, 7] : [7, 5]);
+    const b = tf.tensor2d(rand([5, 6], 5), tb ? [6, 5] : [5, 6]);
+    const f = (aa: tf.Tensor, bb: tf.Tensor): tf.Tensor => tf.matMul(aa, bb, ta, tb);
+    const dy = tf.tensor(rand([7, 6], 6), [7, 6]);
+    const [da, db] = tf.grads((aa: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(f(aa, bb), dy)))([a, b]);
+    return [f(a, b), da!, db!].map((t) => t.dataSync() as Float32Array);
+  });
+}
+
+async function maxPoolGrads(backend: 'cpu' | 'wasm', filter: number, stride: number, pad: 'same' | 'valid'): Promise<Float32Array> {
+  await tf.setBackend(backend);
+  return tf.tidy(() => {
+    // Rounded values make ties, which must go to the same (first) position as on CPU.
+    const x = tf.tensor4d(rand([2, 7, 9, 3], 7).map((v) => Math.round(v * 2)), [2, 7, 9, 3]);
+    const y = tf.maxPool(x, filter, stride, pad);
+    const dy = tf.tensor(rand(y.shape, 8), y.shape);
+    return tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(xx as tf.Tensor4D, filter, stride, pad), dy)))(x).dataSync() as Float32Array;
+  });
+}
+
+describe('WASM training kernels match the CPU backend', async () => {
   const info = await initBackend('wasm');
   it('registers on wasm', () => {
     expect(info.name).toBe('wasm');
@@ -70,6 +95,18 @@ describe('WASM gradient kernels match the CPU backend', async () => {
       close(wasm.y, cpu.y);
       close(wasm.dw, cpu.dw);
       close(wasm.dx, cpu.dx);
+    });
+  }
+  for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+    it(`matMul transposeA=${ta} transposeB=${tb} and its gradients`, async () => {
+      const cpu = await matMulGrads('cpu', ta, tb);
+      const wasm = await matMulGrads('wasm', ta, tb);
+      for (let i = 0; i < 3; i++) close(wasm[i]!, cpu[i]!);
+    });
+  }
+  for (const [filter, stride, pad] of [[2, 2, 'valid'], [3, 2, 'same'], [3, 1, 'same']] as const) {
+    it(`maxPool ${filter}x${filter} stride ${stride} ${pad} gradient`, async () => {
+      close(await maxPoolGrads('wasm', filter, stride, pad), await maxPoolGrads('cpu', filter, stride, pad));
     });
   }
 });
