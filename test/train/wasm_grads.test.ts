@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../../src/train/backend.js';
 import { Prng } from '../../src/util/prng.js';
+import { PATCH_SCRATCH } from '../../src/train/wasm/im2col.js';
 
 function rand(shape: number[], seed: number): Float32Array {
   const r = new Prng(seed);
@@ -88,6 +89,19 @@ describe('WASM training kernels match the CPU backend', async () => {
       close(wasm.dx, cpu.dx);
     });
   }
+  it('conv2d gradients in several image chunks (small scratch bound) equal the CPU backend', async () => {
+    const c: Case = { x: [5, 9, 9, 2], w: [3, 3, 2, 3], stride: 2, pad: 'same', dil: 1 };
+    const saved = PATCH_SCRATCH.maxFloats;
+    PATCH_SCRATCH.maxFloats = 2 * 5 * 5 * 3 * 3 * 2; // two images per chunk: chunks of 2, 2, 1
+    try {
+      const cpu = await grads('cpu', 'conv', c);
+      const wasm = await grads('wasm', 'conv', c);
+      close(wasm.dw, cpu.dw);
+      close(wasm.dx, cpu.dx);
+    } finally {
+      PATCH_SCRATCH.maxFloats = saved;
+    }
+  });
   for (const c of DW_CASES) {
     it(`depthwise x=${c.x} w=${c.w} stride ${c.stride} ${c.pad} dilation ${c.dil}`, async () => {
       const cpu = await grads('cpu', 'dw', c);

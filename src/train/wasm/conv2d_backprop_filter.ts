@@ -22,8 +22,6 @@ import { matMul } from './batch_mat_mul.js';
 import { im2colTransposed, imagesPerChunk } from './im2col.js';
 import { rowRange } from './rows.js';
 
-/** At most this many floats of patches per chunk (16 MB). */
-const CHUNK_FLOATS = 4 * 1024 * 1024;
 /** Use the convolution form when the patch matrix is this many times the transposed data. */
 const PATCHES_OVER_TRANSPOSES = 3;
 
@@ -65,7 +63,7 @@ function conv2dBackpropFilter(args: { inputs: { x: TensorInfo; dy: TensorInfo };
   const { batchSize: N, outHeight: Ho, outWidth: Wo, outChannels: Cout } = info;
   const K = info.filterHeight * info.filterWidth * info.inChannels;
   const pixels = Ho * Wo;
-  const step = imagesPerChunk(info, CHUNK_FLOATS);
+  const step = imagesPerChunk(info);
   let out: TensorInfo | undefined;
   for (let n0 = 0; n0 < N; n0 += step) {
     const n1 = Math.min(N, n0 + step);

@@ -10,8 +10,6 @@ import { matMul, transposeLast2 } from './batch_mat_mul.js';
 import { col2im, imagesPerChunk } from './im2col.js';
 import { rowRange } from './rows.js';
 
-/** At most this many floats of tap columns per chunk (16 MB). */
-const CHUNK_FLOATS = 4 * 1024 * 1024;
 
 function conv2dBackpropInput(args: { inputs: { dy: TensorInfo; filter: TensorInfo }; backend: WasmBackendLike; attrs: Conv2DBackpropInputAttrs }): TensorInfo {
   const { inputs, backend, attrs } = args;
@@ -26,7 +24,7 @@ function conv2dBackpropInput(args: { inputs: { dy: TensorInfo; filter: TensorInf
   const wT = transposeLast2(backend, w2);
   backend.disposeData(w2.dataId);
   const dx = backend.makeOutput([...attrs.inputShape], 'float32');
-  const step = imagesPerChunk(info, CHUNK_FLOATS);
+  const step = imagesPerChunk(info);
   for (let n0 = 0; n0 < N; n0 += step) {
     const n1 = Math.min(N, n0 + step);
     const dyRows = rowRange(backend, dy, { first: n0 * pixels, rows: (n1 - n0) * pixels, cols: Cout });

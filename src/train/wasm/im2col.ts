@@ -106,8 +106,11 @@ export function col2im(info: backend_util.Conv2DInfo, cols: Float32Array, dx: Fl
   }
 }
 
-/** Images per chunk so that one image range's patch matrix stays under `maxFloats`. */
-export function imagesPerChunk(info: backend_util.Conv2DInfo, maxFloats: number): number {
+/** Scratch bound of the patch-based kernels: at most this many floats of patches per chunk (16 MB). */
+export const PATCH_SCRATCH = { maxFloats: 4 * 1024 * 1024 };
+
+/** Images per chunk so that one image range's patch matrix stays under PATCH_SCRATCH.maxFloats. */
+export function imagesPerChunk(info: backend_util.Conv2DInfo): number {
   const perImage = info.outHeight * info.outWidth * info.filterHeight * info.filterWidth * info.inChannels;
-  return Math.max(1, Math.floor(maxFloats / Math.max(1, perImage)));
+  return Math.max(1, Math.floor(PATCH_SCRATCH.maxFloats / Math.max(1, perImage)));
 }
