@@ -3,9 +3,10 @@
  * layouts: OHWI conv filters, 1HWO depthwise filters, [out, in] FC weights) and a forward
  * function that runs the graph's ops with TF.js in TFLite semantics on a batch.
  *
- * Masks: a weight tensor may carry a 0/1 mask; the forward pass multiplies by it and
- * applyMasks() zeroes the variables after each optimizer step, so pruned weights stay exactly
- * zero through fine-tuning. toGraph() writes the values back into a float32 ModelGraph.
+ * Masks: a weight tensor may carry a 0/1 mask. setMask, setParamValues and restore zero the
+ * pruned entries, and applyMasks() does after each optimizer step, so pruned weights stay
+ * exactly zero through fine-tuning and the forward pass uses the variables as they are (no
+ * mask pass; issue #15). toGraph() writes the values back into a float32 ModelGraph.
  */
 import { TinypruneError } from '../errors.js';
 import type { ModelGraph, Op } from '../ir/graph.js';
