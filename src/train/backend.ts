@@ -1,6 +1,6 @@
 /**
  * TensorFlow.js backends for training: tfjs-node (native TensorFlow) when it loads, else WASM
- * (XNNPACK SIMD kernels, plus the three gradient kernels we register), else the pure-JS CPU
+ * (XNNPACK SIMD kernels, plus the training kernels we register or replace), else the pure-JS CPU
  * backend. tfjs-node is an optional dependency: its installer downloads libtensorflow, which
  * fails offline, so it is imported lazily and a failure only means "not available".
  */
@@ -78,7 +78,7 @@ export function describeBackend(info: BackendInfo): string {
   const why = info.notes.length > 0 ? `: ${info.notes.join('; ')}` : '';
   if (info.name === 'tensorflow') return 'tfjs-node (native TensorFlow, multi-threaded)';
   if (info.name === 'wasm') return `wasm (XNNPACK SIMD; tfjs-node is the faster native backend${why})`;
-  return `cpu (pure JavaScript, 10-20x slower than wasm${why})`;
+  return `cpu (pure JavaScript, 20-300x slower than wasm at training: README, training speed${why})`;
 }
 
 /** Selects and initialises a backend. 'auto' = node, then wasm, then cpu. */

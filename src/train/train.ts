@@ -181,5 +181,12 @@ export function gradients(m: TrainableModel, ds: Dataset, batches: number, batch
       }
     });
   }
+  // The forward pass uses pruned weights as they are (zero), so their gradients are not zero;
+  // a pruned weight has no gradient to speak of.
+  for (const [t, mask] of m.masks) {
+    const s = sums.get(t);
+    const mv = mask.dataSync();
+    if (s) for (let i = 0; i < s.length; i++) if (!(mv[i]! > 0)) s[i] = 0;
+  }
   return sums;
 }

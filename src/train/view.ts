@@ -3,35 +3,17 @@
  * layouts: OHWI conv filters, 1HWO depthwise filters, [out, in] FC weights) and a forward
  * function that runs the graph's ops with TF.js in TFLite semantics on a batch.
  *
- * Masks: a weight tensor may carry a 0/1 mask; the forward pass multiplies by it and
- * applyMasks() zeroes the variables after each optimizer step, so pruned weights stay exactly
- * zero through fine-tuning. toGraph() writes the values back into a float32 ModelGraph.
+ * Masks: a weight tensor may carry a 0/1 mask. setMask, setParamValues and restore zero the
+ * pruned entries, and applyMasks() does after each optimizer step, so pruned weights stay
+ * exactly zero through fine-tuning and the forward pass uses the variables as they are (no
+ * mask pass; issue #15). toGraph() writes the values back into a float32 ModelGraph.
  */
 import { TinypruneError } from '../errors.js';
 import type { ModelGraph, Op } from '../ir/graph.js';
 import { tf } from './backend.js';
+import { heapF32, type WasmBackendLike } from './wasm/common.js';
 import { dequantizeGraph } from './dequantize.js';
 import { cloneGraph, f32Bytes, floatData, intData } from './tensor_data.js';
-
-/** Ops the view can run (float semantics). */
-export const VIEW_OPS = new Set([
-  'CONV_2D',
-  'DEPTHWISE_CONV_2D',
-  'FULLY_CONNECTED',
-  'AVERAGE_POOL_2D',
-  'MAX_POOL_2D',
-  'ADD',
-  'MUL',
-  'RESHAPE',
-  'SOFTMAX',
-  'PAD',
-  'MEAN',
-  'CONCATENATION',
-  'RELU',
-  'RELU6',
-  'LOGISTIC',
-  'TANH',
-]);
 
 /** The ops whose input 1 is a prunable weight tensor (input 2 its bias). */
 export const WEIGHT_OPS = new Set(['CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED']);
@@ -120,6 +102,8 @@ function act(x: tf.Tensor, fused: unknown): tf.Tensor {
 }
 
 const pad = (op: Op): 'same' | 'valid' => (op.options.padding === 'VALID' ? 'valid' : 'same');
+const strides = (op: Op): [number, number] => [Number(op.options.strideH ?? 1), Number(op.options.strideW ?? 1)];
+const dilations = (op: Op): [number, number] => [Number(op.options.dilationHFactor ?? 1), Number(op.options.dilationWFactor ?? 1)];
 
 export interface ForwardOptions {
   /** Stop at the logits (the SOFTMAX input) instead of the graph output. */
@@ -128,9 +112,93 @@ export interface ForwardOptions {
   keep?: number[];
 }
 
+/** What an op needs to run: itself, the graph, its inputs' values and the batch size. */
+interface OpContext {
+  op: Op;
+  g: ModelGraph;
+  get: (tensor: number) => tf.Tensor;
+  batch: number;
+}
+
+/** The op's bias added (when it has one), then its fused activation. */
+function biasAct(c: OpContext, y: tf.Tensor): tf.Tensor {
+  const b = c.op.inputs[2];
+  return act(b !== undefined && b >= 0 ? tf.add(y, c.get(b)) : y, c.op.options.fusedActivationFunction);
+}
+
+function conv2d(c: OpContext): tf.Tensor {
+  const w = tf.transpose(c.get(c.op.inputs[1]!), [1, 2, 3, 0]) as tf.Tensor4D; // OHWI → HWIO
+  return biasAct(c, tf.conv2d(c.get(c.op.inputs[0]!) as tf.Tensor4D, w, strides(c.op), pad(c.op), 'NHWC', dilations(c.op)));
+}
+
+function depthwiseConv2d(c: OpContext): tf.Tensor {
+  const xin = c.get(c.op.inputs[0]!) as tf.Tensor4D;
+  const wt = c.get(c.op.inputs[1]!);
+  const [, kh, kw, cout] = wt.shape as [number, number, number, number];
+  const cin = xin.shape[3]!;
+  const w = tf.reshape(wt, [kh, kw, cin, cout / cin]) as tf.Tensor4D; // 1HW(C·M) → HWCM
+  return biasAct(c, tf.depthwiseConv2d(xin, w, strides(c.op), pad(c.op), 'NHWC', dilations(c.op)));
+}
+
+function fullyConnected(c: OpContext): tf.Tensor {
+  const w = c.get(c.op.inputs[1]!);
+  const xin = c.get(c.op.inputs[0]!);
+  const y = biasAct(c, tf.matMul(tf.reshape(xin, [-1, w.shape[1]!]), w, false, true));
+  return c.op.options.keepNumDims === true ? tf.reshape(y, [...xin.shape.slice(0, -1), w.shape[0]!]) : y;
+}
+
+function pool(c: OpContext): tf.Tensor {
+  const o = c.op.options;
+  const f: [number, number] = [Number(o.filterHeight), Number(o.filterWidth)];
+  const xin = c.get(c.op.inputs[0]!) as tf.Tensor4D;
+  const y = c.op.opcode === 'MAX_POOL_2D' ? tf.maxPool(xin, f, strides(c.op), pad(c.op)) : tf.avgPool(xin, f, strides(c.op), pad(c.op));
+  return act(y, o.fusedActivationFunction);
+}
+
+function padOp(c: OpContext): tf.Tensor {
+  const p = intData(c.g.tensors[c.op.inputs[1]!]!);
+  const pairs: [number, number][] = [];
+  for (let k = 0; k < p.length; k += 2) pairs.push([p[k]!, p[k + 1]!]);
+  return tf.pad(c.get(c.op.inputs[0]!), pairs);
+}
+
+function concatenation(c: OpContext): tf.Tensor {
+  const xs = c.op.inputs.map(c.get);
+  const axis = Number(c.op.options.axis ?? 0);
+  return act(tf.concat(xs, axis < 0 ? axis + xs[0]!.shape.length : axis), c.op.options.fusedActivationFunction);
+}
+
+const unary = (f: (x: tf.Tensor) => tf.Tensor) => (c: OpContext) => f(c.get(c.op.inputs[0]!));
+const binary = (f: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor) => (c: OpContext) => act(f(c.get(c.op.inputs[0]!), c.get(c.op.inputs[1]!)), c.op.options.fusedActivationFunction);
+
+/** How each VIEW_OPS opcode runs in TF.js (TFLite semantics, NHWC). */
+const OP_RUNNERS: Record<string, (c: OpContext) => tf.Tensor> = {
+  CONV_2D: conv2d,
+  DEPTHWISE_CONV_2D: depthwiseConv2d,
+  FULLY_CONNECTED: fullyConnected,
+  AVERAGE_POOL_2D: pool,
+  MAX_POOL_2D: pool,
+  ADD: binary(tf.add),
+  MUL: binary(tf.mul),
+  RESHAPE: (c) => tf.reshape(c.get(c.op.inputs[0]!), [c.batch, ...c.g.tensors[c.op.outputs[0]!]!.shape.slice(1)]),
+  SOFTMAX: (c) => tf.softmax(tf.mul(c.get(c.op.inputs[0]!), Number(c.op.options.beta ?? 1))),
+  PAD: padOp,
+  MEAN: (c) => tf.mean(c.get(c.op.inputs[0]!), intData(c.g.tensors[c.op.inputs[1]!]!), c.op.options.keepDims === true),
+  CONCATENATION: concatenation,
+  RELU: unary(tf.relu),
+  RELU6: unary(tf.relu6),
+  LOGISTIC: unary(tf.sigmoid),
+  TANH: unary(tf.tanh),
+};
+
+/** Ops the view can run (float semantics). */
+export const VIEW_OPS: ReadonlySet<string> = new Set(Object.keys(OP_RUNNERS));
+
 /**
  * Runs the graph on a batch x [N, ...sampleShape]. Call inside tf.tidy / optimizer.minimize.
- * Returns the output (or logits) and any kept intermediates.
+ * Returns the output (or logits) and any kept intermediates. Masked weights are used as they
+ * are: every way of changing a parameter (optimizer steps through applyMasks, setMask,
+ * setParamValues, restore) leaves its pruned entries at zero, so no mask pass is needed here.
  */
 export function forward(m: TrainableModel, x: tf.Tensor, opts: ForwardOptions = {}): { y: tf.Tensor; kept: Map<number, tf.Tensor> } {
   const g = m.graph;
@@ -138,124 +206,26 @@ export function forward(m: TrainableModel, x: tf.Tensor, opts: ForwardOptions = 
   vals.set(g.inputs[0]!, x);
   const stopAt = opts.logits ? m.logitsTensor : g.outputs[0]!;
   const get = (i: number): tf.Tensor => {
-    const v = vals.get(i);
+    const v = vals.get(i) ?? m.params.get(i);
     if (v) return v;
-    const p = m.params.get(i);
-    if (p) {
-      const mask = m.masks.get(i);
-      const w = mask ? tf.mul(p, mask) : p;
-      vals.set(i, w);
-      return w;
-    }
     const t = g.tensors[i]!;
-    if (t.data) {
-      const c = tf.tensor(t.dtype === 'int32' || t.dtype === 'int64' ? Float32Array.from(intData(t)) : floatData(t), t.shape);
-      vals.set(i, c);
-      return c;
-    }
-    throw new TinypruneError('E_TRAIN', `tensor ${i} '${t.name}' is used before it is computed`);
+    if (!t.data) throw new TinypruneError('E_TRAIN', `tensor ${i} '${t.name}' is used before it is computed`);
+    const c = tf.tensor(t.dtype === 'int32' || t.dtype === 'int64' ? Float32Array.from(intData(t)) : floatData(t), t.shape);
+    vals.set(i, c);
+    return c;
   };
   const batch = x.shape[0]!;
   for (const op of g.ops) {
     if (vals.has(stopAt)) break;
-    const o = op.options;
-    let y: tf.Tensor;
-    switch (op.opcode) {
-      case 'CONV_2D': {
-        const w = tf.transpose(get(op.inputs[1]!), [1, 2, 3, 0]) as tf.Tensor4D; // OHWI → HWIO
-        y = tf.conv2d(get(op.inputs[0]!) as tf.Tensor4D, w, [Number(o.strideH ?? 1), Number(o.strideW ?? 1)], pad(op), 'NHWC', [
-          Number(o.dilationHFactor ?? 1),
-          Number(o.dilationWFactor ?? 1),
-        ]);
-        if (op.inputs[2] !== undefined && op.inputs[2] >= 0) y = tf.add(y, get(op.inputs[2]));
-        y = act(y, o.fusedActivationFunction);
-        break;
-      }
-      case 'DEPTHWISE_CONV_2D': {
-        const xin = get(op.inputs[0]!) as tf.Tensor4D;
-        const wt = get(op.inputs[1]!);
-        const [, kh, kw, cout] = wt.shape as [number, number, number, number];
-        const cin = xin.shape[3]!;
-        const w = tf.reshape(wt, [kh, kw, cin, cout / cin]) as tf.Tensor4D; // 1HW(C·M) → HWCM
-        const dil: [number, number] = [Number(o.dilationHFactor ?? 1), Number(o.dilationWFactor ?? 1)];
-        y = tf.depthwiseConv2d(xin, w, [Number(o.strideH ?? 1), Number(o.strideW ?? 1)], pad(op), 'NHWC', dil);
-        if (op.inputs[2] !== undefined && op.inputs[2] >= 0) y = tf.add(y, get(op.inputs[2]));
-        y = act(y, o.fusedActivationFunction);
-        break;
-      }
-      case 'FULLY_CONNECTED': {
-        const w = get(op.inputs[1]!);
-        const inF = w.shape[1]!;
-        const xin = get(op.inputs[0]!);
-        const x2 = tf.reshape(xin, [-1, inF]);
-        y = tf.matMul(x2, w, false, true);
-        if (op.inputs[2] !== undefined && op.inputs[2] >= 0) y = tf.add(y, get(op.inputs[2]));
-        y = act(y, o.fusedActivationFunction);
-        if (o.keepNumDims === true) y = tf.reshape(y, [...xin.shape.slice(0, -1), w.shape[0]!]);
-        break;
-      }
-      case 'AVERAGE_POOL_2D':
-      case 'MAX_POOL_2D': {
-        const f: [number, number] = [Number(o.filterHeight), Number(o.filterWidth)];
-        const s: [number, number] = [Number(o.strideH ?? 1), Number(o.strideW ?? 1)];
-        const xin = get(op.inputs[0]!) as tf.Tensor4D;
-        y = op.opcode === 'MAX_POOL_2D' ? tf.maxPool(xin, f, s, pad(op)) : tf.avgPool(xin, f, s, pad(op));
-        y = act(y, o.fusedActivationFunction);
-        break;
-      }
-      case 'ADD':
-      case 'MUL':
-        y = act((op.opcode === 'ADD' ? tf.add : tf.mul)(get(op.inputs[0]!), get(op.inputs[1]!)), o.fusedActivationFunction);
-        break;
-      case 'RESHAPE': {
-        const shape = g.tensors[op.outputs[0]!]!.shape;
-        y = tf.reshape(get(op.inputs[0]!), [batch, ...shape.slice(1)]);
-        break;
-      }
-      case 'SOFTMAX':
-        y = tf.softmax(tf.mul(get(op.inputs[0]!), Number(o.beta ?? 1)));
-        break;
-      case 'PAD': {
-        const p = intData(g.tensors[op.inputs[1]!]!);
-        const pairs: [number, number][] = [];
-        for (let k = 0; k < p.length; k += 2) pairs.push([p[k]!, p[k + 1]!]);
-        y = tf.pad(get(op.inputs[0]!), pairs);
-        break;
-      }
-      case 'MEAN': {
-        const axes = intData(g.tensors[op.inputs[1]!]!);
-        y = tf.mean(get(op.inputs[0]!), axes, o.keepDims === true);
-        break;
-      }
-      case 'CONCATENATION': {
-        const xs = op.inputs.map(get);
-        const rank = xs[0]!.shape.length;
-        const axis = Number(o.axis ?? 0);
-        y = act(tf.concat(xs, axis < 0 ? axis + rank : axis), o.fusedActivationFunction);
-        break;
-      }
-      case 'RELU':
-        y = tf.relu(get(op.inputs[0]!));
-        break;
-      case 'RELU6':
-        y = tf.relu6(get(op.inputs[0]!));
-        break;
-      case 'LOGISTIC':
-        y = tf.sigmoid(get(op.inputs[0]!));
-        break;
-      case 'TANH':
-        y = tf.tanh(get(op.inputs[0]!));
-        break;
-      default:
-        throw new TinypruneError('E_UNSUPPORTED_OP', `cannot train through ${op.opcode}`);
-    }
-    vals.set(op.outputs[0]!, y);
+    const runner = OP_RUNNERS[op.opcode];
+    if (!runner) throw new TinypruneError('E_UNSUPPORTED_OP', `cannot train through ${op.opcode}`);
+    vals.set(op.outputs[0]!, runner({ op, g, get, batch }));
   }
   const y = vals.get(stopAt);
   if (!y) throw new TinypruneError('E_TRAIN', `the graph never computes tensor ${stopAt}`);
   const kept = new Map<number, tf.Tensor>();
   for (const k of opts.keep ?? []) {
-    const v = vals.get(k);
+    const v = vals.get(k) ?? m.params.get(k);
     if (v) kept.set(k, v);
   }
   return { y, kept };
@@ -266,16 +236,53 @@ function masked(v: tf.Tensor, mask: tf.Tensor): tf.Tensor {
   return tf.where(tf.greater(mask, 0), v, tf.zerosLike(v));
 }
 
-/** Sets masked-out weights to exactly zero (after every optimizer step). */
-export function applyMasks(m: TrainableModel): void {
-  for (const [t, mask] of m.masks) {
-    const v = m.params.get(t);
-    if (!v) continue;
-    // assign() shares the new tensor's data; dispose our handle or every call leaks a copy.
-    const nv = tf.tidy(() => masked(v, mask));
-    v.assign(nv);
-    nv.dispose();
+/** Flat indices of a mask's zeros, cached per mask tensor (masks never change in place). */
+const zerosOfMask = new WeakMap<tf.Tensor, Int32Array>();
+
+function maskZeros(mask: tf.Tensor): Int32Array {
+  let z = zerosOfMask.get(mask);
+  if (!z) {
+    const v = mask.dataSync();
+    const idx: number[] = [];
+    for (let i = 0; i < v.length; i++) if (!(v[i]! > 0)) idx.push(i);
+    z = Int32Array.from(idx);
+    zerosOfMask.set(mask, z);
   }
+  return z;
+}
+
+/**
+ * Zeroes v's pruned entries in place on the WASM backend: a write per pruned weight instead of
+ * three kernels over the whole tensor and a copy. Only when v alone owns its data (refCount
+ * 1), so no other tensor sees the change. Returns false where that is not possible.
+ */
+function zeroInPlace(v: tf.Variable, zeros: Int32Array): boolean {
+  if (tf.getBackend() !== 'wasm' || v.dtype !== 'float32') return false;
+  const backend = tf.backend() as unknown as WasmBackendLike & { refCount(dataId: object): number };
+  if (backend.refCount(v.dataId) !== 1) return false;
+  const data = heapF32(backend, v);
+  for (let i = 0; i < zeros.length; i++) data[zeros[i]!] = 0;
+  return true;
+}
+
+/**
+ * Sets masked-out weights to exactly zero. Only for data no kernel has read since it was
+ * written (after an optimizer step or setParamValues): WASM kernels cache packed weights
+ * by tensor, so changing data in place under a cached copy would go unseen.
+ */
+export function applyMasks(m: TrainableModel): void {
+  for (const t of m.masks.keys()) applyMask(m, t, true);
+}
+
+function applyMask(m: TrainableModel, t: number, fresh: boolean): void {
+  const v = m.params.get(t);
+  const mask = m.masks.get(t);
+  if (!v || !mask) return;
+  if (fresh && zeroInPlace(v, maskZeros(mask))) return;
+  // assign() shares the new tensor's data; dispose our handle or every call leaks a copy.
+  const nv = tf.tidy(() => masked(v, mask));
+  v.assign(nv);
+  nv.dispose();
 }
 
 /** Drops every mask (the model becomes dense again; values are not changed). */
@@ -289,7 +296,8 @@ export function setMask(m: TrainableModel, weight: number, mask: Float32Array): 
   if (!v) throw new TinypruneError('E_PRUNE', `tensor ${weight} is not a trainable weight`);
   m.masks.get(weight)?.dispose();
   m.masks.set(weight, tf.tensor(mask, v.shape));
-  applyMasks(m);
+  // The weights may have been read already (evaluation): a new tensor, not an in-place write.
+  applyMask(m, weight, false);
 }
 
 export function paramValues(m: TrainableModel, t: number): Float32Array {
@@ -304,6 +312,7 @@ export function setParamValues(m: TrainableModel, t: number, values: Float32Arra
   const nv = tf.tensor(values, v.shape);
   v.assign(nv);
   nv.dispose();
+  applyMask(m, t, true);
 }
 
 /** Current values of every parameter (a checkpoint for rewinding). */

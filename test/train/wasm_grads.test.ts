@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../../src/train/backend.js';
 import { Prng } from '../../src/util/prng.js';
+import { PATCH_SCRATCH } from '../../src/train/wasm/im2col.js';
 
 function rand(shape: number[], seed: number): Float32Array {
   const r = new Prng(seed);
@@ -38,7 +39,9 @@ function close(a: Float32Array, b: Float32Array): void {
 }
 
 const CASES: Case[] = [
-  { x: [2, 9, 9, 3], w: [3, 3, 3, 4], stride: 1, pad: 'same', dil: 1 },
+  { x: [2, 9, 9, 3], w: [3, 3, 3, 4], stride: 1, pad: 'same', dil: 1 }, // dW as a convolution
+  { x: [3, 12, 12, 6], w: [5, 5, 6, 7], stride: 1, pad: 'valid', dil: 1 }, // likewise (LeNet-5 conv2 shape)
+  { x: [2, 10, 10, 1], w: [3, 3, 1, 4], stride: 1, pad: 'same', dil: 1 }, // dW by patches (Cin 1)
   { x: [3, 10, 7, 2], w: [5, 5, 2, 3], stride: 2, pad: 'valid', dil: 1 },
   { x: [2, 8, 8, 5], w: [3, 3, 5, 2], stride: 2, pad: 'same', dil: 1 },
 ];
@@ -48,7 +51,30 @@ const DW_CASES: Case[] = [
   { x: [1, 11, 11, 2], w: [5, 5, 2, 3], stride: 1, pad: 'valid', dil: 1 }, // TF.js's own depthwise gradient refuses dilation > 1
 ];
 
-describe('WASM gradient kernels match the CPU backend', async () => {
+async function matMulGrads(backend: 'cpu' | 'wasm', ta: boolean, tb: boolean): Promise<Float32Array[]> {
+  await tf.setBackend(backend);
+  return tf.tidy(() => {
+    const a = tf.tensor2d(rand([7, 5], 4), ta ? [5, 7] : [7, 5]);
+    const b = tf.tensor2d(rand([5, 6], 5), tb ? [6, 5] : [5, 6]);
+    const f = (aa: tf.Tensor, bb: tf.Tensor): tf.Tensor => tf.matMul(aa, bb, ta, tb);
+    const dy = tf.tensor(rand([7, 6], 6), [7, 6]);
+    const [da, db] = tf.grads((aa: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(f(aa, bb), dy)))([a, b]);
+    return [f(a, b), da!, db!].map((t) => t.dataSync() as Float32Array);
+  });
+}
+
+async function maxPoolGrads(backend: 'cpu' | 'wasm', filter: number, stride: number, pad: 'same' | 'valid'): Promise<Float32Array> {
+  await tf.setBackend(backend);
+  return tf.tidy(() => {
+    // Rounded values make ties, which must go to the same (first) position as on CPU.
+    const x = tf.tensor4d(rand([2, 7, 9, 3], 7).map((v) => Math.round(v * 2)), [2, 7, 9, 3]);
+    const y = tf.maxPool(x, filter, stride, pad);
+    const dy = tf.tensor(rand(y.shape, 8), y.shape);
+    return tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(xx as tf.Tensor4D, filter, stride, pad), dy)))(x).dataSync() as Float32Array;
+  });
+}
+
+describe('WASM training kernels match the CPU backend', async () => {
   const info = await initBackend('wasm');
   it('registers on wasm', () => {
     expect(info.name).toBe('wasm');
@@ -63,6 +89,19 @@ describe('WASM gradient kernels match the CPU backend', async () => {
       close(wasm.dx, cpu.dx);
     });
   }
+  it('conv2d gradients in several image chunks (small scratch bound) equal the CPU backend', async () => {
+    const c: Case = { x: [5, 9, 9, 2], w: [3, 3, 2, 3], stride: 2, pad: 'same', dil: 1 };
+    const saved = PATCH_SCRATCH.maxFloats;
+    PATCH_SCRATCH.maxFloats = 2 * 5 * 5 * 3 * 3 * 2; // two images per chunk: chunks of 2, 2, 1
+    try {
+      const cpu = await grads('cpu', 'conv', c);
+      const wasm = await grads('wasm', 'conv', c);
+      close(wasm.dw, cpu.dw);
+      close(wasm.dx, cpu.dx);
+    } finally {
+      PATCH_SCRATCH.maxFloats = saved;
+    }
+  });
   for (const c of DW_CASES) {
     it(`depthwise x=${c.x} w=${c.w} stride ${c.stride} ${c.pad} dilation ${c.dil}`, async () => {
       const cpu = await grads('cpu', 'dw', c);
@@ -70,6 +109,18 @@ describe('WASM gradient kernels match the CPU backend', async () => {
       close(wasm.y, cpu.y);
       close(wasm.dw, cpu.dw);
       close(wasm.dx, cpu.dx);
+    });
+  }
+  for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+    it(`matMul transposeA=${ta} transposeB=${tb} and its gradients`, async () => {
+      const cpu = await matMulGrads('cpu', ta, tb);
+      const wasm = await matMulGrads('wasm', ta, tb);
+      for (let i = 0; i < 3; i++) close(wasm[i]!, cpu[i]!);
+    });
+  }
+  for (const [filter, stride, pad] of [[2, 2, 'valid'], [3, 2, 'same'], [3, 1, 'same']] as const) {
+    it(`maxPool ${filter}x${filter} stride ${stride} ${pad} gradient`, async () => {
+      close(await maxPoolGrads('wasm', filter, stride, pad), await maxPoolGrads('cpu', filter, stride, pad));
     });
   }
 });

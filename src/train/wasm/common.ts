@@ -1,6 +1,7 @@
 /**
- * What our WASM-backend kernels need from the backend: read a tensor's values and make an
- * output from values. (BackendWasm has more; we only rely on these public methods.)
+ * What our WASM-backend kernels need from the backend: read a tensor's values, make an output,
+ * and (for the hot kernels) look at a tensor's bytes inside the WASM heap without copying them.
+ * BackendWasm has more; we rely on these members only.
  */
 import type { DataId, DataType, TensorInfo, backend_util } from '@tensorflow/tfjs-core';
 import { TinypruneError } from '../../errors.js';
@@ -9,6 +10,11 @@ export interface WasmBackendLike {
   readSync(dataId: DataId): backend_util.BackendValues;
   makeOutput(shape: number[], dtype: DataType, memoryOffset?: number, values?: backend_util.BackendValues): TensorInfo;
   disposeData(dataId: DataId, force?: boolean): boolean;
+  incRef?(dataId: DataId): void;
+  /** Where each tensor lives in the WASM heap (BackendWasm's own bookkeeping). */
+  dataIdMap?: { get(dataId: DataId): { memoryOffset: number } | undefined };
+  /** The Emscripten module; HEAPU8 is re-created when the heap grows. */
+  wasm?: { HEAPU8: Uint8Array };
 }
 
 export function readF32(backend: WasmBackendLike, t: TensorInfo): Float32Array {
@@ -17,6 +23,26 @@ export function readF32(backend: WasmBackendLike, t: TensorInfo): Float32Array {
     throw new TinypruneError('E_BACKEND', `expected a float32 tensor, got ${t.dtype}`, { where: 'WASM gradient kernel' });
   }
   return v;
+}
+
+/**
+ * A float32 view of a tensor's data inside the WASM heap (no copy). Writes go straight into the
+ * tensor. The view is invalid after anything that may grow the heap (makeOutput, any kernel
+ * call): take views after the allocations of a step.
+ */
+export function heapF32(backend: WasmBackendLike, t: TensorInfo): Float32Array {
+  const entry = backend.dataIdMap?.get(t.dataId);
+  if (!entry || !backend.wasm || t.dtype !== 'float32') {
+    throw new TinypruneError('E_BACKEND', `expected a float32 tensor in the WASM heap, got ${t.dtype}`, { where: 'WASM training kernel' });
+  }
+  const n = t.shape.reduce((a, b) => a * b, 1);
+  return new Float32Array(backend.wasm.HEAPU8.buffer, entry.memoryOffset, n);
+}
+
+/** The same data seen with another shape (no copy; dispose it like any kernel output). */
+export function reshaped(backend: WasmBackendLike, t: TensorInfo, shape: number[]): TensorInfo {
+  backend.incRef?.(t.dataId);
+  return { dataId: t.dataId, shape, dtype: t.dtype };
 }
 
 export function requireNhwc(dataFormat: string | undefined, kernel: string): void {

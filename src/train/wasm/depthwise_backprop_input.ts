@@ -5,7 +5,8 @@
  *   dx[n, ih, iw, c] += Σ_m dy[n, oh, ow, c·M + m] · W[kh, kw, c, m].
  */
 import { backend_util, type DepthwiseConv2dNativeBackpropInputAttrs, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
-import { readF32, type WasmBackendLike } from './common.js';
+import { heapF32, type WasmBackendLike } from './common.js';
+import { tapTable } from './im2col.js';
 
 function depthwiseBackpropInput(args: {
   inputs: { dy: TensorInfo; filter: TensorInfo };
@@ -14,46 +15,32 @@ function depthwiseBackpropInput(args: {
 }): TensorInfo {
   const { inputs, backend, attrs } = args;
   const { dy, filter } = inputs;
-  const info = backend_util.computeConv2DInfo(
-    attrs.inputShape,
-    filter.shape as [number, number, number, number],
-    attrs.strides,
-    attrs.dilations,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    true,
-  );
-  const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: Ho, outWidth: Wo, outChannels: Cout } = info;
-  const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
+  const info = backend_util.computeConv2DInfo(attrs.inputShape, filter.shape as [number, number, number, number], attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode, true);
+  const { batchSize: N, inChannels: C, outChannels: Cout } = info;
   const M = Cout / C;
-  const pt = info.padInfo.top;
-  const pl = info.padInfo.left;
-  const dyv = readF32(backend, dy);
-  const wv = readF32(backend, filter);
-  const dx = new Float32Array(N * H * W * C);
+  const image = info.inHeight * info.inWidth;
+  const pixels = info.outHeight * info.outWidth;
+  const { start, pixel, tap } = tapTable(info);
+  const out = backend.makeOutput([...attrs.inputShape], 'float32');
+  const dyv = heapF32(backend, dy);
+  const wv = heapF32(backend, filter);
+  const dx = heapF32(backend, out);
+  dx.fill(0);
   for (let n = 0; n < N; n++) {
-    for (let oh = 0; oh < Ho; oh++) {
-      for (let ow = 0; ow < Wo; ow++) {
-        const dyBase = ((n * Ho + oh) * Wo + ow) * Cout;
-        for (let kh = 0; kh < fh; kh++) {
-          const ih = oh * sh - pt + kh * dh;
-          if (ih < 0 || ih >= H) continue;
-          for (let kw = 0; kw < fw; kw++) {
-            const iw = ow * sw - pl + kw * dw;
-            if (iw < 0 || iw >= W) continue;
-            const xBase = ((n * H + ih) * W + iw) * C;
-            const wBase = (kh * fw + kw) * C * M;
-            for (let c = 0; c < C; c++) {
-              let s = 0;
-              for (let m = 0; m < M; m++) s += dyv[dyBase + c * M + m]! * wv[wBase + c * M + m]!;
-              dx[xBase + c]! += s;
-            }
-          }
+    for (let p = 0; p < pixels; p++) {
+      const dyBase = (n * pixels + p) * Cout;
+      for (let j = start[p]!; j < start[p + 1]!; j++) {
+        const xBase = (n * image + pixel[j]!) * C;
+        const wBase = tap[j]! * Cout;
+        for (let c = 0; c < C; c++) {
+          let s = 0;
+          for (let m = 0; m < M; m++) s += dyv[dyBase + c * M + m]! * wv[wBase + c * M + m]!;
+          dx[xBase + c]! += s;
         }
       }
     }
   }
-  return backend.makeOutput([N, H, W, C], 'float32', undefined, dx);
+  return out;
 }
 
 export const depthwiseBackpropInputConfig: KernelConfig = {
