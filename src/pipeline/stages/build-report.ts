@@ -45,17 +45,21 @@ export function explainDoesNotFit(e: unknown, gen: GeneratedSources, graph: Mode
   });
 }
 
-export function makeReport(
-  req: { toolVersion: string },
-  target: Target,
-  graph: ModelGraph,
-  gen: GeneratedSources,
-  fw: BuildResult,
-  source: string,
-  sha256: string,
-  warnings: Warning[],
-  choices: ReadonlyMap<number, LayerChoice> | undefined,
-): BuildReport {
+/** What the report is made of: the request's names, the target, the graph built, the generated sources, the link. */
+export interface ReportParts {
+  toolVersion: string;
+  target: Target;
+  graph: ModelGraph;
+  gen: GeneratedSources;
+  fw: BuildResult;
+  source: string;
+  sha256: string;
+  warnings: Warning[];
+  choices: ReadonlyMap<number, LayerChoice> | undefined;
+}
+
+export function makeReport(p: ReportParts): BuildReport {
+  const { target, graph, gen, fw, source, sha256, warnings, choices } = p;
   // Sizes as linked (nm -S): tensor constants are the weights; every other symbol of the
   // generated model's prefix that lives in flash is model data.
   const weightSyms = new Set(gen.plan.consts.filter((c) => c.role !== 'quant').map((c) => c.symbol));
@@ -87,7 +91,7 @@ export function makeReport(
       : { ...base, output: c.name };
   };
   return {
-    tool: { name: 'tinyprune', version: req.toolVersion },
+    tool: { name: 'tinyprune', version: p.toolVersion },
     model: { source, sha256, operators: graph.ops.length },
     board: target.board.name,
     target: {
@@ -98,7 +102,7 @@ export function makeReport(
       ramLimit: fw.limits.ram,
     },
     fits: true,
-    sourcesSha256: '', // set by buildGraph once lib/ is written
+    sourcesSha256: '', // set by the report stage once lib/ is written
     flash: { total: fw.flash.total, weights, model, code: fw.flash.total - weights - model, limit: fw.limits.flash },
     ram: {
       arena: fw.ram.arena,

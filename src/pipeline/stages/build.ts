@@ -164,7 +164,7 @@ function report(c: BuildContext): void {
   const bench = c.bench ?? { firmware: null, warnings: [] as Warning[] };
   // The target's own warnings come with the firmware's (buildFirmware returns them): once.
   const warnings = relabelWarnings([...(req.warnings ?? []), ...c.firmware!.warnings, ...bench.warnings], dir, c.shownAs);
-  const r = makeReport(req, req.target, graph, c.gen!, c.firmware!, req.source, req.sha256, warnings, choices);
+  const r = makeReport({ toolVersion: req.toolVersion, target: req.target, graph, gen: c.gen!, fw: c.firmware!, source: req.source, sha256: req.sha256, warnings, choices });
   r.sourcesSha256 = c.sourcesSha256!;
   r.files.bench = bench.firmware ? { elf: 'bench.elf', bin: 'bench.bin', hex: 'bench.hex' } : null;
   if (choices) {
