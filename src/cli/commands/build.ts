@@ -1,3 +1,9 @@
+/**
+ * `tinyprune build`: the arguments checked and turned into a request, then a thin call — the
+ * build stage list (src/build/build.ts) for a model as it is or pruned by hand, the pipeline
+ * (src/pipeline/pipeline.ts) when the solver is to choose (--data, --plan, --latency, a loss
+ * budget, or a model that does not fit as it is).
+ */
 import path, { resolve } from 'node:path';
 import type { Command } from '../command.js';
 import type { ParsedArgs } from '../args.js';
