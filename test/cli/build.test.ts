@@ -55,6 +55,19 @@ describe('tinyprune build / run', () => {
     for (const f of files) expect(readFileSync(join(out2, f)).equals(readFileSync(join(out1, f))), f).toBe(true);
   });
 
+  it("prints the target's warnings once and shows each build stage", async () => {
+    // rpi-pico emulated: its flash and RAM are clamped to the emulator's (W_EMULATE_CLAMPED, once per region).
+    const out = join(tmp, 'pico');
+    const r = await runCli(['build', '--board', 'rpi-pico', '--emulate', model, '-o', out, '--progress', 'lines']);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { warnings: { code: string; message: string }[] };
+    const clamped = report.warnings.filter((w) => w.code === 'W_EMULATE_CLAMPED');
+    expect(clamped).toHaveLength(2);
+    expect(new Set(report.warnings.map((w) => w.message)).size).toBe(report.warnings.length);
+    for (const w of clamped) expect(r.stderr.split(w.message).length - 1, w.message).toBe(1);
+    for (const stage of ['lower', 'render', 'compile', 'bench', 'report']) expect(r.stderr).toMatch(new RegExp(`^\\[${stage}\\] 1/1 \\(100%\\) done in `, 'm'));
+  });
+
   it('run refuses a directory built for another board', async () => {
     const r = await runCli(['run', '--board', 'mps2-an385', join(tmp, 'a')]);
     expect(r.code).not.toBe(0);

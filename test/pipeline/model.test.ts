@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { lowerModel } from '../../src/codegen/lower.js';
 import { layerCandidates } from '../../src/pipeline/candidates.js';
 import { ramPoints } from '../../src/pipeline/ram.js';
-import { pruneWithoutData } from '../../src/pipeline/stages.js';
+import { pruneWithoutData } from '../../src/pipeline/accuracy.js';
 import { chooseFormats } from '../../src/sparse/plan.js';
 import { readTfliteFile } from '../../src/tflite/index.js';
 import { REPO_ROOT } from '../helpers/shared.js';

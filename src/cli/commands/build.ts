@@ -1,5 +1,15 @@
+/**
+ * `tinyprune build`: the arguments checked and turned into a request, then a thin call — the
+ * build stage list (src/build/build.ts) for a model as it is or pruned by hand, the pipeline
+ * (src/pipeline/pipeline.ts) when the solver is to choose (--data, --plan, --latency, a loss
+ * budget, or a model that does not fit as it is).
+ */
 import path, { resolve } from 'node:path';
 import type { Command } from '../command.js';
+import type { ParsedArgs } from '../args.js';
+import type { Progress } from '../../util/progress.js';
+import type { GranularityName as Granularity } from '../../sparse/granularity.js';
+import type { Objective as FormatObjective } from '../../sparse/plan.js';
 import { given } from '../args.js';
 import { buildModel } from '../../build/build.js';
 import { TinypruneError } from '../../errors.js';
@@ -30,117 +40,139 @@ export const buildCommand: Command<'build'> = {
     positionals: [0, 1],
   },
   async run(args, io) {
-    const o = args.options;
-    // No arguments at all: the embedded default (the bundled example on the default board).
-    const embedded = args.positionals.length === 0 && o.board === undefined;
-    const board = embedded ? DEFAULT_BOARD : o.board;
-    if (args.positionals.length === 0 && !embedded) {
-      throw new TinypruneError('E_USAGE', 'which model? give a .tflite file', { where: 'tinyprune build', allowed: this.spec.usage, hint: 'or run `tinyprune build` with no arguments for the bundled example' });
-    }
-    if (!board) {
-      throw new TinypruneError('E_USAGE', '--board is required', {
-        where: 'tinyprune build',
-        allowed: this.spec.usage,
-        hint: 'pick one with `tinyprune boards`, e.g. --board mps2-an386 (QEMU Cortex-M4F)',
-      });
-    }
-    const kernels = o.kernels;
-    const sparsity = o.sparsity;
-    const granularity = given(args, 'granularity') ? canonicalGranularity(o.granularity, 'tinyprune build --granularity') : undefined;
-    if (granularity !== undefined && sparsity === undefined) {
-      throw new TinypruneError('E_USAGE', '--granularity needs --sparsity', { where: 'tinyprune build --granularity', hint: 'e.g. --sparsity 0.8 --granularity block4x1' });
-    }
-    const optimize = given(args, 'optimize') ? o.optimize : undefined;
-    const format = o.format;
-    const emit = o.emit;
-    const modelPath = embedded ? path.join(packageRoot(), DEFAULT_MODEL) : resolve(io.cwd, args.positionals[0]!);
-    const model = embedded ? 'digits-dscnn' : modelPath.split('/').pop()!.replace(/\.tflite$/, '');
-    const boardName = board.split('/').pop()!.replace(/\.json$/, '');
-    const outDir = resolve(io.cwd, o.out ?? `build/${model}-${boardName}`);
-    const data = o.data ?? (embedded ? DEFAULT_DATA : undefined);
-    const manual = sparsity !== undefined || format !== undefined || optimize !== undefined;
-    const planPath = o.plan;
-    const latency = o.latency;
-    const maxLoss = o['max-loss'];
-    const objective = o.objective as SolverObjective | undefined;
-    const unverified = o.unverified;
-    const budgeted = maxLoss !== undefined || objective !== undefined;
-    if (manual && (data !== undefined || planPath !== undefined || latency !== undefined || budgeted)) {
-      throw new TinypruneError('E_USAGE', '--sparsity/--format/--optimize set one uniform pruning by hand; --data/--plan/--latency ask the solver to choose per layer', { where: 'tinyprune build', hint: 'use one or the other' });
-    }
+    const b = buildArgs(args, io.cwd, this.spec.usage);
     const progress = io.progress ?? createProgress({ mode: 'lines', write: io.err, prefix: 'build' });
-    const request = {
-      modelPath,
-      board,
-      emulate: o.emulate,
-      outDir,
-      prefix: o.prefix,
-      kernels,
-      toolVersion: toolVersion(),
-      emit,
-    } as const;
-    const pipelineRequest = (): PipelineRequest => ({
-      ...request,
-      cwd: io.cwd,
-      log: (line: string) => progress.log(line),
-      progress,
-      ...(data !== undefined ? { data } : {}),
-      ...(planPath !== undefined ? { planPath } : {}),
-      ...(latency !== undefined ? { latency } : {}),
-      epochs: o.epochs,
-      seed: o.seed,
-      backend: o.backend,
-      ...(maxLoss !== undefined ? { maxLoss } : {}),
-      ...(objective !== undefined ? { objective } : {}),
-      ...(unverified ? { unverified } : {}),
-    });
-    let report: BuildReport;
-    // Keras .h5 and TF.js model.json are float models: only the pipeline (with --data) imports them.
-    const imported = /\.(h5|hdf5|keras|json)$/i.test(modelPath);
-    if (!manual && (data !== undefined || planPath !== undefined || latency !== undefined || budgeted || imported)) {
-      report = await runPipeline(pipelineRequest());
-    } else {
-      try {
-        report = await buildModel({
-          ...request,
-          ...(sparsity !== undefined ? { sparsity } : {}),
-          ...(granularity !== undefined ? { granularity } : {}),
-          ...(optimize !== undefined ? { optimize } : {}),
-          ...(format !== undefined ? { format } : {}),
-          measure: o.measure,
-        });
-      } catch (e) {
-        // It does not fit as it is: prune it to fit (by magnitude; --data does better).
-        if (manual || !(e instanceof TinypruneError) || e.code !== 'E_DOES_NOT_FIT') throw e;
-        progress.log(`${e.message.split('\n')[0]}`);
-        progress.log(unverified ? 'pruning to fit the board (--unverified: by weight magnitude, without fine-tuning or an accuracy measure)' : 'pruning to fit the board needs --data to measure what it costs (or --unverified)');
-        report = await runPipeline(pipelineRequest()).catch((e2: unknown) => {
-          throw e2 instanceof TinypruneError && e2.data['floatWithoutData'] ? floatDoesNotFit(e2, e) : e2;
-        });
-      }
-    }
-    const exported = emit.map((kind) => path.join(outDir, 'export', kind));
+    const report = b.solve ? await runPipeline(pipelineRequest(b, args, io.cwd, progress)) : await buildOrFit(b, args, io.cwd, progress);
     io.err(formatWarnings(report.warnings));
-    if (o.json) {
+    if (args.options.json) {
       io.out(JSON.stringify(versionedReport(report), null, 2) + '\n');
       return 0;
     }
-    const kb = (n: number): string => `${(n / 1024).toFixed(1)} KiB`;
-    io.out(
-      [
-        `built ${report.model.source} for ${report.board}${report.target.mode === 'emulate' ? ` (emulated on ${report.target.machine})` : ''} → ${outDir}`,
-        ...terminalSummary(report).map((l) => `  ${l}`),
-        `  flash: weights ${kb(report.flash.weights)}, model data ${kb(report.flash.model)}, code ${kb(report.flash.code)}; RAM: arena ${kb(report.ram.arena)}, stack ${kb(report.ram.stack)}, other ${kb(report.ram.static)}`,
-        `  ${report.layers.length} operators, kernels: ${report.kernels.join(', ')}`,
-        ...sparseSummary(report),
-        `  files: firmware.elf, firmware.bin, firmware.hex, model.tflite, lib/ (C library), report.json, report.html`,
-        ...exported.map((d) => `  export: ${d}`),
-        '',
-      ].join('\n'),
-    );
+    io.out(buildSummary(report, b.outDir, args.options.emit));
     return 0;
   },
 };
+
+type BuildArgs = ParsedArgs<'build'>;
+
+/** The build the arguments ask for, checked: a plain build (`solve` false) or the pipeline. */
+interface BuildPlan {
+  modelPath: string;
+  board: string;
+  outDir: string;
+  data: string | undefined;
+  granularity: Granularity | undefined;
+  optimize: FormatObjective | undefined;
+  /** --sparsity/--format/--optimize: one uniform pruning by hand. */
+  manual: boolean;
+  /** The solver chooses per layer: --data, --plan, --latency, a loss budget, or an imported float model. */
+  solve: boolean;
+}
+
+function buildArgs(args: BuildArgs, cwd: string, usage: string): BuildPlan {
+  const o = args.options;
+  // No arguments at all: the embedded default (the bundled example on the default board).
+  const embedded = args.positionals.length === 0 && o.board === undefined;
+  const board = embedded ? DEFAULT_BOARD : o.board;
+  if (args.positionals.length === 0 && !embedded) {
+    throw new TinypruneError('E_USAGE', 'which model? give a .tflite file', { where: 'tinyprune build', allowed: usage, hint: 'or run `tinyprune build` with no arguments for the bundled example' });
+  }
+  if (!board) {
+    throw new TinypruneError('E_USAGE', '--board is required', {
+      where: 'tinyprune build',
+      allowed: usage,
+      hint: 'pick one with `tinyprune boards`, e.g. --board mps2-an386 (QEMU Cortex-M4F)',
+    });
+  }
+  const granularity = given(args, 'granularity') ? canonicalGranularity(o.granularity, 'tinyprune build --granularity') : undefined;
+  if (granularity !== undefined && o.sparsity === undefined) {
+    throw new TinypruneError('E_USAGE', '--granularity needs --sparsity', { where: 'tinyprune build --granularity', hint: 'e.g. --sparsity 0.8 --granularity block4x1' });
+  }
+  const optimize = given(args, 'optimize') ? o.optimize : undefined;
+  const modelPath = embedded ? path.join(packageRoot(), DEFAULT_MODEL) : resolve(cwd, args.positionals[0]!);
+  const model = embedded ? 'digits-dscnn' : modelPath.split('/').pop()!.replace(/\.tflite$/, '');
+  const boardName = board.split('/').pop()!.replace(/\.json$/, '');
+  const outDir = resolve(cwd, o.out ?? `build/${model}-${boardName}`);
+  const data = o.data ?? (embedded ? DEFAULT_DATA : undefined);
+  const manual = o.sparsity !== undefined || o.format !== undefined || optimize !== undefined;
+  const solver = data !== undefined || o.plan !== undefined || o.latency !== undefined || o['max-loss'] !== undefined || o.objective !== undefined;
+  if (manual && solver) {
+    throw new TinypruneError('E_USAGE', '--sparsity/--format/--optimize set one uniform pruning by hand; --data/--plan/--latency ask the solver to choose per layer', { where: 'tinyprune build', hint: 'use one or the other' });
+  }
+  // Keras .h5 and TF.js model.json are float models: only the pipeline (with --data) imports them.
+  const imported = /\.(h5|hdf5|keras|json)$/i.test(modelPath);
+  return { modelPath, board, outDir, data, granularity, optimize, manual, solve: !manual && (solver || imported) };
+}
+
+function pipelineRequest(b: BuildPlan, args: BuildArgs, cwd: string, progress: Progress): PipelineRequest {
+  const o = args.options;
+  return {
+    modelPath: b.modelPath,
+    board: b.board,
+    emulate: o.emulate,
+    outDir: b.outDir,
+    kernels: o.kernels,
+    toolVersion: toolVersion(),
+    emit: o.emit,
+    cwd,
+    log: (line: string) => progress.log(line),
+    progress,
+    ...(b.data !== undefined ? { data: b.data } : {}),
+    ...(o.plan !== undefined ? { planPath: o.plan } : {}),
+    ...(o.latency !== undefined ? { latency: o.latency } : {}),
+    epochs: o.epochs,
+    seed: o.seed,
+    backend: o.backend,
+    ...(o['max-loss'] !== undefined ? { maxLoss: o['max-loss'] } : {}),
+    ...(o.objective !== undefined ? { objective: o.objective as SolverObjective } : {}),
+    ...(o.unverified ? { unverified: o.unverified } : {}),
+  };
+}
+
+/** The model as it is; if it does not fit (and nothing was asked by hand), pruned to fit by the pipeline. */
+async function buildOrFit(b: BuildPlan, args: BuildArgs, cwd: string, progress: Progress): Promise<BuildReport> {
+  const o = args.options;
+  try {
+    return await buildModel({
+      modelPath: b.modelPath,
+      board: b.board,
+      emulate: o.emulate,
+      outDir: b.outDir,
+      prefix: o.prefix,
+      kernels: o.kernels,
+      toolVersion: toolVersion(),
+      emit: o.emit,
+      progress,
+      ...(o.sparsity !== undefined ? { sparsity: o.sparsity } : {}),
+      ...(b.granularity !== undefined ? { granularity: b.granularity } : {}),
+      ...(b.optimize !== undefined ? { optimize: b.optimize } : {}),
+      ...(o.format !== undefined ? { format: o.format } : {}),
+      measure: o.measure,
+    });
+  } catch (e) {
+    // It does not fit as it is: prune it to fit (by magnitude; --data does better).
+    if (b.manual || !(e instanceof TinypruneError) || e.code !== 'E_DOES_NOT_FIT') throw e;
+    progress.log(`${e.message.split('\n')[0]}`);
+    progress.log(o.unverified ? 'pruning to fit the board (--unverified: by weight magnitude, without fine-tuning or an accuracy measure)' : 'pruning to fit the board needs --data to measure what it costs (or --unverified)');
+    return runPipeline(pipelineRequest(b, args, cwd, progress)).catch((e2: unknown) => {
+      throw e2 instanceof TinypruneError && e2.data['floatWithoutData'] ? floatDoesNotFit(e2, e) : e2;
+    });
+  }
+}
+
+function buildSummary(report: BuildReport, outDir: string, emit: readonly string[]): string {
+  const kb = (n: number): string => `${(n / 1024).toFixed(1)} KiB`;
+  return [
+    `built ${report.model.source} for ${report.board}${report.target.mode === 'emulate' ? ` (emulated on ${report.target.machine})` : ''} → ${outDir}`,
+    ...terminalSummary(report).map((l) => `  ${l}`),
+    `  flash: weights ${kb(report.flash.weights)}, model data ${kb(report.flash.model)}, code ${kb(report.flash.code)}; RAM: arena ${kb(report.ram.arena)}, stack ${kb(report.ram.stack)}, other ${kb(report.ram.static)}`,
+    `  ${report.layers.length} operators, kernels: ${report.kernels.join(', ')}`,
+    ...sparseSummary(report),
+    `  files: firmware.elf, firmware.bin, firmware.hex, model.tflite, lib/ (C library), report.json, report.html`,
+    ...emit.map((kind) => `  export: ${path.join(outDir, 'export', kind)}`),
+    '',
+  ].join('\n');
+}
 
 /**
  * A float model that did not fit as float and cannot be pruned to fit without data (pruning
@@ -156,7 +188,7 @@ function floatDoesNotFit(noData: TinypruneError, dense: TinypruneError): Tinypru
 }
 
 /** Per prunable layer: format, sparsity, bytes and instructions against dense. */
-function sparseSummary(report: Awaited<ReturnType<typeof buildModel>>): string[] {
+function sparseSummary(report: BuildReport): string[] {
   if (!report.sparse) return [];
   const rows = report.layers.filter((l) => l.dense);
   const num = (n: number | null | undefined): string => (n === null || n === undefined ? '-' : n.toLocaleString('en-US'));

@@ -2,10 +2,10 @@
  * `build --measure`: one inference of a build directory in QEMU on seeded random inputs; the
  * exact instruction counts, whole and per layer, go into its report.
  */
-import { tensorBytes, type ModelGraph } from '../ir/graph.js';
-import { runBuild } from '../run/run.js';
-import { Prng } from '../util/prng.js';
-import type { BuildReport } from './build.js';
+import { tensorBytes, type ModelGraph } from '../../ir/graph.js';
+import { runBuild } from '../../run/run.js';
+import { Prng } from '../../util/prng.js';
+import type { BuildReport } from '../../contracts/report.js';
 
 /** Seeded random inputs (the kernels' instruction counts hardly depend on the values). */
 function measureInputs(graph: ModelGraph): Uint8Array {

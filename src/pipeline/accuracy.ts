@@ -1,5 +1,5 @@
 /**
- * The pipeline's data-dependent stages: the int8 baseline, the sensitivity curves, pruning
+ * The data-dependent work of the pipeline's stages (src/pipeline/stages/): the int8 baseline, the sensitivity curves, pruning
  * with fine-tuning and re-quantization (with data), and magnitude pruning of the int8 weights
  * (without, --unverified). TF.js is imported lazily: builds that never train do
  * not load it.
