@@ -59,6 +59,9 @@ describe.skipIf(!hasTools)('firmware in QEMU', () => {
       const [m1, m2, m3] = r.marks!;
       expect(m1! < m2! && m2! < m3!).toBe(true);
       expect(r.instructions).toBeGreaterThan(m3!);
+      // Counting alone: the cycle pricing is opt-in (cycles: true).
+      expect(r.cycleMarks).toBeUndefined();
+      expect(r.estimatedCycles).toBeUndefined();
     });
   });
 
@@ -68,10 +71,12 @@ describe.skipIf(!hasTools)('firmware in QEMU', () => {
     const fw1000 = await build(board, 'hello.c', { defines: { WORK: 1000 } });
     const opts = { board, markers: true, icount: true } as const;
     const a = await runQemu({ ...opts, elf: fw100.elf });
-    const b = await runQemu({ ...opts, elf: fw100.elf });
+    const b = await runQemu({ ...opts, elf: fw100.elf, cycles: true }); // pricing cycles changes no count
     const c = await runQemu({ ...opts, elf: fw1000.elf, icount: false }); // the plugin alone counts too
     expect(b.marks).toEqual(a.marks);
     expect(b.instructions).toBe(a.instructions);
+    expect(b.cycleMarks).toHaveLength(a.marks!.length);
+    expect(b.uart).toBe(a.uart);
     // busy(n) costs fixed + n * per_iteration: from busy(10) and busy(100) predict busy(1000).
     const d10 = a.marks![1]! - a.marks![0]!;
     const d100 = a.marks![2]! - a.marks![1]!;
