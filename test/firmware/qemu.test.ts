@@ -12,7 +12,7 @@ import { describe, expect, test } from 'vitest';
 import { QEMU_MACHINES, resolveTarget } from '../../src/boards/index.js';
 import { TinypruneError } from '../../src/errors.js';
 import { buildFirmware, type BuildOptions, type BuildResult } from '../../src/firmware/build.js';
-import { runQemu } from '../../src/firmware/qemu.js';
+import { markAddressOf, runQemu } from '../../src/firmware/qemu.js';
 import { hasTool } from '../../src/firmware/toolchain.js';
 
 const hasTools = hasTool('arm-none-eabi-gcc') && hasTool('qemu-system-arm') && hasTool('cc');
@@ -43,6 +43,8 @@ describe.skipIf(!hasTools)('firmware in QEMU', () => {
     test.each([...QEMU_MACHINES])('%s: UART in and out, float math, marks, exit code 7', async (board) => {
       const fw = await build(board, 'hello.c', { defines: { ECHO: true } });
       expect(fw.markAddress).toBeTypeOf('number');
+      // runQemu looks tp_mark up itself when not given: the same lookup, the same address.
+      expect(await markAddressOf(fw.elf)).toBe(fw.markAddress);
       expect(fw.flash.total).toBeGreaterThan(fw.flash.text);
       expect(fw.ram.stack).toBe(board === 'microbit' ? 2048 : 4096);
       const r = await runQemu({ board, elf: fw.elf, stdin: 'ping\n', markers: true, icount: true, markAddress: fw.markAddress });
