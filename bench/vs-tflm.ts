@@ -45,7 +45,7 @@ function readAnchors(): Map<string, Anchor> {
 async function measure(modelPath: string, input: Uint8Array, kernels: 'auto' | 'plain') {
   const dir = join(mkdtempSync(join(tmpdir(), 'tp-bench-')), 'build');
   const report = await buildModel({ modelPath, board: BOARD, emulate: false, outDir: dir, toolVersion: 'bench', kernels });
-  const run = await runBuild({ dir, input });
+  const run = await runBuild({ dir, input, cycles: true });
   return { report, run };
 }
 

@@ -170,13 +170,15 @@ async function openPort(req: BenchRequest, s: BenchSetup, live: Live): Promise<s
   if (report.target.mode !== 'device' && req.port === undefined) {
     const target = resolveTarget(report.board, { emulate: report.target.mode === 'emulate' });
     const markAddress = await markAddressOf(benchElf);
+    // bench reports estimated cycles beside the counts: the plugin prices them (core=).
+    const counting = { markAddress, cycles: true };
     if (req.flash) {
-      live.session = await startQemuSession({ target, gdb: true, markAddress });
+      live.session = await startQemuSession({ target, gdb: true, ...counting });
       say(`flashing ${path.basename(benchElf)} into QEMU ${live.session.machine} through its gdbstub (${live.session.gdbRemote})`);
       await gdbLoad(findTool('gdb-multiarch'), benchElf, live.session.gdbRemote!, 'system_reset', req.timeoutMs ?? 60_000);
       live.loaded = 'gdb';
     } else {
-      live.session = await startQemuSession({ target, elf: benchElf, markAddress });
+      live.session = await startQemuSession({ target, elf: benchElf, ...counting });
       live.loaded = 'qemu-kernel';
     }
     say(`QEMU ${live.session.machine}: serial on ${live.session.ptyPath}`);

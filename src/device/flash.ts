@@ -14,7 +14,7 @@ import path from 'node:path';
 
 import { flasherCommand, loadBoard, resolveTarget, type BoardProfile, type FlashFiles } from '../boards/index.js';
 import type { BuildReport } from '../contracts/report.js';
-import { TinypruneError } from '../errors.js';
+import { TinypruneError, type Warning } from '../errors.js';
 import { which } from '../firmware/toolchain.js';
 import { qemuArgs, qemuMachineOf } from '../firmware/qemu-args.js';
 import { readBuildReport } from '../run/run.js';
@@ -57,6 +57,11 @@ export interface FlashPlan {
   commands: string[];
   /** Things the real run would stop on (a missing tool, an unmounted drive, no port). */
   problems: TinypruneError[];
+  /**
+   * What the user should read before anything is flashed, a dry run too (the CLI prints them
+   * once, as build does): the real board's target warnings, e.g. W_BOOT2_UNTESTED.
+   */
+  warnings: Warning[];
   files: Required<Pick<FlashFiles, 'elf' | 'bin' | 'hex'>> & { uf2: string };
   /** exec / gdb: program and arguments; copy: source file and drive. */
   program?: string;
@@ -115,9 +120,11 @@ function requestedFlasher(req: FlashRequest): FlasherName | undefined {
 
 /** What every plan starts from: the build's board, report and image files. */
 type PlanBase = Pick<FlashPlan, 'board' | 'report' | 'files'>;
+/** A plan before planFlash adds the warnings. */
+type PlanBody = Omit<FlashPlan, 'warnings'>;
 
 /** An emulated board: the only way in is QEMU's gdbstub. */
-function planEmulated(req: FlashRequest, { board, report, files }: PlanBase, requested: FlasherName | undefined): FlashPlan {
+function planEmulated(req: FlashRequest, { board, report, files }: PlanBase, requested: FlasherName | undefined): PlanBody {
   const problems: TinypruneError[] = [];
   if (requested !== undefined && requested !== 'gdb') {
     throw new TinypruneError('E_USAGE', `${report.board} is emulated in QEMU (${report.target.machine}); it is flashed through QEMU's gdbstub, not ${requested}`, {
@@ -215,7 +222,7 @@ function driveFor(kind: 'copy' | 'uf2', volumeLabel: string | undefined, req: Fl
 }
 
 /** A real board: the flasher's command with the placeholders filled (files, then port and drive). */
-async function planDevice(req: FlashRequest, { board, report, files }: PlanBase, pick: FlasherPick): Promise<FlashPlan> {
+async function planDevice(req: FlashRequest, { board, report, files }: PlanBase, pick: FlasherPick): Promise<PlanBody> {
   const { name, template } = pick;
   const def: FlasherDef = FLASHERS[name];
   const problems: TinypruneError[] = [];
@@ -247,8 +254,10 @@ export async function planFlash(req: FlashRequest): Promise<FlashPlan> {
   const board = loadBoard(report.board);
   const files = imageFiles(dir, report, req.image ?? 'bench');
   const requested = requestedFlasher(req);
-  if (report.target.mode !== 'device') return planEmulated(req, { board, report, files }, requested);
-  return planDevice(req, { board, report, files }, pickFlasher(board, requested));
+  // An emulated board boots QEMU's way: only a real board's target warns about flashing it.
+  if (report.target.mode !== 'device') return { ...planEmulated(req, { board, report, files }, requested), warnings: [] };
+  const plan = await planDevice(req, { board, report, files }, pickFlasher(board, requested));
+  return { ...plan, warnings: resolveTarget(board).warnings };
 }
 
 /** The GDB a user types (TINYPRUNE_GDB overrides, as for every tool). */

@@ -36,6 +36,8 @@ export interface QemuSessionOptions {
   gdb?: boolean;
   /** Instruction-count plugin: needs tp_mark's address in the ELF that will run. */
   markAddress?: number;
+  /** With markAddress: estimated cycles too (cycleMarks; the plugin's core=). Opt-in, as in runQemu. */
+  cycles?: boolean;
   /** Bound on QEMU coming up (pty announced). Default 10 s. */
   startTimeoutMs?: number;
   /** QEMU is killed after this long whatever happens. Default 15 min. */
@@ -58,7 +60,7 @@ export interface QemuSession {
   command: string[];
   /** Instruction counts at every tp_mark so far (plugin), in order. */
   marks(): number[];
-  /** Estimated cycles at the same marks (the core's timing model, docs/CYCLES.md). */
+  /** Estimated cycles at the same marks (the core's timing model, docs/CYCLES.md); empty without `cycles`. */
   cycleMarks(): number[];
   /** Resolves when QEMU exits (by itself or by stop()). */
   exited: Promise<QemuExit>;
@@ -173,7 +175,7 @@ export async function startQemuSession(opts: QemuSessionOptions): Promise<QemuSe
     semihostFile,
     // Deterministic virtual time: SysTick (the firmware's timer in QEMU) follows instructions.
     icount: true,
-    ...(plugin !== undefined ? { plugin: { path: plugin, markAddress: opts.markAddress!, out: marksFile, core: target.board.core } } : {}),
+    ...(plugin !== undefined ? { plugin: { path: plugin, markAddress: opts.markAddress!, out: marksFile, ...(opts.cycles ? { core: target.board.core } : {}) } } : {}),
     ...(gdbPort !== undefined ? { gdb: `127.0.0.1:${gdbPort}` } : { kernel: path.resolve(opts.elf!) }),
   });
 

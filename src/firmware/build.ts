@@ -72,6 +72,11 @@ export interface BuildResult {
   markAddress: number | undefined;
   /** Sized symbols of the ELF (nm -S): what each function and array costs. */
   symbols: ElfSymbol[];
+  /**
+   * Warnings of this compile beyond the target's own: those (e.g. W_BOOT2_UNTESTED,
+   * W_EMULATE_CLAMPED) are in `target.warnings` and reported once from there, not copied here
+   * (a build that collected both printed them twice).
+   */
   warnings: Warning[];
   /** The commands run, for reproducing a build by hand. */
   commands: string[][];
@@ -298,7 +303,7 @@ export async function buildFirmware(opts: BuildOptions): Promise<BuildResult> {
     sections,
     markAddress: markAddressIn(symbols),
     symbols,
-    warnings: [...target.warnings],
+    warnings: [],
     commands,
   };
 }

@@ -26,8 +26,8 @@ export interface QemuArgsSpec extends QemuMachineConfig {
   /** -icount shift=0,align=off,sleep=off: 1 ns of virtual time per instruction. */
   icount: boolean;
   /**
-   * The instruction-count plugin: its .so, tp_mark's address, its output file and the core
-   * whose timing prices the estimated cycles (docs/CYCLES.md).
+   * The instruction-count plugin: its .so, tp_mark's address, its output file and, only for
+   * runs that report estimated cycles, the core whose timing prices them (docs/CYCLES.md).
    */
   plugin?: { path: string; markAddress: number; out: string; core?: string };
   /**

@@ -31,6 +31,13 @@ export interface QemuOptions {
   icount?: boolean;
   /** Load the counting plugin and return the count at each tp_mark call. */
   markers?: boolean;
+  /**
+   * With markers: also estimate cycles (cycleMarks, estimatedCycles) with the board's core
+   * timing model (the plugin's core=). Opt-in: it decodes every translated instruction and
+   * adds a second inline add per instruction and a callback per block, which only runs that
+   * report estimated cycles need. Instruction counts are the same either way.
+   */
+  cycles?: boolean;
   /** tp_mark's address (BuildResult.markAddress); looked up with nm when absent. */
   markAddress?: number;
   /**
@@ -55,7 +62,7 @@ export interface QemuResult {
   /** Instructions executed in the whole run (markers only). */
   instructions: number | undefined;
   /**
-   * Estimated cycles (markers only): every executed instruction priced with the board's core
+   * Estimated cycles (markers and cycles only): every executed instruction priced with the board's core
    * timing from the Arm manuals (firmware/qemu-plugin/tp_cycles.h; docs/CYCLES.md), before each
    * tp_mark call and for the whole run. A timing model, not a measurement.
    */
@@ -187,7 +194,7 @@ export async function runQemu(opts: QemuOptions): Promise<QemuResult> {
   const marksFile = path.join(tmp.path, 'marks.txt');
   try {
     const plugin = opts.markers
-      ? { path: await ensureIcountPlugin(), markAddress: opts.markAddress ?? (await markAddressOf(opts.elf)), out: marksFile, core: target.board.core }
+      ? { path: await ensureIcountPlugin(), markAddress: opts.markAddress ?? (await markAddressOf(opts.elf)), out: marksFile, ...(opts.cycles ? { core: target.board.core } : {}) }
       : undefined;
     const args = qemuArgs({
       ...machine,

@@ -21,6 +21,23 @@ export interface RunRequest {
   /** Raw input bytes (all inputs concatenated); zeros when absent. */
   input?: Uint8Array;
   timeoutMs?: number;
+  /**
+   * Estimate cycles too (RunResult.estimatedCycles): the counting plugin prices every executed
+   * instruction with the core's timing model. Only runs that report the figure ask (run,
+   * build --measure, bench:vs-tflm); the rest (verify, cost-model measurement) count
+   * instructions alone, which is cheaper. The instruction counts are the same either way.
+   */
+  cycles?: boolean;
+}
+
+/**
+ * Estimated cycles of the inferences: the board's core timing model applied to every executed
+ * instruction (docs/CYCLES.md). Not a measurement: real boards add wait states.
+ */
+export interface EstimatedCycles {
+  core: string;
+  total: number;
+  layers: number[];
 }
 
 export interface RunResult {
@@ -29,11 +46,8 @@ export interface RunResult {
   outputs: Uint8Array[];
   /** Instructions (QEMU, exact): one clean inference, and per operator (profiled inference). */
   instructions: { total: number; layers: number[] };
-  /**
-   * Estimated cycles of the same inferences: the board's core timing model applied to every
-   * executed instruction (docs/CYCLES.md). Not a measurement: real boards add wait states.
-   */
-  estimatedCycles: { core: string; total: number; layers: number[] };
+  /** Estimated cycles of the same inferences (RunRequest.cycles only). */
+  estimatedCycles?: EstimatedCycles;
   stackBytes: number;
   uart: string;
 }
@@ -101,6 +115,16 @@ function outputsOf(graph: ModelGraph, uart: string, exitCode: number, dir: strin
   });
 }
 
+/** A run that asked for estimated cycles has them. */
+export type RunResultWithCycles = RunResult & { estimatedCycles: EstimatedCycles };
+
+/** The marks' spans: the profiled inference per operator, and the clean inference whole. */
+function spansOf(marks: readonly number[], n: number): { total: number; layers: number[] } {
+  return { total: marks[n + 2]! - marks[n + 1]!, layers: Array.from({ length: n }, (_, i) => marks[i + 1]! - marks[i]!) };
+}
+
+export function runBuild(req: RunRequest & { cycles: true }): Promise<RunResultWithCycles>;
+export function runBuild(req: RunRequest): Promise<RunResult>;
 export async function runBuild(req: RunRequest): Promise<RunResult> {
   const report = readBuildReport(req.dir);
   checkRunnable(req, report);
@@ -119,6 +143,7 @@ export async function runBuild(req: RunRequest): Promise<RunResult> {
     elf: path.join(req.dir, 'firmware.elf'),
     icount: true,
     markers: true,
+    cycles: req.cycles === true,
     stdin,
     timeoutMs: req.timeoutMs ?? 300_000,
   });
@@ -129,9 +154,8 @@ export async function runBuild(req: RunRequest): Promise<RunResult> {
   if (marks.length !== n + 3) {
     throw new TinypruneError('E_FAULT', `expected ${n + 3} instruction marks, got ${marks.length}`, { where: req.dir });
   }
-  const layers = Array.from({ length: n }, (_, i) => marks[i + 1]! - marks[i]!);
   const cycles = r.cycleMarks ?? [];
-  if (cycles.length !== n + 3) {
+  if (req.cycles && cycles.length !== n + 3) {
     throw new TinypruneError('E_FAULT', `expected ${n + 3} estimated-cycle marks, got ${cycles.length}`, { where: req.dir });
   }
   const stack = Number(/^tp-stack (\d+)/m.exec(r.uart)?.[1] ?? 0);
@@ -139,12 +163,8 @@ export async function runBuild(req: RunRequest): Promise<RunResult> {
     board: report.board,
     machine: r.machine,
     outputs,
-    instructions: { total: marks[n + 2]! - marks[n + 1]!, layers },
-    estimatedCycles: {
-      core: report.target.core,
-      total: cycles[n + 2]! - cycles[n + 1]!,
-      layers: Array.from({ length: n }, (_, i) => cycles[i + 1]! - cycles[i]!),
-    },
+    instructions: spansOf(marks, n),
+    ...(req.cycles ? { estimatedCycles: { core: report.target.core, ...spansOf(cycles, n) } } : {}),
     stackBytes: stack,
     uart: r.uart,
   };

@@ -4,7 +4,7 @@
  * +0x100 (the UF2 the BOOTSEL drive takes carries both). Nothing here can run the RP2040 boot
  * ROM, which is why build and flash warn until the profile says it ran on hardware.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -16,6 +16,9 @@ import { BOOT2_BYTES, boot2CrcOk, boot2Image, crc32Mpeg2 } from '../../src/firmw
 import { buildFirmware, parseSectionHeaders, renderBoardFiles } from '../../src/firmware/build.js';
 import { findTool } from '../../src/firmware/toolchain.js';
 import { binToUf2, parseUf2, UF2_FAMILIES } from '../../src/device/uf2.js';
+import { synthDigitsCnn } from '../../src/examples/synthetic.js';
+import { writeTflite } from '../../src/tflite/write.js';
+import { runCli } from '../helpers/cli.js';
 import { execFileSync } from 'node:child_process';
 
 const fixtures = path.join(path.dirname(new URL(import.meta.url).pathname), 'fixtures');
@@ -92,7 +95,24 @@ describe('rpi-pico device build', () => {
     expect(blocks[0]!.address).toBe(0x10000000);
     expect(blocks[0]!.family).toBe(UF2_FAMILIES.rp2040);
     expect(boot2CrcOk(blocks[0]!.payload)).toBe(true);
-    expect(fw.warnings.map((w) => w.code)).toContain('W_BOOT2_UNTESTED');
+    // The warning belongs to the target; the firmware does not repeat it (build collects both).
+    expect(fw.target.warnings.map((w) => w.code)).toContain('W_BOOT2_UNTESTED');
+    expect(fw.warnings).toEqual([]);
+  });
+
+  test.skipIf(!gcc)('build and flash --dry-run print W_BOOT2_UNTESTED once each, through their warnings', async () => {
+    const model = path.join(dir, 'synth.tflite');
+    writeFileSync(model, writeTflite(synthDigitsCnn(5)));
+    const out = path.join(dir, 'pico-build');
+    const count = (text: string) => text.split('warning[W_BOOT2_UNTESTED]').length - 1;
+    const build = await runCli(['build', '--board', 'rpi-pico', model, '-o', out]);
+    expect(build.code, build.stderr).toBe(0);
+    expect(count(build.stderr)).toBe(1);
+    const report = JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8')) as { warnings: { code: string }[] };
+    expect(report.warnings.filter((w) => w.code === 'W_BOOT2_UNTESTED')).toHaveLength(1);
+    const flash = await runCli(['flash', '--board', 'rpi-pico', out, '--dry-run', '--drive', dir]);
+    expect(flash.code, flash.stderr).toBe(0);
+    expect(count(flash.stderr)).toBe(1);
   });
 
   test.skipIf(!gcc)('an emulated rpi-pico build has no boot2 (it runs on the micro:bit machine)', async () => {

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, test, vi } from 'vitest';
 
 import { flasherCommand, loadBoard, QEMU_MACHINES, resolveTarget } from '../../src/boards/index.js';
 import { TinypruneError } from '../../src/errors.js';
-import { buildFirmware, cpuFlags, parseOverflows, parseSectionHeaders, renderBoardFiles } from '../../src/firmware/build.js';
+import { buildFirmware, cpuFlags, markAddressIn, parseNmSizes, parseOverflows, parseSectionHeaders, renderBoardFiles } from '../../src/firmware/build.js';
 import { runQemu } from '../../src/firmware/qemu.js';
 import { findTool } from '../../src/firmware/toolchain.js';
 
@@ -86,6 +86,14 @@ describe('parsers', () => {
       ['FLASH', 12],
     ]);
     expect(parseOverflows('all good').size).toBe(0);
+  });
+
+  test('nm -S and tp_mark: the one lookup buildFirmware and markAddressOf share (Thumb bit cleared, text symbols only)', () => {
+    const symbols = parseNmSizes(['00000141 00000002 T tp_mark', '20000010 00000004 B tp_mark_count', '00000200 00000010 t helper', '00000300 U undefined_sym'].join('\n'));
+    expect(symbols.map((s) => s.name)).toEqual(['tp_mark', 'tp_mark_count', 'helper']);
+    expect(markAddressIn(symbols)).toBe(0x140);
+    expect(markAddressIn(symbols.filter((s) => s.name !== 'tp_mark'))).toBeUndefined();
+    expect(markAddressIn([{ address: 0x141, size: 2, type: 'B', name: 'tp_mark' }])).toBeUndefined();
   });
 
   test('objdump -h', () => {

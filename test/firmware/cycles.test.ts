@@ -5,7 +5,7 @@
  * proves the segment is what the test thinks it is.
  */
 import path from 'node:path';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterAll, describe, expect, test } from 'vitest';
 
@@ -13,6 +13,10 @@ import { buildFirmware } from '../../src/firmware/build.js';
 import { runQemu } from '../../src/firmware/qemu.js';
 import { parsePluginOutput } from '../../src/firmware/plugin.js';
 import { findTool } from '../../src/firmware/toolchain.js';
+import { synthDigitsCnn } from '../../src/examples/synthetic.js';
+import { runBuild } from '../../src/run/run.js';
+import { writeTflite } from '../../src/tflite/write.js';
+import { runCli } from '../helpers/cli.js';
 
 const fixtures = path.join(path.dirname(new URL(import.meta.url).pathname), 'fixtures');
 let tools = true;
@@ -36,7 +40,7 @@ describe.skipIf(!tools)('estimated cycles in QEMU', () => {
 
   async function segments(board: string): Promise<{ insns: number[]; cycles: number[] }> {
     const fw = await buildFirmware({ board, sources: [path.join(fixtures, 'cycles.c')], outDir: path.join(dir, board) });
-    const r = await runQemu({ board, elf: fw.elf, markers: true, markAddress: fw.markAddress });
+    const r = await runQemu({ board, elf: fw.elf, markers: true, cycles: true, markAddress: fw.markAddress });
     expect(r.exitCode).toBe(0);
     const m = r.marks!;
     const c = r.cycleMarks!;
@@ -65,5 +69,22 @@ describe.skipIf(!tools)('estimated cycles in QEMU', () => {
     expect(a.cycles).toEqual([8, 8, 2, 19, 10]);
     const b = await segments('microbit');
     expect(b.cycles).toEqual(a.cycles);
+  });
+
+  test('runBuild estimates cycles only when asked; the instruction counts and outputs are the same either way', async () => {
+    const model = path.join(dir, 'synth.tflite');
+    writeFileSync(model, writeTflite(synthDigitsCnn(5)));
+    const out = path.join(dir, 'synth');
+    const b = await runCli(['build', '--board', 'mps2-an386', model, '-o', out]);
+    expect(b.code, b.stderr).toBe(0);
+    const input = Uint8Array.from({ length: 64 }, (_, i) => (i * 37) & 0xff);
+    const counted = await runBuild({ dir: out, input });
+    const priced = await runBuild({ dir: out, input, cycles: true });
+    expect(counted.estimatedCycles).toBeUndefined();
+    expect(priced.estimatedCycles.core).toBe('cortex-m4');
+    expect(priced.estimatedCycles.layers).toHaveLength(7);
+    expect(priced.estimatedCycles.total).toBeGreaterThan(priced.instructions.total);
+    expect(counted.instructions).toEqual(priced.instructions);
+    expect(counted.outputs).toEqual(priced.outputs);
   });
 });

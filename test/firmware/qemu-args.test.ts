@@ -30,6 +30,13 @@ describe('qemuArgs', () => {
     expect(args.slice(-2)).toEqual(['-kernel', '/b/bench.elf']);
   });
 
+  test('the plugin prices estimated cycles only when given a core (opt-in)', () => {
+    const plugin = { path: '/c/tp.so', markAddress: 0x1234, out: '/t/marks.txt' };
+    const base = { ...an386, serial: 'stdio', semihostFile: '/t/s', icount: true, kernel: '/b/firmware.elf' } as const;
+    expect(valueOf(qemuArgs({ ...base, plugin: { ...plugin, core: 'cortex-m4' } }), '-plugin')).toBe('/c/tp.so,mark=0x1234,core=cortex-m4,out=/t/marks.txt');
+    expect(valueOf(qemuArgs({ ...base, plugin }), '-plugin')).not.toContain('core=');
+  });
+
   test('flash through the gdbstub: halted, no kernel, no -no-reboot (GDB resets after the load), semihosting still on its chardev', () => {
     const args = qemuArgs({ ...an386, serial: 'pty', semihostFile: '<tmp>/semihost.txt', icount: true, gdb: '127.0.0.1:1234' });
     expect(args.slice(-3)).toEqual(['-gdb', 'tcp:127.0.0.1:1234', '-S']);

@@ -12,7 +12,7 @@ import { describe, expect, test } from 'vitest';
 import { QEMU_MACHINES, resolveTarget } from '../../src/boards/index.js';
 import { TinypruneError } from '../../src/errors.js';
 import { buildFirmware, type BuildOptions, type BuildResult } from '../../src/firmware/build.js';
-import { runQemu } from '../../src/firmware/qemu.js';
+import { markAddressOf, runQemu } from '../../src/firmware/qemu.js';
 import { hasTool } from '../../src/firmware/toolchain.js';
 
 const hasTools = hasTool('arm-none-eabi-gcc') && hasTool('qemu-system-arm') && hasTool('cc');
@@ -43,6 +43,8 @@ describe.skipIf(!hasTools)('firmware in QEMU', () => {
     test.each([...QEMU_MACHINES])('%s: UART in and out, float math, marks, exit code 7', async (board) => {
       const fw = await build(board, 'hello.c', { defines: { ECHO: true } });
       expect(fw.markAddress).toBeTypeOf('number');
+      // runQemu looks tp_mark up itself when not given: the same lookup, the same address.
+      expect(await markAddressOf(fw.elf)).toBe(fw.markAddress);
       expect(fw.flash.total).toBeGreaterThan(fw.flash.text);
       expect(fw.ram.stack).toBe(board === 'microbit' ? 2048 : 4096);
       const r = await runQemu({ board, elf: fw.elf, stdin: 'ping\n', markers: true, icount: true, markAddress: fw.markAddress });
@@ -59,6 +61,9 @@ describe.skipIf(!hasTools)('firmware in QEMU', () => {
       const [m1, m2, m3] = r.marks!;
       expect(m1! < m2! && m2! < m3!).toBe(true);
       expect(r.instructions).toBeGreaterThan(m3!);
+      // Counting alone: the cycle pricing is opt-in (cycles: true).
+      expect(r.cycleMarks).toBeUndefined();
+      expect(r.estimatedCycles).toBeUndefined();
     });
   });
 
@@ -68,10 +73,12 @@ describe.skipIf(!hasTools)('firmware in QEMU', () => {
     const fw1000 = await build(board, 'hello.c', { defines: { WORK: 1000 } });
     const opts = { board, markers: true, icount: true } as const;
     const a = await runQemu({ ...opts, elf: fw100.elf });
-    const b = await runQemu({ ...opts, elf: fw100.elf });
+    const b = await runQemu({ ...opts, elf: fw100.elf, cycles: true }); // pricing cycles changes no count
     const c = await runQemu({ ...opts, elf: fw1000.elf, icount: false }); // the plugin alone counts too
     expect(b.marks).toEqual(a.marks);
     expect(b.instructions).toBe(a.instructions);
+    expect(b.cycleMarks).toHaveLength(a.marks!.length);
+    expect(b.uart).toBe(a.uart);
     // busy(n) costs fixed + n * per_iteration: from busy(10) and busy(100) predict busy(1000).
     const d10 = a.marks![1]! - a.marks![0]!;
     const d100 = a.marks![2]! - a.marks![1]!;
@@ -176,7 +183,8 @@ describe.skipIf(!hasTools)('firmware in QEMU', () => {
 
   test('--emulate rpi-pico (Cortex-M0+) on the micro:bit, clamped to its memory', async () => {
     const fw = await build('rpi-pico', 'hello.c', { emulate: true });
-    expect(fw.warnings.map((w) => w.code)).toEqual(['W_EMULATE_CLAMPED', 'W_EMULATE_CLAMPED']);
+    expect(fw.target.warnings.map((w) => w.code)).toEqual(['W_EMULATE_CLAMPED', 'W_EMULATE_CLAMPED']);
+    expect(fw.warnings).toEqual([]); // the target's, not repeated: a build reports them once
     const r = await runQemu({ board: 'rpi-pico', elf: fw.elf });
     expect(r.machine).toBe('microbit');
     expect(r.exitCode).toBe(7);

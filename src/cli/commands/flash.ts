@@ -3,8 +3,7 @@ import { resolve } from 'node:path';
 import type { Command } from '../command.js';
 import { TinypruneError } from '../../errors.js';
 import { executeFlash, planFlash } from '../../device/flash.js';
-import { boot2Warning } from '../../boards/boot2.js';
-import { formatWarning } from '../format.js';
+import { formatWarnings } from '../format.js';
 
 export const flashCommand: Command<'flash'> = {
   spec: {
@@ -31,8 +30,7 @@ export const flashCommand: Command<'flash'> = {
     };
     const plan = await planFlash(req);
     // Said before anything is flashed, in a dry run too: the user decides whether to go on.
-    const boot2 = boot2Warning(plan.board);
-    if (boot2) io.err(formatWarning(boot2));
+    io.err(formatWarnings(plan.warnings));
     if (args.options['dry-run']) {
       if (args.options.json) {
         io.out(JSON.stringify({ board: plan.report.board, mode: plan.mode, flasher: plan.flasher, commands: plan.commands, problems: plan.problems.map((p) => ({ code: p.code, message: p.message, hint: p.hint })) }, null, 2) + '\n');

@@ -25,7 +25,7 @@ function measureInputs(graph: ModelGraph): Uint8Array {
 }
 
 export async function measureInto(dir: string, graph: ModelGraph, report: BuildReport): Promise<void> {
-  const r = await runBuild({ dir, input: measureInputs(graph) });
+  const r = await runBuild({ dir, input: measureInputs(graph), cycles: true });
   report.measured = { instructions: r.instructions.total, estimatedCycles: r.estimatedCycles.total };
   report.layers.forEach((l, i) => (l.measuredInstructions = r.instructions.layers[i] ?? null));
 }
