@@ -162,8 +162,9 @@ async function compile(c: BuildContext): Promise<void> {
 function report(c: BuildContext): void {
   const { req, dir, graph, choices } = c;
   const bench = c.bench ?? { firmware: null, warnings: [] as Warning[] };
-  // The target's own warnings come with the firmware's (buildFirmware returns them): once.
-  const warnings = relabelWarnings([...(req.warnings ?? []), ...c.firmware!.warnings, ...bench.warnings], dir, c.shownAs);
+  // The target's own warnings (W_EMULATE_CLAMPED, W_BOOT2_UNTESTED) once, from the target;
+  // the firmware's and bench's are only what their compiles add.
+  const warnings = relabelWarnings([...(req.warnings ?? []), ...req.target.warnings, ...c.firmware!.warnings, ...bench.warnings], dir, c.shownAs);
   const r = makeReport({ toolVersion: req.toolVersion, target: req.target, graph, gen: c.gen!, fw: c.firmware!, source: req.source, sha256: req.sha256, warnings, choices });
   r.sourcesSha256 = c.sourcesSha256!;
   r.files.bench = bench.firmware ? { elf: 'bench.elf', bin: 'bench.bin', hex: 'bench.hex' } : null;
