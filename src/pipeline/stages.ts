@@ -113,7 +113,8 @@ export async function pruneWithData(g0: ModelGraph, plan: PrunePlan, data: Split
   ]);
   await initBackend(o.backend);
   const m = view.createTrainable(dequantizeGraph(g0));
-  const resolved = planMod.resolvePlan(m.graph, { ...plan, fineTune: { epochs: o.epochs, patience: 2 } });
+  // The plan may set its own fine-tuning recipe (learning rate, more epochs); the options set the default.
+  const resolved = planMod.resolvePlan(m.graph, { ...plan, fineTune: { epochs: o.epochs, patience: 2, ...plan.fineTune } });
   const out = engine.runPlan(m, resolved, {
     train: data.train,
     validation: data.validation,
