@@ -159,7 +159,8 @@ export async function solveWithinBudget(r: BudgetRequest): Promise<BudgetResult>
       r.log(`the re-solved plan is predicted no better (${key}) than the best measured: keeping that`);
       break;
     }
-    const plan = { ...toPrunePlan(p, result.choices), ...(r.objective !== 'fit' && r.fixed === undefined ? { fineTune: { ...FAST_FINE_TUNE } } : {}) };
+    // The recipe follows the objective, so that --plan <its plan.json> with the same objective measures the same.
+    const plan = { ...toPrunePlan(p, result.choices), ...(r.objective !== 'fit' ? { fineTune: { ...FAST_FINE_TUNE } } : {}) };
     const accuracy = await r.measure(plan);
     if (r.maxLoss === undefined || accuracy === null || r.baseline === null) return { result, plan, accuracy, attempts };
     const loss = r.baseline - accuracy;

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { TinypruneError } from '../../src/errors.js';
-import { calibrate, checkUnmeasured, loosen, LOOSEN_MAX, solveWithinBudget, type BudgetRequest } from '../../src/pipeline/budget.js';
+import { calibrate, checkUnmeasured, FAST_FINE_TUNE, loosen, LOOSEN_MAX, solveWithinBudget, type BudgetRequest } from '../../src/pipeline/budget.js';
 import type { PrunePlan } from '../../src/prune/plan.js';
 import { evaluate } from '../../src/solve/index.js';
 import type { Choice, LayerOptions, Objective, SolveProblem } from '../../src/solve/types.js';
@@ -191,6 +191,14 @@ describe('loosening (objective latency/size)', () => {
     const last = r.plans.at(-1)!;
     expect(JSON.stringify(last)).toBe(JSON.stringify(got.plan));
     expect(0.99 - got.accuracy!).toBeLessThanOrEqual(0.005);
+  });
+
+  it('latency/size plans carry the full-rate fine-tuning recipe; fit plans the default', async () => {
+    for (const objective of ['fit', 'latency', 'size'] as const) {
+      const r = request(problem(), 0.05, objective);
+      await solveWithinBudget(r);
+      for (const plan of r.plans) expect(plan.fineTune).toEqual(objective === 'fit' ? undefined : FAST_FINE_TUNE);
+    }
   });
 
   it('loosen scales every pruned choice by measured / predicted, at most LOOSEN_MAX times', () => {
