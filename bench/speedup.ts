@@ -67,9 +67,16 @@ function build(args: string[]): Report {
     cwd: root,
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   return JSON.parse(stdout) as Report;
+}
+
+/** The CLI's own error line (`error[E_…]: …`) of a failed build, else the message's first line. */
+function errorLine(e: unknown): string {
+  const stderr = String((e as { stderr?: unknown }).stderr ?? '');
+  const line = stderr.split('\n').find((l) => l.startsWith('error['));
+  return (line ?? (e as Error).message.split('\n')[0] ?? 'failed').replace(/\|/g, '/');
 }
 
 function planText(r: Report): string {
@@ -135,7 +142,7 @@ function main(): void {
           plan: planText(r),
         });
       } catch (e) {
-        rows.push({ model: m.name, board, dense, instructions: null, before: null, after: null, flash: 0, ram: 0, tflm, bitExact: '–', plan: '', error: (e as Error).message.split('\n')[0] });
+        rows.push({ model: m.name, board, dense, instructions: null, before: null, after: null, flash: 0, ram: 0, tflm, bitExact: '–', plan: '', error: errorLine(e) });
       }
     }
   }
