@@ -62,4 +62,14 @@ static inline tp_status tp_dwconv_s8_check(const tp_dwconv_s8_params *p, const v
     return TP_OK;
 }
 
+static inline tp_status tp_pool_s8_check(const tp_pool_s8_params *p, const void *input,
+                                         const void *output) {
+    TP_CHECK(p && input && output, TP_ERR_NULL);
+    TP_CHECK(tp_pool_shape_ok(&p->input, &p->output, p->filter_h, p->filter_w, p->stride_h,
+                              p->stride_w, p->pad_h, p->pad_w),
+             TP_ERR_SHAPE);
+    TP_CHECK(tp_s8_range_ok(p->activation_min, p->activation_max), TP_ERR_PARAM);
+    return TP_OK;
+}
+
 #endif /* TP_KERNEL_CHECKS_H */

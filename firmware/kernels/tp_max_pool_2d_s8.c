@@ -3,17 +3,13 @@
  * clipped to the input (starting from -128), then clamped to the activation range.
  */
 #include "tp_fixedpoint.h"
-#include "tp_kernel_util.h"
+#include "tp_kernel_checks.h"
 #include "tp_kernels.h"
 
 tp_status tp_max_pool_2d_s8(const tp_pool_s8_params *params, const int8_t *input,
                             int8_t *output) {
-    TP_CHECK(params && input && output, TP_ERR_NULL);
-    TP_CHECK(tp_pool_shape_ok(&params->input, &params->output, params->filter_h,
-                              params->filter_w, params->stride_h, params->stride_w,
-                              params->pad_h, params->pad_w),
-             TP_ERR_SHAPE);
-    TP_CHECK(tp_s8_range_ok(params->activation_min, params->activation_max), TP_ERR_PARAM);
+    const tp_status st = tp_pool_s8_check(params, input, output);
+    if (st != TP_OK) return st;
     {
         const int32_t in_h = params->input.h, in_w = params->input.w, depth = params->input.c;
         int32_t b, oy, ox, c, fy, fx;

@@ -6,7 +6,7 @@
  */
 import { loadDataset, splitDataset, type Dataset } from '../data/index.js';
 import type { ModelGraph } from '../ir/graph.js';
-import { analyzeChannels, removeChannelClasses, scoreChannelClasses, selectChannelClasses } from '../prune/structured.js';
+import { removeWeakestChannels } from '../prune/structured.js';
 import type { PrunePlan } from '../contracts/plan.js';
 import type { SensitivityPoint } from '../contracts/report.js';
 import { layerWeights, matrixBytes } from '../sparse/matrix.js';
@@ -113,7 +113,8 @@ export async function pruneWithData(g0: ModelGraph, plan: PrunePlan, data: Split
   ]);
   await initBackend(o.backend);
   const m = view.createTrainable(dequantizeGraph(g0));
-  const resolved = planMod.resolvePlan(m.graph, { ...plan, fineTune: { epochs: o.epochs, patience: 2 } });
+  // The plan may set its own fine-tuning recipe (learning rate, more epochs); the options set the default.
+  const resolved = planMod.resolvePlan(m.graph, { ...plan, fineTune: { epochs: o.epochs, patience: 2, ...plan.fineTune } });
   const out = engine.runPlan(m, resolved, {
     train: data.train,
     validation: data.validation,
@@ -139,7 +140,6 @@ export function pruneWithoutData(g0: ModelGraph, plan: PrunePlan): { graph: Mode
   const tensors = g0.tensors.slice();
   const g: ModelGraph = { ...g0, tensors };
   const channelRatios = new Map<number, number>();
-  const scores = new Map<number, Float32Array>();
   g0.ops.forEach((op, index) => {
     const lw = layerWeights(g0, op);
     if (!lw) return;
@@ -147,22 +147,13 @@ export function pruneWithoutData(g0: ModelGraph, plan: PrunePlan): { graph: Mode
     if (!entry || !entry.sparsity) return;
     const gran = parseGranularity(entry.granularity ?? 'element', `plan.layers['${g0.tensors[lw.tensor]!.name}'].granularity`);
     if (gran.kind === 'channel') {
-      // Element scores in the tensor's own layout (what scoreChannelClasses sums per filter).
-      const t = g0.tensors[lw.tensor]!;
-      const raw = new Int8Array(t.data!.buffer, t.data!.byteOffset, t.data!.byteLength);
-      const per = raw.length / t.shape[0]!;
-      const q = t.quant;
-      scores.set(lw.tensor, Float32Array.from(raw, (v, i) => Math.abs(v) * (q?.scale[q.scale.length > 1 ? Math.floor(i / per) : 0] ?? 1)));
       channelRatios.set(index, entry.sparsity);
       return;
     }
     const pruned = pruneMatrix(lw.matrix, lw.rowScale, gran, entry.sparsity);
     tensors[lw.tensor] = { ...tensors[lw.tensor]!, data: matrixBytes(lw.op, pruned) };
   });
-  if (channelRatios.size === 0) return { graph: g, accuracy: null };
-  const analysis = analyzeChannels(g);
-  const remove = selectChannelClasses(scoreChannelClasses(g, analysis, scores), channelRatios);
-  return { graph: remove.size > 0 ? removeChannelClasses(g, analysis, remove) : g, accuracy: null };
+  return { graph: removeWeakestChannels(g, channelRatios), accuracy: null };
 }
 
 /** Seeded random int8 inputs for a graph's first input. */

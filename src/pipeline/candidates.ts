@@ -5,7 +5,11 @@
  * Pure: the solver's input besides the accuracy curves and the RAM model.
  */
 import type { ModelGraph } from '../ir/graph.js';
+import { prepare } from '../interp/prepare.js';
+import type { FullyConnectedParams } from '../interp/kernels/fully_connected.js';
+import { callGeometry, predictCall } from '../sparse/cost.js';
 import { chooseFormats } from '../sparse/plan.js';
+import { roundUp4 } from '../sparse/types.js';
 import { layerWeights, matrixBytes } from '../sparse/matrix.js';
 import { pruneMatrix, sparsityOf } from '../sparse/prune.js';
 import type { GranularityName as SparseGranularity } from '../sparse/granularity.js';
@@ -75,10 +79,39 @@ export interface CandidateOptions {
   costFamily?: CostFamily;
 }
 
+/**
+ * Channel pruning removes rows physically (src/prune/structured.ts): the layer is then a
+ * smaller dense layer, run by the dense kernel, and the layers its channels feed lose as many
+ * input columns. Its cost is the dense kernel's on `kept` of `rows` rows; and, folded into it
+ * because the solver's pair costs (byPrevious) are not filled in by the pipeline yet, the
+ * saving in the following layers (each depthwise layer in between, then the first other one),
+ * estimated on their dense cost — so, when a following layer is itself pruned sparse, the
+ * saving is over-estimated, and the measured build says by how much.
+ */
+function channelInstructions(own: number | undefined, rows: number, kept: number, following: readonly number[]): number | null {
+  if (own === undefined) return null;
+  const removed = (rows - kept) / rows;
+  const saving = following.reduce((s, d) => s + d * removed, 0);
+  return Math.max(0, Math.round(own - saving));
+}
+
+/** Dense instructions of each later weight layer the channels of `op` reach: depthwise ones, then the first other. */
+function followingDense(layers: readonly LayerCandidates[], k: number): number[] {
+  const out: number[] = [];
+  for (let j = k + 1; j < layers.length; j++) {
+    const l = layers[j]!;
+    out.push(l.options.find((o) => o.sparsity === 0 && o.format === 'dense')?.instructions ?? 0);
+    if (l.opcode !== 'DEPTHWISE_CONV_2D') break;
+  }
+  return out;
+}
+
 export function layerCandidates(graph: ModelGraph, family: KernelFamily, grid: CandidateGrid = DEFAULT_GRID, opts: CandidateOptions = {}): LayerCandidates[] {
   const only = opts.only;
   const out: LayerCandidates[] = [];
   const seen = new Set<number>();
+  const plan = prepare(graph);
+  const costFam = opts.costFamily ?? family;
   graph.ops.forEach((op, index) => {
     const lw = layerWeights(graph, op);
     if (!lw || seen.has(lw.tensor)) return;
@@ -115,10 +148,26 @@ export function layerCandidates(graph: ModelGraph, family: KernelFamily, grid: C
             if (any) keptRows++;
           }
         }
+        if (granularity === 'channel') {
+          // The rows are removed (see channelInstructions): a smaller dense layer, stored
+          // dense; the following layers' savings are added once all layers are known.
+          const g = callGeometry(lw.op, plan.ops.find((p) => p.index === index)!.params as FullyConnectedParams);
+          const small = { ...g, rows: keptRows, denseMacsPerVector: (g.denseMacsPerVector * keptRows) / rows };
+          const elem = lw.matrix.dtype === 'int8' ? 1 : 4;
+          const hasBias = (op.inputs[2] ?? -1) >= 0;
+          options.push({
+            granularity,
+            sparsity: ratio,
+            achieved: sparsityOf(pruned),
+            format: 'channel',
+            bytes: roundUp4(keptRows * lw.matrix.cols * elem) + (hasBias ? keptRows * 4 : 0),
+            instructions: keptRows === 0 ? 0 : predictCall(costFam, small, lw.matrix.dtype, undefined) ?? null,
+            outChannels: keptRows,
+            removedEnergy,
+          });
+          continue;
+        }
         for (const c of choice.candidates) {
-          // Channel pruning's saving is the smaller dense layer (format 'channel'); other
-          // formats of a channel-pruned mask are covered by the element options.
-          if (granularity === 'channel' && c.format !== 'channel') continue;
           options.push({
             granularity,
             sparsity: ratio,
@@ -134,5 +183,8 @@ export function layerCandidates(graph: ModelGraph, family: KernelFamily, grid: C
     }
     out.push({ name, op: index, opcode: op.opcode, outChannels: rows, options: paretoPrune(options) });
   });
-  return out;
+  return out.map((l, k) => {
+    const following = followingDense(out, k);
+    return { ...l, options: l.options.map((o) => (o.granularity === 'channel' ? { ...o, instructions: channelInstructions(o.instructions ?? undefined, l.outChannels, o.outChannels, following) } : o)) };
+  });
 }

@@ -164,6 +164,33 @@ export function selectChannelClasses(scores: ChannelScore[], ratios: Map<number,
 }
 
 /**
+ * Without data: the weakest output channels of the layers in `ratios` (op index → fraction)
+ * removed, scored by the L1 norm of the real-valued filter (|q| × the channel's scale), with
+ * their biases, depthwise pass-throughs and consumers' input columns. A channel the model's
+ * output needs (pinned group) stays. How `build --sparsity X --granularity channel` and
+ * channel entries of a plan without data physically shrink the model.
+ */
+export function removeWeakestChannels(g: ModelGraph, ratios: ReadonlyMap<number, number>): ModelGraph {
+  const scores = new Map<number, Float32Array>();
+  const owners = new Map<number, number>();
+  for (const [index, ratio] of ratios) {
+    const ti = g.ops[index]?.inputs[1];
+    const t = ti === undefined || ti < 0 ? undefined : g.tensors[ti];
+    if (!t?.data || t.dtype !== 'int8' || ratio <= 0) continue;
+    // Element scores in the tensor's own layout (what scoreChannelClasses sums per filter).
+    const raw = new Int8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+    const per = raw.length / t.shape[0]!;
+    const q = t.quant;
+    scores.set(ti!, Float32Array.from(raw, (v, i) => Math.abs(v) * (q?.scale[q.scale.length > 1 ? Math.floor(i / per) : 0] ?? 1)));
+    owners.set(index, ratio);
+  }
+  if (owners.size === 0) return g;
+  const analysis = analyzeChannels(g);
+  const remove = selectChannelClasses(scoreChannelClasses(g, analysis, scores), new Map(owners));
+  return remove.size > 0 ? removeChannelClasses(g, analysis, remove) : g;
+}
+
+/**
  * Classes whose producing filters and biases are all exactly zero (and whose depthwise
  * pass-through biases are zero): they only ever carry zeros, so removing them changes nothing.
  */

@@ -8,8 +8,9 @@
 import { describe, expect, it } from 'vitest';
 
 import { TinypruneError } from '../../src/errors.js';
-import { calibrate, checkUnmeasured, solveWithinBudget, type BudgetRequest } from '../../src/pipeline/budget.js';
+import { calibrate, checkUnmeasured, FAST_FINE_TUNE, loosen, LOOSEN_MAX, solveWithinBudget, type BudgetRequest } from '../../src/pipeline/budget.js';
 import type { PrunePlan } from '../../src/prune/plan.js';
+import { evaluate } from '../../src/solve/index.js';
 import type { Choice, LayerOptions, Objective, SolveProblem } from '../../src/solve/types.js';
 
 type Row = [granularity: string, sparsity: number, flashBytes: number, instructions: number, loss: number, outChannels?: number];
@@ -153,6 +154,61 @@ describe('accuracy budget loop', () => {
     expect(seen['latency']!.instructions).toBe(20_000 + 30_000 + 8_000);
     expect(seen['size']!.flash).toBe(1_000 + 2_000 + 500);
     expect(seen['fit']!.loss).toBeLessThan(seen['latency']!.loss);
+  });
+});
+
+describe('loosening (objective latency/size)', () => {
+  it('a plan measured well under the budget: the predictions are scaled down and a faster plan measured and kept', async () => {
+    // Fine-tuning recovers 90% of every predicted loss: the first plan (within 0.5 pt
+    // predicted) measures a tenth of that, so a faster plan fits too.
+    const p = problem();
+    p.budget = { flash: 20_000, ram: 1_000_000 };
+    const r = request(p, 0.005, 'latency');
+    r.measure = async (plan) => {
+      r.plans.push(plan);
+      return 0.99 - measured(p, plan) / 10;
+    };
+    const got = await solveWithinBudget(r);
+    expect(r.plans.length).toBeGreaterThanOrEqual(2);
+    const first = got.attempts[0]!;
+    expect(got.result.totals.instructions).toBeLessThan(evaluate(p, first.choices).totals.instructions);
+    expect(got.attempts.at(-1)!.loss).toBeLessThanOrEqual(0.005);
+    expect(JSON.stringify(got.plan)).not.toBe(JSON.stringify(first.plan));
+    expect(r.lines.join('\n')).toMatch(/loosening/);
+  });
+
+  it('a looser plan over the budget: the best plan within is measured again last and returned', async () => {
+    const p = problem();
+    p.budget = { flash: 20_000, ram: 1_000_000 };
+    const r = request(p, 0.005, 'latency');
+    // Tiny losses for what the first solve picks, large for anything sparser.
+    r.measure = async (plan) => {
+      r.plans.push(plan);
+      const m = measured(p, plan);
+      return 0.99 - (m <= 0.005 ? m / 10 : m * 2);
+    };
+    const got = await solveWithinBudget(r);
+    const last = r.plans.at(-1)!;
+    expect(JSON.stringify(last)).toBe(JSON.stringify(got.plan));
+    expect(0.99 - got.accuracy!).toBeLessThanOrEqual(0.005);
+  });
+
+  it('latency/size plans carry the full-rate fine-tuning recipe; fit plans the default', async () => {
+    for (const objective of ['fit', 'latency', 'size'] as const) {
+      const r = request(problem(), 0.05, objective);
+      await solveWithinBudget(r);
+      for (const plan of r.plans) expect(plan.fineTune).toEqual(objective === 'fit' ? undefined : FAST_FINE_TUNE);
+    }
+  });
+
+  it('loosen scales every pruned choice by measured / predicted, at most LOOSEN_MAX times', () => {
+    const p = problem();
+    const q = loosen(p, 0.01, 0.005);
+    expect(q.layers[2]!.choices[1]!.loss).toBeCloseTo(0.00075, 9);
+    expect(q.layers[0]!.choices[0]!.loss).toBe(0);
+    const r = loosen(p, 0.01, 0);
+    expect(r.layers[1]!.choices[2]!.loss).toBeCloseTo(0.003 / LOOSEN_MAX, 9);
+    expect(loosen(p, 0.01, 0.02)).toBe(p);
   });
 });
 

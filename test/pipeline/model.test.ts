@@ -54,6 +54,17 @@ describe('pipeline model inputs on the digits DS-CNN', () => {
       expect(ch.length).toBeGreaterThan(0);
       for (const o of ch) expect(o.outChannels).toBeLessThan(l.outChannels);
       for (const o of l.options) expect(o.removedEnergy).toBeGreaterThanOrEqual(0);
+      // Removed rows: a smaller dense layer (kept rows x columns + bias), fewer instructions.
+      for (const o of ch) {
+        expect(o.format).toBe('channel');
+        expect(o.bytes).toBeLessThan(d.bytes);
+        expect(o.instructions!).toBeLessThan(d.instructions!);
+      }
     }
+    // conv1's channels also shrink pw2's input: at half the channels, more than conv1's own half is saved.
+    const conv1 = c.find((l) => l.name === 'conv1/weights')!;
+    const half = conv1.options.find((o) => o.granularity === 'channel' && o.sparsity === 0.5)!;
+    const dense1 = conv1.options.find((o) => o.sparsity === 0)!;
+    expect(half.instructions!).toBeLessThan(dense1.instructions! * 0.6);
   });
 });

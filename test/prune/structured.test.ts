@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeChannels, removeChannelClasses, scoreChannelClasses, selectChannelClasses, zeroChannelClasses } from '../../src/prune/structured.js';
+import { analyzeChannels, removeChannelClasses, removeWeakestChannels, scoreChannelClasses, selectChannelClasses, zeroChannelClasses } from '../../src/prune/structured.js';
 import { tinyDigitsCnn, lenet5 } from '../../src/train/models.js';
 import { interpret } from '../../src/interp/index.js';
 import { verifyGraph } from '../../src/ir/verify.js';
@@ -9,7 +9,8 @@ import type { ModelGraph } from '../../src/ir/graph.js';
 import { DTYPE_BYTES, tensorBytes } from '../../src/ir/graph.js';
 import { floatData } from '../../src/train/tensor_data.js';
 import { Prng } from '../../src/util/prng.js';
-import { hasShared, sharedPath, warnIfNoShared } from '../helpers/shared.js';
+import { hasShared, REPO_ROOT, sharedPath, warnIfNoShared } from '../helpers/shared.js';
+import path from 'node:path';
 
 function zeroSlice(g: ModelGraph, t: number | undefined, axis: number, index: number): void {
   if (t === undefined || t < 0) return;
@@ -125,4 +126,25 @@ describe.skipIf(!hasShared)('channel pruning of shared int8 models', () => {
       expect(out.length).toBe(tensorBytes(g.tensors[g.outputs[0]!]!));
     });
   }
+});
+
+describe('removeWeakestChannels (no data)', () => {
+  it('digits-dscnn, every layer at half: physically smaller layers, consumers shrunk, verified graph, the logits kept', () => {
+    const g = readTfliteFile(path.join(REPO_ROOT, 'examples/digits-dscnn/model.tflite')).graph;
+    const weighted = g.ops.map((op, i) => ({ op, i })).filter(({ op }) => op.opcode === 'CONV_2D' || op.opcode === 'FULLY_CONNECTED');
+    const ratios = new Map(weighted.map(({ i }) => [i, 0.5]));
+    const out = removeWeakestChannels(g, ratios);
+    verifyGraph(out);
+    const w = (gr: ModelGraph, i: number): number[] => gr.tensors[gr.ops[i]!.inputs[1]!]!.shape;
+    const conv1 = weighted[0]!.i;
+    expect(w(out, conv1)[0]).toBe(w(g, conv1)[0]! / 2);
+    // The next convolution reads half the input channels.
+    expect(w(out, weighted[1]!.i)[3]).toBe(w(g, weighted[1]!.i)[3]! / 2);
+    // The model's output (the last layer's neurons) is untouched.
+    const last = weighted.at(-1)!.i;
+    expect(w(out, last)[0]).toBe(w(g, last)[0]);
+    expect(tensorBytes(out.tensors[out.ops[conv1]!.inputs[1]!]!)).toBeLessThan(tensorBytes(g.tensors[g.ops[conv1]!.inputs[1]!]!));
+    // Nothing to remove: the same graph.
+    expect(removeWeakestChannels(g, new Map())).toBe(g);
+  });
 });
