@@ -30,10 +30,15 @@ export interface PrunedLayer {
 }
 
 /** Prunes every FULLY_CONNECTED / CONV_2D / DEPTHWISE_CONV_2D weight tensor to `sparsity`. */
-export function pruneGraph(graph: ModelGraph, sparsity: number, granularity: GranularityLike = 'element'): { graph: ModelGraph; layers: PrunedLayer[] } {
+/** --sparsity is a fraction in [0, 1] (E_USAGE otherwise). */
+export function checkSparsity(sparsity: number): void {
   if (!(sparsity >= 0 && sparsity <= 1)) {
     throw new TinypruneError('E_USAGE', `--sparsity ${sparsity} is not in [0, 1]`, { allowed: 'a fraction of weights to zero, from 0 to 1, e.g. 0.8' });
   }
+}
+
+export function pruneGraph(graph: ModelGraph, sparsity: number, granularity: GranularityLike = 'element'): { graph: ModelGraph; layers: PrunedLayer[] } {
+  checkSparsity(sparsity);
   const tensors = graph.tensors.map((t) => ({ ...t }));
   const out: ModelGraph = { ...graph, tensors };
   const layers: PrunedLayer[] = [];

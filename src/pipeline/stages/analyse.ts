@@ -8,6 +8,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import type { Target } from '../../boards/index.js';
+import type { BuildReport } from '../../contracts/report.js';
 import type { Stage } from '../../contracts/stage.js';
 import { COST_TABLE } from '../../sparse/cost-table.js';
 import { readTflite, writeTflite } from '../../tflite/index.js';
@@ -65,11 +66,20 @@ export const footprint: Stage<PipelineContext> = {
     const { req, target } = c;
     c.log('measuring the firmware footprint (dense build, no memory limits)');
     const dir = path.join(c.work, 'footprint-build');
-    rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dir);
-    const measure = countsInstructions(c) && target.mode !== 'device';
-    const build = { graph: c.baseline.graph, source: c.source, sha256: c.modelSha, target: unlimited(target), outDir: dir, toolVersion: req.toolVersion, bench: false, measure };
-    const { report: r } = await buildInto(dir, c.outDir, { ...build, ...(req.kernels ? { kernels: req.kernels } : {}) }, c.run.progress ? { progress: c.run.progress } : {});
+    const build = (t: Target, measure: boolean): Promise<BuildReport> => {
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir);
+      const b = { graph: c.baseline.graph, source: c.source, sha256: c.modelSha, target: t, outDir: dir, toolVersion: req.toolVersion, bench: false, measure };
+      return buildInto(dir, c.outDir, { ...b, ...(req.kernels ? { kernels: req.kernels } : {}) }, c.run.progress ? { progress: c.run.progress } : {}).then((x) => x.report);
+    };
+    const r = await build(unlimited(target), false);
+    let counted: BuildReport | undefined;
+    // Counting runs the firmware in QEMU, whose machine has the board's real memory: only a
+    // dense model that fits it can be counted (else the fixed part of --latency is unknown).
+    if (countsInstructions(c) && target.mode !== 'device') {
+      if (r.flash.total <= target.flash.size && r.ram.total <= target.ram.size) counted = await build(target, true);
+      else c.log(`the dense model does not fit ${target.board.name}'s memory, so QEMU cannot count it: the instructions of layers that are not pruned are not included in --latency`);
+    }
     rmSync(dir, { recursive: true, force: true });
     c.footprint = {
       flashTotal: r.flash.total,
@@ -80,8 +90,8 @@ export const footprint: Stage<PipelineContext> = {
       stack: r.ram.stack,
       ramFixed: r.ram.total - r.ram.arena,
       arena: r.arena.bytes,
-      layers: r.layers.map((l) => ({ index: l.index, weightBytes: l.weightBytes, measured: l.measuredInstructions ?? null })),
-      instructions: r.measured?.instructions ?? null,
+      layers: r.layers.map((l) => ({ index: l.index, weightBytes: l.weightBytes, measured: counted?.layers.find((m) => m.index === l.index)?.measuredInstructions ?? null })),
+      instructions: counted?.measured?.instructions ?? null,
     };
   },
 };

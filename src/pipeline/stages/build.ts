@@ -29,7 +29,9 @@ import { buildFirmware, type BuildResult } from '../../firmware/build.js';
 import { packageRoot } from '../../firmware/paths.js';
 import { tensorBytes, type ModelGraph } from '../../ir/graph.js';
 import { costFamily } from '../../sparse/cost.js';
-import { chooseFormats, pruneGraph, sparseEncodings, type LayerChoice } from '../../sparse/plan.js';
+import { checkSparsity, chooseFormats, pruneGraph, sparseEncodings, type LayerChoice } from '../../sparse/plan.js';
+import { toGranularity, type GranularityLike } from '../../sparse/granularity.js';
+import { removeWeakestChannels } from '../../prune/structured.js';
 import type { EncodedMatrix } from '../../sparse/types.js';
 import { writeTflite } from '../../tflite/write.js';
 import { relabelWarnings } from '../../util/outdir.js';
@@ -74,12 +76,29 @@ const choosesFormats = (req: GraphBuildOptions): boolean =>
 
 const encodings = (c: BuildContext): ReadonlyMap<number, EncodedMatrix> | undefined => c.req.sparse ?? (c.choices ? sparseEncodings(c.choices) : undefined);
 
+const WEIGHTED_OPS = new Set(['FULLY_CONNECTED', 'CONV_2D', 'DEPTHWISE_CONV_2D']);
+
+/**
+ * `--sparsity X [--granularity g]`: magnitude pruning of every weighted layer. Channels are
+ * removed, not zeroed (the layer and its consumers shrink: fewer instructions, arena and
+ * flash); every other granularity zeroes weights for the sparse formats to skip.
+ */
+function pruneToSparsity(g: ModelGraph, sparsity: number, granularity: GranularityLike | undefined): ModelGraph {
+  if (granularity === undefined || toGranularity(granularity).kind !== 'channel') return pruneGraph(g, sparsity, granularity).graph;
+  checkSparsity(sparsity);
+  const ratios = new Map<number, number>();
+  g.ops.forEach((op, i) => {
+    if (WEIGHTED_OPS.has(op.opcode)) ratios.set(i, sparsity);
+  });
+  return removeWeakestChannels(g, ratios);
+}
+
 export const BUILD_STAGES: readonly Stage<BuildContext>[] = [
   {
     name: 'prune',
     rewritesGraph: true,
     skip: (c) => c.req.sparsity === undefined,
-    run: (c) => void (c.graph = pruneGraph(c.graph, c.req.sparsity!, c.req.granularity).graph),
+    run: (c) => void (c.graph = pruneToSparsity(c.graph, c.req.sparsity!, c.req.granularity)),
   },
   {
     name: 'encode',
