@@ -82,7 +82,7 @@ function errorLine(e: unknown): string {
 function planText(r: Report): string {
   const parts = Object.entries(r.plan?.layers ?? {})
     .filter(([, l]) => (l.sparsity ?? 0) > 0)
-    .map(([n, l]) => `${n.replace(/\/weights$/, '')} ${l.granularity} ${Math.round((l.sparsity ?? 0) * 100)}% ${l.format ?? ''}`.trim());
+    .map(([n, l]) => `${n.replace(/\/weights$/, '')} ${l.granularity} ${Math.round((l.sparsity ?? 0) * 100)}%${l.format && l.format !== l.granularity ? ` as ${l.format}` : ''}`);
   return parts.length === 0 ? 'dense' : parts.join(', ');
 }
 
