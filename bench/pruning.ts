@@ -34,10 +34,12 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = resolve(ROOT, 'bench/results/pruning.json');
 const MNIST = resolve(ROOT, '../shared/datasets/mnist');
 const QUICK = process.argv.includes('--quick');
-const which = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const which = process.argv.slice(2).filter((a, i, args) => !a.startsWith('--') && args[i - 1] !== '--model' && args[i - 1] !== '--seeds');
 const run = (name: string): boolean => which.length === 0 || which.includes('all') || which.includes(name);
 /** --model <name>: run the lenet experiment for one model only (its other runs are kept). */
 const onlyModel = process.argv.includes('--model') ? process.argv[process.argv.indexOf('--model') + 1] : undefined;
+/** --seeds 1,2,3 (default): the seeds of the lenet experiment; each row is summarised as mean ± sd over them. */
+const SEEDS = process.argv.includes('--seeds') ? process.argv[process.argv.indexOf('--seeds') + 1]!.split(',').map(Number) : [1, 2, 3];
 
 interface Run {
   experiment: string;
@@ -129,11 +131,32 @@ function saveResults(experiment: string, runs: Run[]): void {
   log(`wrote ${runs.length} run(s) of '${experiment}' to ${RESULTS}`);
 }
 
-const meanStd = (xs: number[]): string => {
-  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const s = Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, xs.length - 1));
-  return `${(m * 100).toFixed(2)} ± ${(s * 100).toFixed(2)}%`;
-};
+const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+/** Sample standard deviation. */
+const sd = (xs: number[]): number => Math.sqrt(xs.reduce((a, b) => a + (b - mean(xs)) ** 2, 0) / Math.max(1, xs.length - 1));
+const meanStd = (xs: number[]): string => `${(mean(xs) * 100).toFixed(2)} ± ${(sd(xs) * 100).toFixed(2)}%`;
+
+const FIGURES = ['accuracy', 'int8Accuracy', 'accuracyDropPt', 'int8DropPt', 'fewerNonzeros', 'bytesRatio', 'nonzeroFraction', 'weightBytes'] as const;
+/** One `seed: 'mean'` row per model × method: {mean, sd, perSeed} for every figure, sample sd. */
+function summarise(runs: Run[]): Run[] {
+  const out: Run[] = [];
+  for (const key of [...new Set(runs.map((r) => `${r.model}\u0000${r.method}`))]) {
+    const group = runs.filter((r) => `${r.model}\u0000${r.method}` === key);
+    const first = group[0]!;
+    const stats: Record<string, unknown> = {};
+    for (const f of FIGURES) {
+      const xs = group.map((r) => r[f]).filter((x): x is number => typeof x === 'number');
+      if (xs.length === group.length) stats[f] = { mean: mean(xs), sd: sd(xs), perSeed: xs };
+    }
+    const line = (f: string, k = 1, d = 2): string => {
+      const st = stats[f] as { mean: number; sd: number } | undefined;
+      return st ? `${(st.mean * k).toFixed(d)} ± ${(st.sd * k).toFixed(d)}` : 'n/a';
+    };
+    log(`${first.model} ${first.method} over seeds ${group.map((r) => r.seed).join(',')}: ${line('fewerNonzeros', 1, 1)}x fewer non-zeros, drop ${line('accuracyDropPt')} pt; int8 drop ${line('int8DropPt')} pt, ${line('bytesRatio', 1, 1)}x fewer bytes`);
+    out.push({ experiment: first.experiment, model: first.model, method: first.method, granularity: first.granularity, seed: -1, seeds: group.map((r) => r.seed), summary: 'mean ± sd (sample) over seeds', nonzeroFraction: null, weightBytes: null, denseFloat32Bytes: first.denseFloat32Bytes, accuracy: null, denseAccuracy: null, epochs: null, backend: first.backend, denseAccuracyPerSeed: group.map((r) => r.denseAccuracy), stats });
+  }
+  return out;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Han et al. style: ≥ 12x fewer non-zeros, and int8 + sparse indices ≥ 40x smaller.
@@ -153,8 +176,7 @@ const HAN_PLANS: Record<string, { name: string; plan: PrunePlan }[]> = {
 
 if (run('lenet')) {
   const runs: Run[] = [];
-  for (const model of ['lenet-300-100', 'lenet5'].filter((m) => !onlyModel || m === onlyModel)) {
-    const seed = 1;
+  for (const model of ['lenet-300-100', 'lenet5'].filter((m) => !onlyModel || m === onlyModel)) for (const seed of SEEDS) {
     const dense = trainDense(model, seed);
     const denseSnap = snapshot(dense.m);
     const counts = weightCounts(dense.m);
@@ -181,6 +203,7 @@ if (run('lenet')) {
     }
     disposeTrainable(dense.m);
   }
+  runs.push(...summarise(runs));
   saveResults('lenet', runs);
 }
 
