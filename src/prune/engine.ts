@@ -18,7 +18,7 @@ import { criterion as criterionByName } from './criteria.js';
 import { granularityName } from '../sparse/granularity.js';
 import { computeMask, globalSparsities, layoutNote, maskSparsity } from './mask.js';
 import type { ResolvedPlan } from './plan.js';
-import { agpSparsity, agpSteps, recoveryRate } from './schedule.js';
+import { agpSparsity, agpSteps } from './schedule.js';
 import { analyzeChannels, removeChannelClasses, scoreChannelClasses, selectChannelClasses } from './structured.js';
 
 export interface LayerReport {
@@ -200,15 +200,11 @@ export function runPlan(start: TrainableModel, plan: ResolvedPlan, ctx: PruneCon
     };
     pruneAt(0);
     // No early stopping while the schedule still prunes (accuracy dips by design); among the
-    // epochs at the final sparsity, the best on validation is kept. Those recovery epochs
-    // anneal the rate from `lr` to 1% of it (cosine), so fine-tuning may start at the dense
-    // training rate (learning-rate rewinding: learningRateScale 1) and still settle; on
-    // LeNet-300-100 at 23x fewer non-zeros that took the loss from 1.00 to ~0 pt (bench/pruning.ts).
+    // epochs at the final sparsity, the best on validation is kept.
     const r = train(m, ctx.train, {
       bestAfterStep: endStep,
       epochs: ft.epochs,
       learningRate: lr,
-      learningRateAt: (step) => recoveryRate(lr, step, endStep, totalSteps),
       batchSize: ft.batchSize,
       seed: ctx.seed ?? 1,
       validation: ctx.validation,

@@ -15,13 +15,3 @@ export function agpSteps(startStep: number, endStep: number, count: number): num
   for (let k = 0; k < count; k++) out.push(Math.round(startStep + ((endStep - startStep) * k) / Math.max(1, count - 1)));
   return [...new Set(out)];
 }
-
-/**
- * Learning rate of AGP fine-tuning at `step`: constant `lr` while pruning (until `endStep`),
- * then a cosine decay to 1% of it over the recovery steps at the final sparsity.
- */
-export function recoveryRate(lr: number, step: number, endStep: number, totalSteps: number): number {
-  if (step < endStep || totalSteps <= endStep) return lr;
-  const t = Math.min(1, (step - endStep) / (totalSteps - endStep));
-  return lr * (0.01 + 0.99 * 0.5 * (1 + Math.cos(Math.PI * t)));
-}

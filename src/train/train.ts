@@ -33,8 +33,6 @@ export interface TrainOptions {
   bestAfterStep?: number;
   /** L2 weight decay on weights (not biases). */
   weightDecay?: number;
-  /** Learning rate of the step about to run (0-based); `learningRate` when absent. */
-  learningRateAt?: (step: number) => number;
   /** Progress reporter: one step per batch, in a stage named `progressStage` (default "train"). */
   progress?: Progress;
   progressStage?: string;
@@ -71,13 +69,6 @@ function batchTensor(m: TrainableModel, ds: Dataset, idx: ArrayLike<number>): tf
   return tf.tensor(x, [idx.length, ...m.sampleShape]);
 }
 
-/** Adam reads `learningRate` at every step; SGD/momentum cache it and need setLearningRate. */
-function setLearningRate(o: tf.Optimizer, lr: number): void {
-  const opt = o as unknown as { learningRate: number; setLearningRate?: (lr: number) => void };
-  if (opt.setLearningRate) opt.setLearningRate(lr);
-  else opt.learningRate = lr;
-}
-
 export function train(m: TrainableModel, ds: Dataset, opts: TrainOptions): TrainResult {
   checkData(m, ds);
   const batch = opts.batchSize ?? 64;
@@ -105,7 +96,6 @@ export function train(m: TrainableModel, ds: Dataset, opts: TrainOptions): Train
         const idx = perm.subarray(s, Math.min(n, s + batch));
         const labels = tf.tidy(() => tf.oneHot(tf.tensor1d(Int32Array.from(idx, (i) => ds.y[i]!), 'int32'), ds.numClasses));
         const x = batchTensor(m, ds, idx);
-        if (opts.learningRateAt) setLearningRate(optimizer, opts.learningRateAt(step));
         const loss = optimizer.minimize(
           () => {
             const { y } = forward(m, x, { logits: true });

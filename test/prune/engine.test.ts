@@ -5,7 +5,7 @@ import { tinyDigitsCnn } from '../../src/train/models.js';
 import { train } from '../../src/train/train.js';
 import { resolvePlan } from '../../src/prune/plan.js';
 import { lotteryTicket, runPlan } from '../../src/prune/engine.js';
-import { agpSparsity, recoveryRate } from '../../src/prune/schedule.js';
+import { agpSparsity } from '../../src/prune/schedule.js';
 import { verifyGraph } from '../../src/ir/verify.js';
 import { TinypruneError } from '../../src/errors.js';
 import { splitDataset } from '../../src/data/dataset.js';
@@ -27,15 +27,6 @@ describe('AGP schedule', () => {
     expect(agpSparsity(50, o)).toBeCloseTo(0.9 * (1 - 0.125));
     expect(agpSparsity(100, o)).toBe(0.9);
     expect(agpSparsity(200, o)).toBe(0.9);
-  });
-
-  it('fine-tunes at a constant rate while pruning, then anneals it to 1% at the final sparsity', () => {
-    expect(recoveryRate(1, 0, 40, 100)).toBe(1);
-    expect(recoveryRate(1, 39, 40, 100)).toBe(1);
-    expect(recoveryRate(1, 40, 40, 100)).toBeCloseTo(1);
-    expect(recoveryRate(1, 70, 40, 100)).toBeCloseTo(0.505);
-    expect(recoveryRate(1, 100, 40, 100)).toBeCloseTo(0.01);
-    expect(recoveryRate(2, 5, 10, 10)).toBe(2);
   });
 });
 
