@@ -23,6 +23,20 @@ function alive(pid: number): boolean {
   }
 }
 
+/**
+ * Gone within `ms`? A SIGKILL'd process dies when the kernel next schedules it, a moment after
+ * the signal (later on a loaded machine), so the tests poll rather than look once; a process
+ * that was not killed is still alive at the end and fails them.
+ */
+async function goneWithin(pid: number, ms = 2000): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (alive(pid)) {
+    if (Date.now() > until) return false;
+    await sleep(20);
+  }
+  return true;
+}
+
 /** A shell that starts a background grandchild, prints its pid, and waits for it. */
 const withGrandchild = (inner: string): string[] => ['sh', '-c', `${inner} & echo $!; wait`];
 
@@ -51,7 +65,7 @@ describe('runCommand', () => {
     // The grandchild's pid was printed before the timeout: it must be gone.
     grandchild = Number(/(\d+)/.exec(e.hint ?? '')?.[1]);
     expect(grandchild).toBeGreaterThan(0);
-    expect(alive(grandchild)).toBe(false);
+    expect(await goneWithin(grandchild)).toBe(true);
   });
 
   test('a grandchild that ignores SIGTERM is killed after the grace period', async () => {
@@ -59,7 +73,7 @@ describe('runCommand', () => {
     const e = await rejection(runCommand(withGrandchild(`sh -c 'trap "" TERM; sleep 100'`), { timeoutMs: 300, graceMs: 300 }));
     expect(e.code).toBe('E_TIMEOUT');
     const pid = Number(/(\d+)/.exec(e.hint ?? '')?.[1]);
-    expect(alive(pid)).toBe(false);
+    expect(await goneWithin(pid)).toBe(true);
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
@@ -67,7 +81,7 @@ describe('runCommand', () => {
     const r = await runCommand(['sh', '-c', 'sleep 100 >/dev/null 2>&1 & echo $!'], { timeoutMs: 10_000 });
     const pid = Number(r.stdout.toString().trim());
     await sleep(100);
-    expect(alive(pid)).toBe(false);
+    expect(await goneWithin(pid)).toBe(true);
   });
 
   test('a process that left the group and holds the pipes does not hang a finished command', async () => {
@@ -107,8 +121,8 @@ describe('startChild and cleanup', () => {
     runCleanups(); // what the CLI does on SIGINT
     const exit = await c.exited;
     expect(exit.signal).toBe('SIGKILL');
-    expect(alive(grandchild)).toBe(false);
-    expect(alive(c.pid!)).toBe(false);
+    expect(await goneWithin(grandchild)).toBe(true);
+    expect(await goneWithin(c.pid!)).toBe(true);
   });
 
   test('stop() ends the child; lifetime bounds it', async () => {
