@@ -6,9 +6,10 @@
  * not list it. Placeholders ({elf} {bin} {hex} {uf2} {port} {drive}) are filled by
  * src/boards/flashers.ts.
  *
- * Kinds: 'exec' runs a program (execa, with a timeout and its stderr in the error); 'copy'
- * and 'uf2' copy a file to a USB drive and verify (src/device/drive.ts); 'gdb' loads through
- * a GDB remote target (src/device/gdb.ts) - a probe's GDB server or QEMU's gdbstub.
+ * Kinds: 'exec' runs a program (src/util/process.ts: in its own process group, with a timeout
+ * and its stderr in the error); 'copy' and 'uf2' copy a file to a USB drive and verify
+ * (src/device/drive.ts); 'gdb' loads through a GDB remote target (src/device/gdb.ts) - a
+ * probe's GDB server or QEMU's gdbstub.
  */
 import type { BoardProfile } from '../boards/index.js';
 
