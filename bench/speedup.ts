@@ -16,13 +16,11 @@
  * gets from that command. Writes bench/results/speedup.{json,md}.
  *   npm run bench:speedup [-- <model>… --boards mps2-an386,microbit]   (a partial run keeps the other rows)
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { cliBuild as build, errorLine, fmt, kib, pct, planText, root } from './cli-build.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '..');
+const here = path.join(root, 'bench');
 const shared = path.resolve(root, '../shared');
 const out = path.join(root, 'out/bench-speedup');
 
@@ -53,39 +51,6 @@ function readAnchors(): Map<string, number> {
   return map;
 }
 
-interface Report {
-  flash: { total: number };
-  ram: { total: number };
-  measured?: { instructions: number } | null;
-  accuracy?: { before: number; after: number; loss: number } | null;
-  verify?: { samples: number; bitExact: number } | null;
-  plan?: { layers?: Record<string, { granularity?: string; sparsity?: number; format?: string }> } | null;
-}
-
-function build(args: string[]): Report {
-  const stdout = execFileSync(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli.ts'), 'build', ...args, '--json', '--quiet'], {
-    cwd: root,
-    encoding: 'utf8',
-    maxBuffer: 256 * 1024 * 1024,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return JSON.parse(stdout) as Report;
-}
-
-/** The CLI's own error line (`error[E_…]: …`) of a failed build, else the message's first line. */
-function errorLine(e: unknown): string {
-  const stderr = String((e as { stderr?: unknown }).stderr ?? '');
-  const line = stderr.split('\n').find((l) => l.startsWith('error['));
-  return (line ?? (e as Error).message.split('\n')[0] ?? 'failed').replace(/\|/g, '/');
-}
-
-function planText(r: Report): string {
-  const parts = Object.entries(r.plan?.layers ?? {})
-    .filter(([, l]) => (l.sparsity ?? 0) > 0)
-    .map(([n, l]) => `${n.replace(/\/weights$/, '')} ${l.granularity} ${Math.round((l.sparsity ?? 0) * 100)}%${l.format && l.format !== l.granularity ? ` as ${l.format}` : ''}`);
-  return parts.length === 0 ? 'dense' : parts.join(', ');
-}
-
 interface Row {
   model: string;
   board: string;
@@ -100,10 +65,6 @@ interface Row {
   plan: string;
   error?: string;
 }
-
-const fmt = (n: number | null | undefined): string => (n === null || n === undefined ? '–' : n.toLocaleString('en-US'));
-const pct = (x: number | null): string => (x === null ? '–' : `${(x * 100).toFixed(2)}%`);
-const kib = (b: number): string => `${(b / 1024).toFixed(1)} KiB`;
 
 function main(): void {
   const argv = process.argv.slice(2);
