@@ -101,3 +101,32 @@ describe('a latency bound with the latency objective', () => {
     expect(checked).toBeGreaterThan(40);
   });
 });
+
+describe('ties on loss', () => {
+  it('go to fewer instructions before fewer bytes: a model that fits dense is not made slower to save flash', () => {
+    // A zero-loss bitmask choice is smaller than dense but slower; the board has room for both.
+    const p: SolveProblem = {
+      layers: [
+        {
+          name: 'fc/weights',
+          outChannels: 8,
+          choices: [
+            { granularity: 'element', sparsity: 0, format: 'dense', flashBytes: 1000, instructions: 5000, loss: 0 },
+            { granularity: 'element', sparsity: 0.25, format: 'bitmask', flashBytes: 880, instructions: 6200, loss: 0 },
+          ],
+        },
+      ],
+      ram: [],
+      budget: { flash: 10_000, ram: 10_000 },
+      fixed: { flash: 0, ram: 0, instructions: 0 },
+      boards: [],
+    };
+    const choices = (q: SolveProblem): number[] | null => {
+      const got = solve(q);
+      return got.feasible ? got.choices : null;
+    };
+    expect(choices(p)).toEqual([0]);
+    // With flash as the objective the smaller choice still wins.
+    expect(choices({ ...p, objective: 'size' })).toEqual([1]);
+  });
+});
