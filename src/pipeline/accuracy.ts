@@ -74,14 +74,25 @@ export async function sensitivityRows(g0: ModelGraph, data: SplitData, grid: Can
   }
 }
 
-/** Predicted loss of one choice: the dense accuracy minus the layer's pruned accuracy (≥ 0). */
+/**
+ * Predicted loss of one choice: the dense accuracy minus the layer's pruned accuracy (≥ 0).
+ * Channel counts are rounded to blocks of 4 (candidates.ts), so a channel choice may fall
+ * between two measured sparsities: its loss is interpolated linearly between them (the dense
+ * model at sparsity 0).
+ */
 export function dataLoss(rows: readonly SensitivityPoint[], layer: string, o: EncodedOption, _baseline: number | null): number {
   if (o.sparsity === 0) return 0;
   const dense = rows.find((r) => r.layer === '*')?.accuracy ?? 0;
-  const row = rows.find((r) => r.layer === layer && r.granularity === o.granularity && Math.abs(r.sparsity - o.sparsity) < 1e-9);
-  // A point the sweep could not measure (a granularity that does not apply) is not offered cheaply.
-  if (!row) return 1;
-  return Math.max(0, Math.round((dense - row.accuracy) * 1e6) / 1e6);
+  const curve = [{ sparsity: 0, accuracy: dense }, ...rows.filter((r) => r.layer === layer && r.granularity === o.granularity)].sort((a, b) => a.sparsity - b.sparsity);
+  const at = curve.findIndex((r) => r.sparsity >= o.sparsity - 1e-9);
+  // A point the sweep could not measure (a granularity that does not apply, or sparser than
+  // any measured point) is not offered cheaply.
+  if (curve.length < 2 || at < 1) return 1;
+  const hi = curve[at]!;
+  const lo = curve[at - 1]!;
+  const t = hi.sparsity - lo.sparsity < 1e-9 ? 1 : (o.sparsity - lo.sparsity) / (hi.sparsity - lo.sparsity);
+  const accuracy = lo.accuracy + t * (hi.accuracy - lo.accuracy);
+  return Math.max(0, Math.round((dense - accuracy) * 1e6) / 1e6);
 }
 
 /**

@@ -3,19 +3,26 @@
  * layer's int8 weights pruned by magnitude exactly as the build would store them, encoded in
  * every applicable format — exact flash bytes and the cost model's predicted instructions.
  * Pure: the solver's input besides the accuracy curves and the RAM model.
+ *
+ * Channel pruning (issue #13) keeps multiples of 4 channels (keptChannelCounts) and is priced
+ * on the graph with those channels removed: the layer itself, the depthwise layers on its
+ * channels (`followers`) and, by the pair, the layer its channels feed (`byInputChannels`).
  */
 import type { ModelGraph } from '../ir/graph.js';
-import { prepare } from '../interp/prepare.js';
-import type { FullyConnectedParams } from '../interp/kernels/fully_connected.js';
-import { callGeometry, predictCall } from '../sparse/cost.js';
+import { analyzeChannels, removeWeakestChannels } from '../prune/structured.js';
 import { chooseFormats } from '../sparse/plan.js';
-import { roundUp4 } from '../sparse/types.js';
 import { layerWeights, matrixBytes } from '../sparse/matrix.js';
 import { pruneMatrix, sparsityOf } from '../sparse/prune.js';
 import type { GranularityName as SparseGranularity } from '../sparse/granularity.js';
 import type { CostFamily } from '../sparse/cost.js';
 import type { KernelFamily } from '../sparse/kernels.js';
-import type { FormatName } from '../sparse/types.js';
+import { FORMAT_NAMES, type FormatName, type WeightMatrix } from '../sparse/types.js';
+
+/** Flash bytes and predicted instructions (null where the cost model has no entry). */
+export interface Cost {
+  bytes: number;
+  instructions: number | null;
+}
 
 export interface EncodedOption {
   granularity: SparseGranularity;
@@ -32,6 +39,8 @@ export interface EncodedOption {
   outChannels: number;
   /** Fraction of the layer's weight energy (Σ (w·scale)²) the pruning removes: the no-data loss proxy. */
   removedEnergy: number;
+  /** The depthwise layers that follow this layer's channels (LayerCandidates.followers), summed, at this option's channel count. */
+  followers?: Cost;
 }
 
 export interface LayerCandidates {
@@ -41,6 +50,16 @@ export interface LayerCandidates {
   opcode: string;
   outChannels: number;
   options: EncodedOption[];
+  /** Depthwise layers (operator indices) on this layer's channels: they lose the channels it loses. */
+  followers: number[];
+  /** The layer (operator index) whose kept channels are this layer's input channels, when one layer owns them all. */
+  inputOwner?: number;
+  /**
+   * This layer's options re-priced on the graph where inputOwner keeps fewer channels (issue
+   * #13: pair costs): one entry per channel option of inputOwner (`kept` = its channels), one
+   * cost per option of this layer, in `options` order.
+   */
+  byInputChannels?: { kept: number; costs: Cost[] }[];
 }
 
 export interface CandidateGrid {
@@ -48,16 +67,22 @@ export interface CandidateGrid {
   ratios: readonly number[];
 }
 
+/** Bumped when what the candidates hold changes, so a cached candidates stage is not reused. */
+export const CANDIDATES_VERSION = 2;
+
 /** The grid the pipeline explores: fine-grained, SIMD blocks along the outputs, whole channels. */
 export const DEFAULT_GRID: CandidateGrid = {
   granularities: ['element', 'block4x1', 'channel'],
   ratios: [0, 0.25, 0.5, 0.7, 0.8, 0.9, 0.95],
 };
 
+/** One pruning of a layer (one mask), whatever the format. */
+const maskKey = (granularity: string, sparsity: number): string => `${granularity}|${sparsity}`;
+
 /** Drops options no better than another of the same layer on bytes, instructions and sparsity. */
 function paretoPrune(options: EncodedOption[]): EncodedOption[] {
   const instr = (o: EncodedOption): number => o.instructions ?? Number.MAX_SAFE_INTEGER;
-  const keyOf = (o: EncodedOption): string => `${o.granularity}|${o.sparsity}`;
+  const keyOf = (o: EncodedOption): string => maskKey(o.granularity, o.sparsity);
   // Within one pruning (same mask), keep only the formats not dominated on (bytes, instructions).
   const byMask = new Map<string, EncodedOption[]>();
   for (const o of options) byMask.set(keyOf(o), [...(byMask.get(keyOf(o)) ?? []), o]);
@@ -79,112 +104,207 @@ export interface CandidateOptions {
   costFamily?: CostFamily;
 }
 
+
 /**
- * Channel pruning removes rows physically (src/prune/structured.ts): the layer is then a
- * smaller dense layer, run by the dense kernel, and the layers its channels feed lose as many
- * input columns. Its cost is the dense kernel's on `kept` of `rows` rows; and, folded into it
- * because the solver's pair costs (byPrevious) are not filled in by the pipeline yet, the
- * saving in the following layers (each depthwise layer in between, then the first other one),
- * estimated on their dense cost — so, when a following layer is itself pruned sparse, the
- * saving is over-estimated, and the measured build says by how much.
+ * Who owns which channels (src/prune/groups.ts): the prunable dependency groups each layer
+ * owns (its first producer; a plan's channel entry for that layer removes them), and for each
+ * layer the one layer whose kept channels are its input channels, when one layer owns them all.
  */
-function channelInstructions(own: number | undefined, rows: number, kept: number, following: readonly number[]): number | null {
-  if (own === undefined) return null;
-  const removed = (rows - kept) / rows;
-  const saving = following.reduce((s, d) => s + d * removed, 0);
-  return Math.max(0, Math.round(own - saving));
+interface Ownership {
+  owned: Map<number, number>;
+  inputOwner: Map<number, number>;
 }
 
-/** Dense instructions of each later weight layer the channels of `op` reach: depthwise ones, then the first other. */
-function followingDense(layers: readonly LayerCandidates[], k: number): number[] {
-  const out: number[] = [];
-  for (let j = k + 1; j < layers.length; j++) {
-    const l = layers[j]!;
-    out.push(l.options.find((o) => o.sparsity === 0 && o.format === 'dense')?.instructions ?? 0);
-    if (l.opcode !== 'DEPTHWISE_CONV_2D') break;
+function ownership(graph: ModelGraph): Ownership {
+  const analysis = analyzeChannels(graph);
+  const ownerOf = (cls: number): number | undefined => {
+    const c = analysis.classes[cls];
+    return c?.prunable && c.producers.length > 0 ? Math.min(...c.producers.map((p) => p.op)) : undefined;
+  };
+  const owned = new Map<number, number>();
+  analysis.classes.forEach((_, cls) => {
+    const o = ownerOf(cls);
+    if (o !== undefined) owned.set(o, (owned.get(o) ?? 0) + 1);
+  });
+  const inputOwner = new Map<number, number>();
+  graph.ops.forEach((op, index) => {
+    const slots = analysis.slotClass[op.inputs[0] ?? -1];
+    if (!slots || layerWeights(graph, op) === undefined) return;
+    const owners = new Set<number>();
+    for (const cls of slots) {
+      const o = ownerOf(cls);
+      if (o !== undefined) owners.add(o);
+    }
+    if (owners.size === 1) inputOwner.set(index, [...owners][0]!);
+  });
+  return { owned, inputOwner };
+}
+
+/** The dense kernels compute four output channels per block, the rest one at a time (issue #13). */
+const CHANNEL_BLOCK = 4;
+
+/**
+ * Output channels a layer of `rows` channels may keep when it owns `owned` prunable groups
+ * (the others are pinned): one count per grid ratio, as src/prune/structured.ts
+ * (selectChannelClasses) would keep at that ratio, moved to the nearest multiple of
+ * CHANNEL_BLOCK — a layer of 9 channels is slower per channel than one of 8. Counts under one
+ * block (no block to fill; what a very small board needs), layers under 2 blocks, and layers
+ * whose pinned channels leave no multiple in range keep the grid's counts.
+ */
+export function keptChannelCounts(rows: number, owned: number, ratios: readonly number[]): number[] {
+  const least = rows - owned + 1; // at least one prunable group stays
+  const out = new Set<number>();
+  for (const r of ratios) {
+    const removed = Math.min(owned - 1, Math.round(r * owned));
+    if (r <= 0 || removed <= 0) continue;
+    const exact = rows - removed;
+    let k = Math.round(exact / CHANNEL_BLOCK) * CHANNEL_BLOCK;
+    if (k >= rows) k -= CHANNEL_BLOCK;
+    if (k < least) k += CHANNEL_BLOCK;
+    out.add(exact < CHANNEL_BLOCK || rows < 2 * CHANNEL_BLOCK || k < Math.max(least, CHANNEL_BLOCK) || k >= rows ? exact : k);
   }
-  return out;
+  return [...out].sort((a, b) => b - a);
+}
+
+interface LayerContext {
+  graph: ModelGraph;
+  family: KernelFamily;
+  grid: CandidateGrid;
+  opts: CandidateOptions;
+  own: Ownership;
+}
+
+/** Fraction of the weight energy (Σ (w·scale)²) that the zeros of `pruned` remove. */
+function removedEnergyOf(lw: NonNullable<ReturnType<typeof layerWeights>>, pruned: WeightMatrix): number {
+  let total = 0;
+  let kept = 0;
+  for (let i = 0; i < pruned.values.length; i++) {
+    const sc = lw.rowScale[Math.floor(i / pruned.cols)] ?? 1;
+    const a = Number(lw.matrix.values[i]) * sc;
+    total += a * a;
+    if (pruned.values[i] !== 0) kept += a * a;
+  }
+  return total > 0 ? Math.round((1 - kept / total) * 1e6) / 1e6 : 0;
+}
+
+/** The rows kept by removing the `removed` weakest (L1 of |w|·scale, as removeWeakestChannels scores them). */
+function withoutWeakestRows(lw: NonNullable<ReturnType<typeof layerWeights>>, removed: number): WeightMatrix {
+  const m = lw.matrix;
+  const score = Array.from({ length: m.rows }, (_, r) => {
+    let s = 0;
+    for (let c = 0; c < m.cols; c++) s += Math.abs(Number(m.values[r * m.cols + c])) * (lw.rowScale[r] ?? 1);
+    return { r, s };
+  });
+  score.sort((a, b) => a.s - b.s || a.r - b.r);
+  const values = m.values.slice();
+  for (const { r } of score.slice(0, removed)) values.fill(0, r * m.cols, (r + 1) * m.cols);
+  return { ...m, values };
+}
+
+const chooseOptions = (x: LayerContext, graph: ModelGraph, index: number, only?: ReadonlySet<string>): ReturnType<typeof chooseFormats> =>
+  chooseFormats(graph, {
+    family: x.family,
+    ...(x.opts.costFamily ? { costFamily: x.opts.costFamily } : {}),
+    objective: 'balanced',
+    ops: new Set([index]),
+    ...(only ? { exclude: FORMAT_NAMES.filter((f) => !only.has(f)) } : {}),
+  });
+const DENSE_ONLY: ReadonlySet<string> = new Set(['dense']);
+
+/**
+ * Every option of the layer of operator `index` (before the Pareto filter), and for each
+ * channel option the graph with those channels removed. Channel pruning removes rows
+ * physically (src/prune/structured.ts): the layer is then a smaller dense layer run by the
+ * dense kernel, priced as such on the pruned graph. `wanted`: only these (granularity|sparsity
+ * → formats), to re-price options already chosen.
+ */
+function encodeLayer(x: LayerContext, graph: ModelGraph, index: number, wanted?: ReadonlyMap<string, ReadonlySet<string>>): { options: EncodedOption[]; pruned: Map<EncodedOption, ModelGraph> } {
+  const op = graph.ops[index]!;
+  const lw = layerWeights(graph, op)!;
+  const rows = lw.matrix.rows;
+  const options: EncodedOption[] = [];
+  const pruned = new Map<EncodedOption, ModelGraph>();
+  for (const granularity of x.grid.granularities) {
+    if (granularity === 'channel') {
+      // Depthwise channels follow their producer; they are not pruned on their own.
+      const owned = x.own.owned.get(index) ?? 0;
+      if (op.opcode === 'DEPTHWISE_CONV_2D' || owned < 2) continue;
+      for (const kept of keptChannelCounts(rows, owned, x.grid.ratios)) {
+        // The plan's sparsity is the fraction of the owned groups removed: what the pruning reads back.
+        const sparsity = (rows - kept) / owned;
+        if (wanted && !wanted.has(maskKey(granularity, sparsity))) continue;
+        const g = removeWeakestChannels(graph, new Map([[index, sparsity]]));
+        const dense = chooseOptions(x, g, index, DENSE_ONLY).get(index)!.dense;
+        const m = withoutWeakestRows(lw, rows - kept);
+        const o: EncodedOption = { granularity, sparsity, achieved: sparsityOf(m), format: 'channel', bytes: dense.bytes, instructions: dense.predictedInstructions ?? null, outChannels: kept, removedEnergy: removedEnergyOf(lw, m) };
+        options.push(o);
+        pruned.set(o, g);
+      }
+      continue;
+    }
+    for (const ratio of x.grid.ratios) {
+      if (ratio === 0 && granularity !== x.grid.granularities[0]) continue; // dense once
+      const formats = wanted?.get(maskKey(granularity, ratio));
+      if (wanted && !formats) continue;
+      const m = pruneMatrix(lw.matrix, lw.rowScale, granularity, ratio);
+      const tensors = graph.tensors.slice();
+      tensors[lw.tensor] = { ...tensors[lw.tensor]!, data: matrixBytes(lw.op, m) };
+      const choice = chooseOptions(x, { ...graph, tensors }, index, formats).get(index);
+      if (!choice) continue;
+      const common = { granularity, sparsity: ratio, achieved: sparsityOf(m), outChannels: rows, removedEnergy: removedEnergyOf(lw, m) };
+      for (const c of choice.candidates) options.push({ ...common, format: c.format, bytes: c.bytes, instructions: c.predictedInstructions ?? null });
+    }
+  }
+  return { options, pruned };
+}
+
+const optionKey = (o: EncodedOption): string => `${maskKey(o.granularity, o.sparsity)}|${o.format}`;
+
+/** Bytes and instructions of the dense layers `ops` of `graph`, summed. */
+function denseCost(x: LayerContext, graph: ModelGraph, ops: readonly number[]): Cost {
+  let bytes = 0;
+  let instructions: number | null = 0;
+  for (const index of ops) {
+    const d = chooseOptions(x, graph, index, DENSE_ONLY).get(index)!.dense;
+    bytes += d.bytes;
+    instructions = instructions === null || d.predictedInstructions === undefined ? null : instructions + d.predictedInstructions;
+  }
+  return { bytes, instructions };
 }
 
 export function layerCandidates(graph: ModelGraph, family: KernelFamily, grid: CandidateGrid = DEFAULT_GRID, opts: CandidateOptions = {}): LayerCandidates[] {
-  const only = opts.only;
-  const out: LayerCandidates[] = [];
+  const x: LayerContext = { graph, family, grid, opts, own: ownership(graph) };
   const seen = new Set<number>();
-  const plan = prepare(graph);
-  const costFam = opts.costFamily ?? family;
+  const layers: (LayerCandidates & { pruned: Map<EncodedOption, ModelGraph> })[] = [];
   graph.ops.forEach((op, index) => {
     const lw = layerWeights(graph, op);
     if (!lw || seen.has(lw.tensor)) return;
     seen.add(lw.tensor);
     const name = graph.tensors[lw.tensor]!.name;
-    if (only && !only.has(name)) return;
-    const rows = lw.matrix.rows;
-    const options: EncodedOption[] = [];
-    for (const granularity of grid.granularities) {
-      // Depthwise channels follow their producer; they are not pruned on their own.
-      if (granularity === 'channel' && op.opcode === 'DEPTHWISE_CONV_2D') continue;
-      for (const ratio of grid.ratios) {
-        if (ratio === 0 && granularity !== grid.granularities[0]) continue; // dense once
-        const pruned = pruneMatrix(lw.matrix, lw.rowScale, granularity, ratio);
-        const tensors = graph.tensors.slice();
-        tensors[lw.tensor] = { ...tensors[lw.tensor]!, data: matrixBytes(lw.op, pruned) };
-        const choice = chooseFormats({ ...graph, tensors }, { family, ...(opts.costFamily ? { costFamily: opts.costFamily } : {}), objective: 'balanced', ops: new Set([index]) }).get(index);
-        if (!choice) continue;
-        let total = 0;
-        let kept = 0;
-        for (let i = 0; i < pruned.values.length; i++) {
-          const sc = lw.rowScale[Math.floor(i / pruned.cols)] ?? 1;
-          const a = Number(lw.matrix.values[i]) * sc;
-          total += a * a;
-          if (pruned.values[i] !== 0) kept += a * a;
-        }
-        const removedEnergy = total > 0 ? Math.round((1 - kept / total) * 1e6) / 1e6 : 0;
-        let keptRows = rows;
-        if (granularity === 'channel') {
-          keptRows = 0;
-          for (let r = 0; r < rows; r++) {
-            let any = false;
-            for (let c = 0; c < pruned.cols && !any; c++) any = pruned.values[r * pruned.cols + c] !== 0;
-            if (any) keptRows++;
-          }
-        }
-        if (granularity === 'channel') {
-          // The rows are removed (see channelInstructions): a smaller dense layer, stored
-          // dense; the following layers' savings are added once all layers are known.
-          const g = callGeometry(lw.op, plan.ops.find((p) => p.index === index)!.params as FullyConnectedParams);
-          const small = { ...g, rows: keptRows, denseMacsPerVector: (g.denseMacsPerVector * keptRows) / rows };
-          const elem = lw.matrix.dtype === 'int8' ? 1 : 4;
-          const hasBias = (op.inputs[2] ?? -1) >= 0;
-          options.push({
-            granularity,
-            sparsity: ratio,
-            achieved: sparsityOf(pruned),
-            format: 'channel',
-            bytes: roundUp4(keptRows * lw.matrix.cols * elem) + (hasBias ? keptRows * 4 : 0),
-            instructions: keptRows === 0 ? 0 : predictCall(costFam, small, lw.matrix.dtype, undefined) ?? null,
-            outChannels: keptRows,
-            removedEnergy,
-          });
-          continue;
-        }
-        for (const c of choice.candidates) {
-          options.push({
-            granularity,
-            sparsity: ratio,
-            achieved: sparsityOf(pruned),
-            format: c.format,
-            bytes: c.bytes,
-            instructions: c.predictedInstructions ?? null,
-            outChannels: keptRows,
-            removedEnergy,
-          });
-        }
-      }
-    }
-    out.push({ name, op: index, opcode: op.opcode, outChannels: rows, options: paretoPrune(options) });
+    if (opts.only && !opts.only.has(name)) return;
+    const { options, pruned } = encodeLayer(x, graph, index);
+    const owner = x.own.inputOwner.get(index);
+    layers.push({ name, op: index, opcode: op.opcode, outChannels: lw.matrix.rows, options: paretoPrune(options), followers: [], ...(owner !== undefined ? { inputOwner: owner } : {}), pruned });
   });
-  return out.map((l, k) => {
-    const following = followingDense(out, k);
-    return { ...l, options: l.options.map((o) => (o.granularity === 'channel' ? { ...o, instructions: channelInstructions(o.instructions ?? undefined, l.outChannels, o.outChannels, following) } : o)) };
-  });
+  for (const l of layers) {
+    // Depthwise layers on this layer's channels: priced with it, at its channel count.
+    l.followers = graph.ops.flatMap((op, i) => (op.opcode === 'DEPTHWISE_CONV_2D' && x.own.inputOwner.get(i) === l.op ? [i] : []));
+    if (l.followers.length === 0) continue;
+    const dense = denseCost(x, graph, l.followers);
+    for (const o of l.options) o.followers = l.pruned.has(o) ? denseCost(x, l.pruned.get(o)!, l.followers) : dense;
+  }
+  for (const c of layers) {
+    // Pair costs: this layer re-encoded on each channel-pruned graph of the layer owning its input.
+    const owner = layers.find((l) => l.op === c.inputOwner);
+    const rows = owner?.options.filter((o) => owner.pruned.has(o)) ?? [];
+    if (rows.length === 0 || c.opcode === 'DEPTHWISE_CONV_2D') continue;
+    const wanted = new Map<string, Set<string>>();
+    for (const o of c.options) wanted.set(maskKey(o.granularity, o.sparsity), (wanted.get(maskKey(o.granularity, o.sparsity)) ?? new Set()).add(o.format));
+    c.byInputChannels = rows.map((p) => {
+      const mine = new Map(encodeLayer(x, owner!.pruned.get(p)!, c.op, wanted).options.map((o) => [optionKey(o), o]));
+      // An option the smaller input does not offer (a format that no longer applies) keeps its own cost.
+      return { kept: p.outChannels, costs: c.options.map((o) => ({ bytes: (mine.get(optionKey(o)) ?? o).bytes, instructions: (mine.get(optionKey(o)) ?? o).instructions })) };
+    });
+  }
+  return layers.map(({ pruned: _, ...l }) => l);
 }

@@ -13,9 +13,10 @@ import type { Stage } from '../../contracts/stage.js';
 import { COST_TABLE } from '../../sparse/cost-table.js';
 import { readTflite, writeTflite } from '../../tflite/index.js';
 import { readInputFile } from '../../util/files.js';
-import { DEFAULT_GRID, layerCandidates } from '../candidates.js';
+import { CANDIDATES_VERSION, DEFAULT_GRID, layerCandidates } from '../candidates.js';
 import { baselineInt8, sensitivityRows } from '../accuracy.js';
 import { buildInto } from './build.js';
+import { measureInto } from './measure.js';
 import { hash, type Footprint, type PipelineContext } from './context.js';
 
 /** A graph handed on as its .tflite artefact holds it, so a fresh run and a resumed one build the same. */
@@ -66,19 +67,21 @@ export const footprint: Stage<PipelineContext> = {
     const { req, target } = c;
     c.log('measuring the firmware footprint (dense build, no memory limits)');
     const dir = path.join(c.work, 'footprint-build');
-    const build = (t: Target, measure: boolean): Promise<BuildReport> => {
-      rmSync(dir, { recursive: true, force: true });
-      mkdirSync(dir);
-      const b = { graph: c.baseline.graph, source: c.source, sha256: c.modelSha, target: t, outDir: dir, toolVersion: req.toolVersion, bench: false, measure };
-      return buildInto(dir, c.outDir, { ...b, ...(req.kernels ? { kernels: req.kernels } : {}) }, c.run.progress ? { progress: c.run.progress } : {}).then((x) => x.report);
-    };
-    const r = await build(unlimited(target), false);
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir);
+    const b = { graph: c.baseline.graph, source: c.source, sha256: c.modelSha, target: unlimited(target), outDir: dir, toolVersion: req.toolVersion, bench: false, measure: false };
+    const r = (await buildInto(dir, c.outDir, { ...b, ...(req.kernels ? { kernels: req.kernels } : {}) }, c.run.progress ? { progress: c.run.progress } : {})).report;
     let counted: BuildReport | undefined;
     // Counting runs the firmware in QEMU, whose machine has the board's real memory: only a
     // dense model that fits it can be counted (else the fixed part of --latency is unknown).
+    // The build above can be counted as it is: the limits only set the linker script's region
+    // lengths (checks, nothing is placed from a region's end) and the run takes the board's
+    // real memory from board.json, so a second build for the board would give the same firmware.
     if (countsInstructions(c) && target.mode !== 'device') {
-      if (r.flash.total <= target.flash.size && r.ram.total <= target.ram.size) counted = await build(target, true);
-      else c.log(`the dense model does not fit ${target.board.name}'s memory, so QEMU cannot count it: the instructions of layers that are not pruned are not included in --latency`);
+      if (r.flash.total <= target.flash.size && r.ram.total <= target.ram.size) {
+        await measureInto(dir, c.baseline.graph, r);
+        counted = r;
+      } else c.log(`the dense model does not fit ${target.board.name}'s memory, so QEMU cannot count it: the instructions of layers that are not pruned are not included in --latency`);
     }
     rmSync(dir, { recursive: true, force: true });
     c.footprint = {
@@ -114,7 +117,7 @@ export const sensitivity: Stage<PipelineContext> = {
 export const candidates: Stage<PipelineContext> = {
   name: 'candidates',
   cache: {
-    key: (c) => hash(c.baseKey, c.family, c.costFamily, DEFAULT_GRID, COST_TABLE),
+    key: (c) => hash(c.baseKey, c.family, c.costFamily, DEFAULT_GRID, COST_TABLE, CANDIDATES_VERSION),
     save: (c) => c.candidates,
     restore: (c, v: PipelineContext['candidates']) => void (c.candidates = v),
   },

@@ -5,6 +5,8 @@
  */
 import { listBoards, loadBoard, resolveTarget } from '../../boards/index.js';
 import type { SolveProblem } from '../../solve/index.js';
+import type { PairCost } from '../../solve/types.js';
+import type { Cost, EncodedOption, LayerCandidates } from '../candidates.js';
 import { ramPoints } from '../ram.js';
 import { dataLoss, noDataLoss } from '../accuracy.js';
 import type { PipelineContext } from './context.js';
@@ -16,28 +18,34 @@ export function makeProblem(c: PipelineContext): SolveProblem {
   const g0 = c.baseline.graph;
   const withData = c.data !== undefined;
   const baseAccuracy = c.baseline.accuracy;
-  // Depthwise layers follow their producer's channels and stay dense (a few hundred bytes).
+  // Depthwise layers follow their producer's channels and stay dense: they are priced with it
+  // (each option's `followers`).
   const solverLayers = candidates.filter((l) => l.opcode !== 'DEPTHWISE_CONV_2D');
   const layerOf = new Map(solverLayers.map((l, i) => [l.op, i]));
-  const layers = solverLayers.map((l) => {
+  const ordered = solverLayers.map((l) => {
     const dense = l.options.find((o) => o.sparsity === 0 && o.format === 'dense')!;
-    const rest = l.options.filter((o) => o !== dense && o.outChannels > 0);
+    return [dense, ...l.options.filter((o) => o !== dense && o.outChannels > 0)];
+  });
+  const layers = solverLayers.map((l, i) => {
+    const options = ordered[i]!;
+    const pairs = pairCosts(l, i > 0 ? { layer: solverLayers[i - 1]!, options: ordered[i - 1]! } : undefined, options);
     return {
       name: l.name,
       outChannels: l.outChannels,
-      choices: [dense, ...rest].map((o) => ({
-        granularity: o.granularity === 'block4x1' ? 'block4x1' : o.granularity,
+      choices: options.map((o) => ({
+        granularity: o.granularity,
         sparsity: o.sparsity,
         format: o.format,
-        flashBytes: o.bytes,
-        instructions: o.instructions ?? 0,
+        ...withFollowers(o, o),
         loss: withData ? dataLoss(sens, l.name, o, baseAccuracy) : noDataLoss(o),
         ...(o.granularity === 'channel' ? { outChannels: o.outChannels } : {}),
       })),
+      ...(pairs ? { byPrevious: pairs } : {}),
     };
   });
   const denseSum = layers.reduce((s, l) => s + l.choices[0]!.flashBytes, 0);
-  const measuredSum = solverLayers.reduce((s, l) => s + (footprint.layers.find((f) => f.index === l.op)?.measured ?? 0), 0);
+  const priced = solverLayers.flatMap((l) => [l.op, ...l.followers]);
+  const measuredSum = priced.reduce((s, op) => s + (footprint.layers.find((f) => f.index === op)?.measured ?? 0), 0);
   // The limits the linker enforces (the build's own "fits"): the board's regions, capped to the
   // emulator's when emulating.
   const { latency } = c.req;
@@ -52,6 +60,25 @@ export function makeProblem(c: PipelineContext): SolveProblem {
     },
     boards: boardCapacities(),
   };
+}
+
+/** A choice's solver cost: the layer's own (`own`, maybe re-priced on a smaller input) and its depthwise followers'. */
+function withFollowers(o: EncodedOption, own: Cost): PairCost {
+  return { flashBytes: own.bytes + (o.followers?.bytes ?? 0), instructions: (own.instructions ?? 0) + (o.followers?.instructions ?? 0) };
+}
+
+/**
+ * byPrevious of layer `l` when the previous solver layer owns its input channels: for each
+ * previous choice that removes channels, each own choice priced on that smaller input
+ * (candidates' byInputChannels); other previous choices leave the own costs.
+ */
+function pairCosts(l: LayerCandidates, prev: { layer: LayerCandidates; options: EncodedOption[] } | undefined, options: EncodedOption[]): PairCost[][] | undefined {
+  if (!prev || l.inputOwner !== prev.layer.op || !l.byInputChannels) return undefined;
+  const index = options.map((o) => l.options.indexOf(o));
+  return prev.options.map((p) => {
+    const row = p.granularity === 'channel' ? l.byInputChannels!.find((r) => r.kept === p.outChannels) : undefined;
+    return options.map((o, c) => withFollowers(o, row?.costs[index[c]!] ?? o));
+  });
 }
 
 /** Every board profile's room for weights and arena, in the solver's terms. */
