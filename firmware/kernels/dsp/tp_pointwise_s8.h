@@ -331,7 +331,7 @@ static void tp_pointwise_s8(const tp_conv_s8_params *p, const int8_t *input, con
     const int32_t in_c = p->input.c, out_c = p->output.c;
     const int dense = p->stride_h == 1 && p->stride_w == 1;
     const tp_rq_out rq = tp_rq_make(p->output_offset, p->activation_min, p->activation_max);
-    const int32_t mode = tp_rq_mode(p->output_shift, out_c, &rq);
+    const int32_t mode = tp_rq_mode(p->output_shift, bias, out_c, in_c, &rq);
     int32_t i;
     for (i = 0; i < pixels; i += 2) {
         const int32_t j = i + 1 < pixels ? i + 1 : i;

@@ -11,11 +11,10 @@
  *    rounding half up of r - 1 (a remainder of 0 in r becomes 2^s - 1 in r - 1, still below
  *    the rounding point for s >= 1).
  * No step overflows: r = (x * m + 2^30) >> 31 lies in [-2^31 + 1, 2^31 - 2] for any int32 x and
- * 0 <= m < 2^31, so r - 1 and (a >> (s-1)) + 1 fit an int32. With the zero point and clamp
- * folded into QADD + SSAT (tp_rq_full) that is SMLAL + 8 ALU operations against ~22 for
- * tp_dsp_mbqm and its clamp, whose shift decoding and mask arithmetic this
- * drops; a channel's decoded shift (s - 1, or -1 for shift >= 0, which takes tp_dsp_mbqm) is
- * computed once per channel and serves every output of that channel in a block.
+ * 0 <= m < 2^31, so r - 1 and (a >> (s-1)) + 1 fit an int32; for |x| < 2^30 r is one SMMULR.
+ * With the zero point and clamp folded into QADD + SSAT (tp_rq_full) an output costs SMMULR and
+ * 6 ALU operations besides its loads and store, against ~22 for tp_dsp_mbqm and its clamp. The
+ * form is chosen once per layer (tp_rq_mode); other layers keep tp_dsp_mbqm.
  */
 #ifndef TP_REQUANT_DSP_H
 #define TP_REQUANT_DSP_H
@@ -60,24 +59,45 @@ static inline tp_rq_out tp_rq_make(int32_t zo, int32_t lo, int32_t hi) {
 /* s - 1 for shift = -s < 0; -1 (take tp_dsp_mbqm) for shift >= 0. */
 static inline int32_t tp_rq_s1(int32_t shift) { return -shift - 1; }
 
+/* SMMULR: (a * b + 2^31) >> 32, the 64-bit product's high word rounded. */
+#if defined(TP_DSP_EMULATE)
+static inline int32_t tp_rq_smmulr(int32_t a, int32_t b) {
+    return (int32_t)(((int64_t)a * (int64_t)b + ((int64_t)1 << 31)) >> 32);
+}
+#else
+static inline int32_t tp_rq_smmulr(int32_t a, int32_t b) {
+    int32_t r;
+    __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
+#endif
+
 /* a >> (s - 1) for MultiplyByQuantizedMultiplier(x, m, -s), s >= 1 (see the top): the result
- * is (that + 1) >> 1. */
+ * is (that + 1) >> 1. r = (x * m + 2^30) >> 31 is SMMULR(2x, m) = (2x * m + 2^31) >> 32 —
+ * one instruction instead of SMLAL on a seeded pair and two to assemble the result — for
+ * |x| < 2^30, which tp_rq_mode checks per layer. */
 static inline int32_t tp_rq_right(int32_t x, int32_t m, int32_t s1) {
-    const int32_t r = (int32_t)(((int64_t)x * (int64_t)m + ((int64_t)1 << 30)) >> 31);
+    const int32_t r = tp_rq_smmulr((int32_t)((uint32_t)x << 1), m);
     const int32_t a = r + (r >> 31);
     return a >> s1;
 }
 
-/* How a layer requantises, decided once per call: TP_RQ_FULL (every shift negative, the
- * activation range all of int8: SMLAL, shifts, QADD, SSAT), TP_RQ_RIGHT (every shift negative:
- * the same and the clamp), TP_RQ_ANY (some shift >= 0: tp_dsp_mbqm). Loops branch on it outside
- * the per-output code: with the test per output GCC 12 computed both forms and selected. */
+/* How a layer requantises, decided once per call: TP_RQ_FULL (every shift negative, every sum
+ * below 2^30 in magnitude, the activation range all of int8: SMMULR, shifts, QADD, SSAT),
+ * TP_RQ_RIGHT (the same and the clamp), TP_RQ_ANY (tp_dsp_mbqm). Sums are bounded by
+ * taps * 128 * 255 (|w| <= 128, |x + offset| <= 255) plus the largest |bias|. Loops branch on
+ * the mode outside the per-output code: with the test per output GCC 12 computed both forms
+ * and selected. */
 enum { TP_RQ_ANY = 0, TP_RQ_RIGHT = 1, TP_RQ_FULL = 2 };
 
-static inline int32_t tp_rq_mode(const int32_t *shift, int32_t n, const tp_rq_out *o) {
+static inline int32_t tp_rq_mode(const int32_t *shift, const int32_t *bias, int32_t n, int32_t taps,
+                                 const tp_rq_out *o) {
+    const int64_t limit = ((int64_t)1 << 30) - (int64_t)taps * 128 * 255;
     int32_t i;
+    if (limit <= 0) return TP_RQ_ANY;
     for (i = 0; i < n; ++i) {
         if (shift[i] >= 0) return TP_RQ_ANY;
+        if (bias && (bias[i] >= limit || bias[i] <= -limit)) return TP_RQ_ANY;
     }
     return o->full ? TP_RQ_FULL : TP_RQ_RIGHT;
 }
@@ -109,7 +129,9 @@ static inline int8_t tp_rq_any(int32_t x, int32_t m, int32_t shift, const tp_rq_
         }                                                                                  \
     } while (0)
 static inline void tp_rq_run(const int32_t *acc, const int32_t *bias, const int32_t *mul, const int32_t *sh,
-                             int32_t n, const tp_rq_out *o, int32_t mode, int8_t *out) {
+                             int32_t n, const tp_rq_out *layer, int32_t mode, int8_t *out) {
+    const tp_rq_out ol = *layer; /* a local: the int8 stores cannot alias it */
+    const tp_rq_out *o = &ol;
     int32_t i;
     if (mode == TP_RQ_FULL) TP_RQ_LOOP(tp_rq_full);
     else if (mode == TP_RQ_RIGHT) TP_RQ_LOOP(tp_rq_clamped);
