@@ -258,6 +258,29 @@ static TP_DW_NOINLINE void dw_block4_m1(const dw_window *win, uint32_t off2, int
     }
 }
 
+/* The in-bounds window of one output pixel (taps t) for dw_block4_m1, depth_multiplier 1:
+ * input and output channels are the same C. */
+static inline void dw_window_m1(dw_window *w, const tp_dwconv_s8_params *p, const int8_t *in_b,
+                                const int8_t *filter, const int32_t *bias, const tp_pixel_taps *t) {
+    const size_t c = (size_t)p->input.c, row = (size_t)p->input.w * c;
+    w->px = in_b + (size_t)(t->y0 + p->dilation_h * t->ky_start) * row +
+            (size_t)(t->x0 + p->dilation_w * t->kx_start) * c;
+    w->pw = filter + ((size_t)t->ky_start * (size_t)p->filter.w + (size_t)t->kx_start) * c;
+    w->rows = t->ky_end - t->ky_start;
+    w->taps = t->kx_end - t->kx_start;
+    w->px_tap = (size_t)p->dilation_w * c;
+    w->px_row = (size_t)p->dilation_h * row;
+    w->pw_tap = c;
+    w->pw_row = (size_t)p->filter.w * c;
+    w->off = p->input_offset;
+    w->bias = bias;
+    w->mul = p->output_multiplier;
+    w->sh = p->output_shift;
+    w->zo = p->output_offset;
+    w->lo = p->activation_min;
+    w->hi = p->activation_max;
+}
+
 /* ---- 3x3, depth_multiplier 1, dilation 1: the MobileNet depthwise layer (issue #14, speed) ----
  *
  * Per output pixel the 9 taps of blocks of 4 channels accumulate in one assembly loop over the
@@ -450,21 +473,7 @@ static TP_DW_NOINLINE void tp_dw3x3_layer(const tp_dwconv_s8_params *params, con
                         tp_dw3x3_border(&L, in_b, &t3, out);
                     } else if (ky_end > ky_start && kx_end > kx_start) {
                         dw_window win;
-                        win.px = in_b + (size_t)(y0 + ky_start) * in_row_stride + (size_t)(x0 + kx_start) * (size_t)in_c;
-                        win.pw = filter + ((size_t)ky_start * 3u + (size_t)kx_start) * (size_t)in_c;
-                        win.rows = ky_end - ky_start;
-                        win.taps = kx_end - kx_start;
-                        win.px_tap = (size_t)in_c;
-                        win.px_row = in_row_stride;
-                        win.pw_tap = (size_t)in_c;
-                        win.pw_row = 3u * (size_t)in_c;
-                        win.off = params->input_offset;
-                        win.bias = bias;
-                        win.mul = params->output_multiplier;
-                        win.sh = params->output_shift;
-                        win.zo = params->output_offset;
-                        win.lo = params->activation_min;
-                        win.hi = params->activation_max;
+                        dw_window_m1(&win, params, in_b, filter, bias, &t3);
                         dw_block4_m1(&win, off2, out, in_c / 4);
                     } else {
                         tp_dwconv_s8_channels(params, in_b, filter, bias, &t3, 0, out);
@@ -513,23 +522,9 @@ tp_status tp_depthwise_conv_2d_s8(const tp_dwconv_s8_params *params, const int8_
                     tp_tap_range(x0, dil_w, k_w, in_w, &kx_start, &kx_end);
                     c = 0;
                     if (mult == 1 && ky_end > ky_start && kx_end > kx_start) {
+                        const tp_pixel_taps t1 = {y0, ky_start, ky_end, x0, kx_start, kx_end};
                         dw_window win;
-                        win.px = in_b + (size_t)(y0 + dil_h * ky_start) * in_row_stride +
-                                 (size_t)(x0 + dil_w * kx_start) * (size_t)in_c;
-                        win.pw = filter + ((size_t)ky_start * (size_t)k_w + (size_t)kx_start) * (size_t)out_c;
-                        win.rows = ky_end - ky_start;
-                        win.taps = kx_end - kx_start;
-                        win.px_tap = in_tap_stride;
-                        win.px_row = (size_t)dil_h * in_row_stride;
-                        win.pw_tap = (size_t)out_c;
-                        win.pw_row = (size_t)k_w * (size_t)out_c;
-                        win.off = off;
-                        win.bias = bias;
-                        win.mul = params->output_multiplier;
-                        win.sh = params->output_shift;
-                        win.zo = params->output_offset;
-                        win.lo = params->activation_min;
-                        win.hi = params->activation_max;
+                        dw_window_m1(&win, params, in_b, filter, bias, &t1);
                         if (in_c >= 4) {
                             dw_block4_m1(&win, off2, out, in_c / 4);
                             c = in_c & ~3;
