@@ -300,18 +300,19 @@ static void tp_pw_blocks_x16(const uint32_t *xb, const int8_t *w, int32_t n, int
  * them for the second. */
 #define TP_PW_RQ_LOOP(F)                                        \
     do {                                                        \
-        for (c = 0; c < nc; ++c) {                              \
-            const int32_t m_ = mul[c], s_ = sh[c];              \
-            const int8_t y0_ = F(acc[2 * c], m_, s_, &o);       \
-            const int8_t y1_ = F(acc[2 * c + 1], m_, s_, &o);   \
-            o0[c] = y0_;                                        \
-            o1[c] = y1_;                                        \
+        while (o0 != end) {                                     \
+            const int32_t m_ = *mul++, s_ = *sh++;              \
+            const int8_t y0_ = F(acc[0], m_, s_, &o);           \
+            const int8_t y1_ = F(acc[1], m_, s_, &o);           \
+            acc += 2;                                           \
+            *o0++ = y0_;                                        \
+            *o1++ = y1_;                                        \
         }                                                       \
     } while (0)
 static void tp_pw_requant(const int32_t *acc, const int32_t *mul, const int32_t *sh, int32_t nc,
                           const tp_rq_out *layer, int32_t mode, int8_t *o0, int8_t *o1) {
     const tp_rq_out o = *layer; /* a local: the int8 stores cannot alias it */
-    int32_t c;
+    const int8_t *const end = o0 + nc;
     if (mode == TP_RQ_FULL) TP_PW_RQ_LOOP(tp_rq_full);
     else if (mode == TP_RQ_RIGHT) TP_PW_RQ_LOOP(tp_rq_clamped);
     else TP_PW_RQ_LOOP(tp_rq_any);
