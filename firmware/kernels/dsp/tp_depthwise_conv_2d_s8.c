@@ -15,12 +15,18 @@
  * register and SMLABB/SMLATB multiply it by the even/odd filter lanes — one multiply-accumulate
  * instruction per MAC, the input loaded once per tap instead of once per output channel.
  * Channels left over use the plain per-channel loop (tp_kernel_scalar.h).
+ *
+ * 3x3 filters with depth_multiplier 1 and dilation 1 (MobileNet's depthwise layers) take their
+ * own path, tp_dw3x3_pixel below: one assembly loop over the pixel's 4-channel blocks, border
+ * windows gathered with zero-point padding, and the cheaper requantisation of
+ * tp_requant_dsp.h (issue #14, speed).
  */
 #include "../tp_kernel_checks.h"
 #include "../tp_kernel_scalar.h"
 #include "tp_dsp.h"
 #include "tp_fixedpoint.h"
 #include "tp_kernels.h"
+#include "tp_requant_dsp.h"
 
 int32_t tp_depthwise_conv_2d_s8_get_scratch_size(const tp_dwconv_s8_params *params) {
     (void)params;
@@ -252,12 +258,246 @@ static TP_DW_NOINLINE void dw_block4_m1(const dw_window *win, uint32_t off2, int
     }
 }
 
+/* The in-bounds window of one output pixel (taps t) for dw_block4_m1, depth_multiplier 1:
+ * input and output channels are the same C. */
+static inline void dw_window_m1(dw_window *w, const tp_dwconv_s8_params *p, const int8_t *in_b,
+                                const int8_t *filter, const int32_t *bias, const tp_pixel_taps *t) {
+    const size_t c = (size_t)p->input.c, row = (size_t)p->input.w * c;
+    w->px = in_b + (size_t)(t->y0 + p->dilation_h * t->ky_start) * row +
+            (size_t)(t->x0 + p->dilation_w * t->kx_start) * c;
+    w->pw = filter + ((size_t)t->ky_start * (size_t)p->filter.w + (size_t)t->kx_start) * c;
+    w->rows = t->ky_end - t->ky_start;
+    w->taps = t->kx_end - t->kx_start;
+    w->px_tap = (size_t)p->dilation_w * c;
+    w->px_row = (size_t)p->dilation_h * row;
+    w->pw_tap = c;
+    w->pw_row = (size_t)p->filter.w * c;
+    w->off = p->input_offset;
+    w->bias = bias;
+    w->mul = p->output_multiplier;
+    w->sh = p->output_shift;
+    w->zo = p->output_offset;
+    w->lo = p->activation_min;
+    w->hi = p->activation_max;
+}
+
+/* ---- 3x3, depth_multiplier 1, dilation 1: the MobileNet depthwise layer (issue #14, speed) ----
+ *
+ * Per output pixel the 9 taps of blocks of 4 channels accumulate in one assembly loop over the
+ * blocks (tp_dw3x3_blocks), the sums go to a small array, and one C loop adds the bias and
+ * requantises them (tp_requant_dsp.h). Pixels whose window crosses the border first gather
+ * their 3x3xC window into a stack patch with the input zero point (-input_offset) in the
+ * padding, whose taps then add w * 0 = 0 exactly as the reference skips them: one loop for
+ * every pixel. The filter is read in place (1HWO: tap (ky, kx) of channel c at (3ky + kx)C + c). */
+
+/* Sums of 4 * blocks channels over a full 3x3 window: acc[c] = bias[c] + sum over the 9 taps
+ * of w[tap][c] * (x[tap][c] + off), px / pw at channel 0 of tap (0, 0), taps s = C bytes apart
+ * (input and filter), input rows rx bytes apart; off2 = the offset in both int16 lanes. Per tap
+ * and 4 channels: one input word split into channels {0, 2} and {1, 3} with the offset added
+ * (SXTAB16), one filter word split likewise (SXTB16), SMLABB / SMLATT per channel — 10
+ * instructions. Naked, as tp_pw_2x2_x16: the loop needs all 14 free registers. */
+#define TP_DW3_BLOCKS_MAX 16 /* blocks per call: acc holds 64 sums */
+#if TP_DOT4_ASM
+#define TP_DW3_TAP(X, W)                          \
+    "ldr     r8, " X "\n\t"                       \
+    "ldr     r9, " W "\n\t"                       \
+    "sxtab16 r10, r12, r8\n\t"                    \
+    "sxtb16  r11, r9\n\t"                         \
+    "smlabb  r4, r11, r10, r4\n\t"                \
+    "smlatt  r6, r11, r10, r6\n\t"                \
+    "sxtab16 r10, r12, r8, ror #8\n\t"            \
+    "sxtb16  r11, r9, ror #8\n\t"                 \
+    "smlabb  r5, r11, r10, r5\n\t"                \
+    "smlatt  r7, r11, r10, r7\n\t"
+#define TP_DW3_ROW                                              \
+    TP_DW3_TAP("[r0]", "[r1]")                                  \
+    TP_DW3_TAP("[r0, r2]", "[r1, r2]")                          \
+    TP_DW3_TAP("[r0, r2, lsl #1]", "[r1, r2, lsl #1]")
+#define TP_DW3_NEXT_ROW                                         \
+    "ldr     r8, [sp, #40]\n\t"                                 \
+    "add     r0, r0, r8\n\t"                                    \
+    "add     r1, r1, r2\n\t"                                    \
+    "add     r1, r1, r2, lsl #1\n\t"
+__attribute__((naked, noinline)) static void tp_dw3x3_blocks(const int8_t *px __attribute__((unused)),
+                                                            const int8_t *pw __attribute__((unused)),
+                                                            int32_t s __attribute__((unused)),
+                                                            int32_t *acc __attribute__((unused)),
+                                                            int32_t blocks __attribute__((unused)),
+                                                            int32_t rx __attribute__((unused)),
+                                                            uint32_t off2 __attribute__((unused)),
+                                                            const int32_t *bias __attribute__((unused))) {
+    /* Stack after the push: blocks at sp+36, rx at sp+40, off2 at sp+44, bias at sp+48 (the
+     * callee's to change: it steps through the biases there). */
+    __asm__ volatile(
+        "push    {r4, r5, r6, r7, r8, r9, r10, r11, lr}\n\t"
+        "ldr     r12, [sp, #44]\n\t"
+        "ldr     lr, [sp, #36]\n\t"
+        "add     lr, r3, lr, lsl #4\n"
+        "1:\n\t"
+        "ldr     r8, [sp, #48]\n\t"
+        "ldm     r8!, {r4, r5, r6, r7}\n\t"
+        "str     r8, [sp, #48]\n\t" TP_DW3_ROW TP_DW3_NEXT_ROW TP_DW3_ROW TP_DW3_NEXT_ROW TP_DW3_ROW
+        "stm     r3!, {r4, r5, r6, r7}\n\t"
+        /* Back to row 0 (2 rows up, 6 taps back) and on to the next 4 channels. */
+        "ldr     r8, [sp, #40]\n\t"
+        "sub     r0, r0, r8, lsl #1\n\t"
+        "adds    r0, r0, #4\n\t"
+        "sub     r1, r1, r2, lsl #2\n\t"
+        "sub     r1, r1, r2, lsl #1\n\t"
+        "adds    r1, r1, #4\n\t"
+        "cmp     r3, lr\n\t"
+        "bne     1b\n\t"
+        "pop     {r4, r5, r6, r7, r8, r9, r10, r11, pc}\n\t");
+}
+#else
+static void tp_dw3x3_blocks(const int8_t *px, const int8_t *pw, int32_t s, int32_t *acc, int32_t blocks,
+                            int32_t rx, uint32_t off2, const int32_t *bias) {
+    int32_t b, ky, kx;
+    for (b = 0; b < blocks; ++b, px += 4, pw += 4, acc += 4, bias += 4) {
+        int32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
+        for (ky = 0; ky < 3; ++ky) {
+            for (kx = 0; kx < 3; ++kx) {
+                const uint32_t xw = tp_read_u32(px + (size_t)ky * (size_t)rx + (size_t)kx * (size_t)s);
+                const uint32_t ww = tp_read_u32(pw + (size_t)(3 * ky + kx) * (size_t)s);
+                const uint32_t xe = tp_sxtab16(off2, xw), xo = tp_sxtab16_ror8(off2, xw);
+                const uint32_t we = tp_sxtb16(ww), wo = tp_sxtb16_ror8(ww);
+                a0 = tp_smlabb(we, xe, a0);
+                a2 = tp_smlatt(we, xe, a2);
+                a1 = tp_smlabb(wo, xo, a1);
+                a3 = tp_smlatt(wo, xo, a3);
+            }
+        }
+        acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
+    }
+}
+#endif
+
+/* Largest C whose 3x3xC border window is gathered on the stack; wider layers take the general
+ * path at the border. */
+#define TP_DW3_PATCH_C 128
+
+/* The first C & ~3 channels of the 3x3xC window of a border pixel into patch (taps C bytes
+ * apart, rows 3C, as the filter), padding = pad. */
+static void tp_dw3x3_gather(const int8_t *in_b, int32_t in_w, int32_t c, int32_t y0, int32_t x0,
+                            const tp_pixel_taps *t, int8_t pad, int8_t *patch) {
+    const uint32_t pad4 = (uint32_t)(uint8_t)pad * 0x01010101u;
+    const int32_t c4 = c & ~3;
+    int32_t ky, kx, i;
+    for (ky = 0; ky < 3; ++ky) {
+        for (kx = 0; kx < 3; ++kx) {
+            int8_t *dst = patch + (size_t)(3 * ky + kx) * (size_t)c;
+            if (ky >= t->ky_start && ky < t->ky_end && kx >= t->kx_start && kx < t->kx_end) {
+                const int8_t *src = in_b + ((size_t)(y0 + ky) * (size_t)in_w + (size_t)(x0 + kx)) * (size_t)c;
+                for (i = 0; i < c4; i += 4) {
+                    const uint32_t v = tp_read_u32(src + i);
+                    __builtin_memcpy(dst + i, &v, 4);
+                }
+            } else {
+                for (i = 0; i < c4; i += 4) __builtin_memcpy(dst + i, &pad4, 4);
+            }
+        }
+    }
+}
+
+/* What every pixel of a 3x3 layer shares. */
+typedef struct {
+    const tp_dwconv_s8_params *p;
+    const int8_t *filter;
+    const int32_t *bias; /* the layer's, or zeros[] */
+    int32_t bias_step;   /* 1 with the layer's bias, 0 with zeros[] (one chunk long) */
+    uint32_t off2;
+    tp_rq_out rq;
+    int32_t mode;
+    int32_t zeros[4 * TP_DW3_BLOCKS_MAX];
+} tp_dw3_layer;
+
+/* The 4-channel blocks of one output pixel: window px (input rows rx apart) into out, in chunks
+ * of TP_DW3_BLOCKS_MAX blocks. */
+static TP_DW_NOINLINE void tp_dw3x3_pixel(const tp_dw3_layer *L, const int8_t *px, int32_t rx, int8_t *out) {
+    const tp_dwconv_s8_params *p = L->p;
+    const int32_t c4 = p->input.c & ~3;
+    int32_t acc[4 * TP_DW3_BLOCKS_MAX];
+    int32_t c0;
+    for (c0 = 0; c0 < c4; c0 += 4 * TP_DW3_BLOCKS_MAX) {
+        const int32_t n = c4 - c0 < 4 * TP_DW3_BLOCKS_MAX ? c4 - c0 : 4 * TP_DW3_BLOCKS_MAX;
+        tp_dw3x3_blocks(px + c0, L->filter + c0, p->input.c, acc, n >> 2, rx, L->off2, L->bias + c0 * L->bias_step);
+        tp_rq_run(acc, NULL, p->output_multiplier + c0, p->output_shift + c0, n, &L->rq, L->mode, out + c0);
+    }
+}
+
+/* A border pixel: its window gathered (padding = the input zero point), then as any pixel. The
+ * patch lives in this frame, not the layer loop's. */
+static TP_DW_NOINLINE void tp_dw3x3_border(const tp_dw3_layer *L, const int8_t *in_b, const tp_pixel_taps *t,
+                                           int8_t *out) {
+    int8_t patch[9 * TP_DW3_PATCH_C];
+    const int32_t c = L->p->input.c;
+    tp_dw3x3_gather(in_b, L->p->input.w, c, t->y0, t->x0, t, (int8_t)(-L->p->input_offset), patch);
+    tp_dw3x3_pixel(L, patch, 3 * c, out);
+}
+
+/* The whole layer on the 3x3 path: interior pixels straight from the input, border pixels
+ * through the gathered patch (up to TP_DW3_PATCH_C channels; wider layers' border pixels take
+ * dw_block4_m1), the channels after the last multiple of 4 the scalar loop. Out of line, so
+ * that the general loop below compiles as it did without it. */
+static TP_DW_NOINLINE void tp_dw3x3_layer(const tp_dwconv_s8_params *params, const int8_t *input,
+                                          const int8_t *filter, const int32_t *bias, int8_t *out) {
+    const int32_t in_h = params->input.h, in_w = params->input.w, in_c = params->input.c;
+    const uint32_t off2 = tp_dup16(params->input_offset);
+    const size_t in_row_stride = (size_t)in_w * (size_t)in_c;
+    tp_dw3_layer L;
+    int32_t b, oy, ox, i;
+    L.p = params;
+    L.filter = filter;
+    L.off2 = off2;
+    L.rq = tp_rq_make(params->output_offset, params->activation_min, params->activation_max);
+    L.mode = tp_rq_mode(params->output_shift, bias, in_c, 9, &L.rq);
+    for (i = 0; i < 4 * TP_DW3_BLOCKS_MAX; ++i) L.zeros[i] = 0;
+    L.bias = bias ? bias : L.zeros;
+    L.bias_step = bias ? 1 : 0;
+    for (b = 0; b < params->input.n; ++b) {
+        const int8_t *in_b = input + (size_t)b * (size_t)in_h * in_row_stride;
+        for (oy = 0; oy < params->output.h; ++oy) {
+            const int32_t y0 = oy * params->stride_h - params->pad_h;
+            int32_t ky_start, ky_end;
+            tp_tap_range(y0, 1, 3, in_h, &ky_start, &ky_end);
+            for (ox = 0; ox < params->output.w; ++ox, out += in_c) {
+                const int32_t x0 = ox * params->stride_w - params->pad_w;
+                int32_t kx_start, kx_end;
+                tp_tap_range(x0, 1, 3, in_w, &kx_start, &kx_end);
+                {
+                    const tp_pixel_taps t3 = {y0, ky_start, ky_end, x0, kx_start, kx_end};
+                    if (ky_start == 0 && ky_end == 3 && kx_start == 0 && kx_end == 3) {
+                        tp_dw3x3_pixel(&L, in_b + (size_t)y0 * in_row_stride + (size_t)x0 * (size_t)in_c,
+                                       (int32_t)in_row_stride, out);
+                    } else if (in_c <= TP_DW3_PATCH_C) {
+                        tp_dw3x3_border(&L, in_b, &t3, out);
+                    } else if (ky_end > ky_start && kx_end > kx_start) {
+                        dw_window win;
+                        dw_window_m1(&win, params, in_b, filter, bias, &t3);
+                        dw_block4_m1(&win, off2, out, in_c / 4);
+                    } else {
+                        tp_dwconv_s8_channels(params, in_b, filter, bias, &t3, 0, out);
+                        continue;
+                    }
+                    if ((in_c & 3) != 0) tp_dwconv_s8_channels(params, in_b, filter, bias, &t3, in_c & ~3, out);
+                }
+            }
+        }
+    }
+}
+
 tp_status tp_depthwise_conv_2d_s8(const tp_dwconv_s8_params *params, const int8_t *input,
                                   const int8_t *filter, const int32_t *bias, int8_t *output,
                                   void *scratch) {
     const tp_status st = tp_dwconv_s8_check(params, input, filter, output);
     (void)scratch;
     if (st != TP_OK) return st;
+    /* The 3x3 path (see above): multiplier 1, dilation 1, at least one 4-channel block. */
+    if (params->depth_multiplier == 1 && params->filter.h == 3 && params->filter.w == 3 &&
+        params->dilation_h == 1 && params->dilation_w == 1 && params->input.c >= 4) {
+        tp_dw3x3_layer(params, input, filter, bias, output);
+        return TP_OK;
+    }
     {
         const int32_t in_h = params->input.h, in_w = params->input.w, in_c = params->input.c;
         const int32_t k_h = params->filter.h, k_w = params->filter.w;
@@ -282,23 +522,9 @@ tp_status tp_depthwise_conv_2d_s8(const tp_dwconv_s8_params *params, const int8_
                     tp_tap_range(x0, dil_w, k_w, in_w, &kx_start, &kx_end);
                     c = 0;
                     if (mult == 1 && ky_end > ky_start && kx_end > kx_start) {
+                        const tp_pixel_taps t1 = {y0, ky_start, ky_end, x0, kx_start, kx_end};
                         dw_window win;
-                        win.px = in_b + (size_t)(y0 + dil_h * ky_start) * in_row_stride +
-                                 (size_t)(x0 + dil_w * kx_start) * (size_t)in_c;
-                        win.pw = filter + ((size_t)ky_start * (size_t)k_w + (size_t)kx_start) * (size_t)out_c;
-                        win.rows = ky_end - ky_start;
-                        win.taps = kx_end - kx_start;
-                        win.px_tap = in_tap_stride;
-                        win.px_row = (size_t)dil_h * in_row_stride;
-                        win.pw_tap = (size_t)out_c;
-                        win.pw_row = (size_t)k_w * (size_t)out_c;
-                        win.off = off;
-                        win.bias = bias;
-                        win.mul = params->output_multiplier;
-                        win.sh = params->output_shift;
-                        win.zo = params->output_offset;
-                        win.lo = params->activation_min;
-                        win.hi = params->activation_max;
+                        dw_window_m1(&win, params, in_b, filter, bias, &t1);
                         if (in_c >= 4) {
                             dw_block4_m1(&win, off2, out, in_c / 4);
                             c = in_c & ~3;

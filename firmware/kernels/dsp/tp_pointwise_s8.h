@@ -2,14 +2,22 @@
  * Internal to dsp/tp_conv_2d_s8.c: the pointwise (1x1, no padding, no groups) convolution as a
  * register-blocked matrix multiply, out[pixel][oc] = requant(sum_k w[oc][k] * (x[pixel][k] + off)).
  *
- * Blocks of 2 output channels x 2 pixels: per 4 input bytes, each of the 2 pixel words is split
- * once into its even and odd bytes (SXTAB16 with the offset, or SXTB16 when the code generator
- * folded the offset into the bias), each of the 2 filter words likewise (SXTB16), and the 8
- * SMLADs pair even with even and odd with odd — every product is one of the reference's and
- * the int32 sums are exact (wrapping like the reference's adds). 20 instructions per 16 MACs
- * against 23 for one pixel and 4 rows; and the requantisation is fused into the block, with each
- * channel's multiplier and shift loaded once for both pixels. The bias starts the accumulator
- * (the same int32 sum, added in another order: exact modulo 2^32 like the reference's adds).
+ * Pixels go in pairs (the in-place lookahead of 1 in src/plan/overlap.ts). Up to TP_PW_XMAX
+ * input channels (issue #14, speed): the pair's input is first expanded once into int16 lanes
+ * with the offset added (tp_pw_expand), then blocks of 2 output channels x 2 pixels run
+ * tp_pw_blocks_x16 — per 4 input channels one LDM of the pair's 4 words, and per filter row one
+ * word split by SXTB16 / SXTB16 ROR #8 into the lanes that match, 8 SMLADs: 15 instructions
+ * per 16 MACs. The requantisation is tp_requant_dsp.h's, its form chosen once per layer. Deeper
+ * layers keep the older block (tp_pw_pixels2), which splits the input words per block.
+ *
+ * tp_pw_pixels2: blocks of 2 output channels x 2 pixels: per 4 input bytes, each of the 2 pixel
+ * words is split once into its even and odd bytes (SXTAB16 with the offset, or SXTB16 when the
+ * code generator folded the offset into the bias), each of the 2 filter words likewise (SXTB16),
+ * and the 8 SMLADs pair even with even and odd with odd — every product is one of the
+ * reference's and the int32 sums are exact (wrapping like the reference's adds). 20 instructions
+ * per 16 MACs; the requantisation is fused into the block, with each channel's multiplier and
+ * shift loaded once for both pixels. The bias starts the accumulator (the same int32 sum, added
+ * in another order: exact modulo 2^32 like the reference's adds).
  */
 #ifndef TP_POINTWISE_S8_H
 #define TP_POINTWISE_S8_H
@@ -17,6 +25,7 @@
 #include "tp_dsp.h"
 #include "tp_fixedpoint.h"
 #include "tp_kernels.h"
+#include "tp_requant_dsp.h"
 
 /* One requantised output from an accumulator (bias included). */
 static inline int8_t tp_pw_out(int32_t acc, int32_t mul, int32_t sh, int32_t zo, int32_t lo,
@@ -168,6 +177,204 @@ static void tp_pw_pixels2(const tp_conv_s8_params *p, const int8_t *x0, const in
     }
 }
 
+/* Largest input depth whose pixel pair is expanded on the stack (4 * TP_PW_XMAX bytes); deeper
+ * layers take tp_pw_pixels2. */
+#define TP_PW_XMAX 256
+
+/* The pixel pair's first 4 * steps input channels as int16 lanes with the offset added (exact:
+ * |x + off| <= 255), per 4 channels k..k+3 the words {x0: (k, k+2), x0: (k+1, k+3), x1: (k, k+2),
+ * x1: (k+1, k+3)} — the lanes SXTB16 / SXTB16 ROR #8 give of a filter word, so each SMLAD pairs
+ * equal channels. Done once per pixel pair instead of once per pair of filter rows. */
+static void tp_pw_expand(const int8_t *x0, const int8_t *x1, int32_t steps, uint32_t off2,
+                         uint32_t *xb) {
+    int32_t s;
+    for (s = 0; s < steps; ++s) {
+        const uint32_t a = tp_read_u32(x0 + 4 * s), b = tp_read_u32(x1 + 4 * s);
+        xb[0] = tp_sxtab16(off2, a);
+        xb[1] = tp_sxtab16_ror8(off2, a);
+        xb[2] = tp_sxtab16(off2, b);
+        xb[3] = tp_sxtab16_ror8(off2, b);
+        xb += 4;
+    }
+}
+
+/* Blocks of 2 filter rows (rows 2b, 2b + 1 for b < blocks, rows n bytes apart, 4 * steps bytes
+ * each) against the expanded pair xb (pixels 0, 1): acc[4b .. 4b + 3] = {row 2b: pixel 0,
+ * pixel 1, row 2b + 1: pixel 0, pixel 1}, each started from its row's bias (bias[2b],
+ * bias[2b + 1]). Per 4 channels of a block: one LDM of the pair's 4 words, per row one LDR and
+ * two SXTB16, 8 SMLAD — 15 instructions per 16 MACs (the 2x2 loop that splits the input words
+ * itself, tp_pw_pixels2, takes 20), 4 steps a turn — and ~20 per block to start, store and
+ * step. A naked
+ * function: all 14 free registers are named here (4 accumulators, the 4 input words, a row word
+ * and its half, xb, w, n, the end of xb), which an asm statement inside a C function cannot
+ * reliably get from GCC (see tp_dsp.h); LDM needs its registers in ascending order, which only
+ * fixed registers give. The stack arguments (steps, blocks, bias) are the callee's to change
+ * (AAPCS): the block count and the bias pointer step there. steps >= 1, blocks >= 1. */
+#define TP_PW_BLOCKS_MAX 32 /* blocks per call: acc holds 128 sums */
+#if TP_DOT4_ASM
+#define TP_PW_X16_STEP                                          \
+    "ldm    r0!, {r8, r9, r10, r11}\n\t"                        \
+    "ldr    r12, [r1, r2]\n\t"                                  \
+    "sxtb16 lr, r12\n\t"                                        \
+    "smlad  r6, lr, r8, r6\n\t"                                 \
+    "smlad  r7, lr, r10, r7\n\t"                                \
+    "sxtb16 r12, r12, ror #8\n\t"                               \
+    "smlad  r6, r12, r9, r6\n\t"                                \
+    "smlad  r7, r12, r11, r7\n\t"                               \
+    "ldr    r12, [r1], #4\n\t"                                  \
+    "sxtb16 lr, r12\n\t"                                        \
+    "smlad  r4, lr, r8, r4\n\t"                                 \
+    "smlad  r5, lr, r10, r5\n\t"                                \
+    "sxtb16 r12, r12, ror #8\n\t"                               \
+    "smlad  r4, r12, r9, r4\n\t"                                \
+    "smlad  r5, r12, r11, r5\n\t"
+__attribute__((naked, noinline)) static void tp_pw_blocks_x16(const uint32_t *xb __attribute__((unused)),
+                                                             const int8_t *w __attribute__((unused)),
+                                                             int32_t n __attribute__((unused)),
+                                                             int32_t *acc __attribute__((unused)),
+                                                             int32_t steps __attribute__((unused)),
+                                                             int32_t blocks __attribute__((unused)),
+                                                             const int32_t *bias __attribute__((unused))) {
+    /* After the push: acc at sp, steps at sp+40, blocks at sp+44, bias at sp+48. */
+    __asm__ volatile(
+        "push   {r3, r4, r5, r6, r7, r8, r9, r10, r11, lr}\n\t"
+        "ldr    r12, [sp, #40]\n\t"
+        "add    r3, r0, r12, lsl #4\n"
+        "4:\n\t"
+        "ldr    r12, [sp, #48]\n\t"
+        "ldrd   r4, r6, [r12], #8\n\t"
+        "str    r12, [sp, #48]\n\t"
+        "mov    r5, r4\n\t"
+        "mov    r7, r6\n\t"
+        /* steps % 4 single steps first (r12 is a step's temporary: reloaded), then 4 a turn. */
+        "ldr    r12, [sp, #40]\n\t"
+        "tst    r12, #1\n\t"
+        "beq    5f\n\t" TP_PW_X16_STEP
+        "ldr    r12, [sp, #40]\n"
+        "5:\n\t"
+        "tst    r12, #2\n\t"
+        "beq    6f\n\t" TP_PW_X16_STEP TP_PW_X16_STEP
+        "6:\n\t"
+        "cmp    r0, r3\n\t"
+        "beq    3f\n"
+        "2:\n\t" TP_PW_X16_STEP TP_PW_X16_STEP TP_PW_X16_STEP TP_PW_X16_STEP
+        "cmp    r0, r3\n\t"
+        "bne    2b\n"
+        "3:\n\t"
+        "ldr    r12, [sp]\n\t"
+        "stm    r12!, {r4, r5, r6, r7}\n\t"
+        "str    r12, [sp]\n\t"
+        "ldr    r12, [sp, #40]\n\t"
+        "sub    r0, r3, r12, lsl #4\n\t"
+        "sub    r1, r1, r12, lsl #2\n\t"
+        "add    r1, r1, r2, lsl #1\n\t"
+        "ldr    r12, [sp, #44]\n\t"
+        "subs   r12, r12, #1\n\t"
+        "str    r12, [sp, #44]\n\t"
+        "bne    4b\n\t"
+        "pop    {r3, r4, r5, r6, r7, r8, r9, r10, r11, pc}\n\t");
+}
+#else
+static void tp_pw_blocks_x16(const uint32_t *xb, const int8_t *w, int32_t n, int32_t *acc, int32_t steps,
+                             int32_t blocks, const int32_t *bias) {
+    int32_t b, s;
+    for (b = 0; b < blocks; ++b, w += 2 * n, acc += 4, bias += 2) {
+        int32_t a00 = bias[0], a01 = bias[0], a10 = bias[1], a11 = bias[1];
+        const uint32_t *x = xb;
+        const int8_t *r = w;
+        for (s = 0; s < steps; ++s, x += 4, r += 4) {
+            const uint32_t w0 = tp_read_u32(r), w1 = tp_read_u32(r + n);
+            a00 = tp_smlad(tp_sxtb16_ror8(w0), x[1], tp_smlad(tp_sxtb16(w0), x[0], a00));
+            a01 = tp_smlad(tp_sxtb16_ror8(w0), x[3], tp_smlad(tp_sxtb16(w0), x[2], a01));
+            a10 = tp_smlad(tp_sxtb16_ror8(w1), x[1], tp_smlad(tp_sxtb16(w1), x[0], a10));
+            a11 = tp_smlad(tp_sxtb16_ror8(w1), x[3], tp_smlad(tp_sxtb16(w1), x[2], a11));
+        }
+        acc[0] = a00, acc[1] = a01, acc[2] = a10, acc[3] = a11;
+    }
+}
+#endif
+
+/* Requantises the pair's sums acc[2c + pixel] of channels c < nc into o0[c], o1[c]; the
+ * mode's loop-invariant branch outside the arithmetic (tp_requant_dsp.h). Both outputs are
+ * computed before either is stored: an int8 store may alias the multipliers, and GCC reloaded
+ * them for the second. */
+#define TP_PW_RQ_LOOP(F)                                        \
+    do {                                                        \
+        while (o0 != end) {                                     \
+            const int32_t m_ = *mul++, s_ = *sh++;              \
+            const int8_t y0_ = F(acc[0], m_, s_, &o);           \
+            const int8_t y1_ = F(acc[1], m_, s_, &o);           \
+            acc += 2;                                           \
+            *o0++ = y0_;                                        \
+            *o1++ = y1_;                                        \
+        }                                                       \
+    } while (0)
+static void tp_pw_requant(const int32_t *acc, const int32_t *mul, const int32_t *sh, int32_t nc,
+                          const tp_rq_out *layer, int32_t mode, int8_t *o0, int8_t *o1) {
+    const tp_rq_out o = *layer; /* a local: the int8 stores cannot alias it */
+    const int8_t *const end = o0 + nc;
+    if (mode == TP_RQ_FULL) TP_PW_RQ_LOOP(tp_rq_full);
+    else if (mode == TP_RQ_RIGHT) TP_PW_RQ_LOOP(tp_rq_clamped);
+    else TP_PW_RQ_LOOP(tp_rq_any);
+}
+#undef TP_PW_RQ_LOOP
+
+/* What every pixel pair of a layer shares. */
+typedef struct {
+    const tp_conv_s8_params *p;
+    const int8_t *filter;
+    const int32_t *bias; /* the layer's, or zeros[] */
+    int32_t bias_step;   /* 1 with the layer's bias, 0 with zeros[] (one chunk long) */
+    tp_rq_out rq;
+    int32_t mode;
+    int32_t zeros[2 * TP_PW_BLOCKS_MAX];
+} tp_pw_layer;
+
+/* Two pixels x0, x1 through the expanded pair: chunks of up to TP_PW_BLOCKS_MAX blocks of 2
+ * output channels, the input channels after the last multiple of 4 added in C, then the
+ * chunk requantised; an odd last output channel takes tp_dot1_s8. */
+static void tp_pw_pair16(const tp_pw_layer *L, const int8_t *x0, const int8_t *x1, int8_t *o0, int8_t *o1) {
+    const tp_conv_s8_params *p = L->p;
+    uint32_t xb[TP_PW_XMAX];
+    int32_t acc[4 * TP_PW_BLOCKS_MAX];
+    const int32_t n = p->input.c, out_c = p->output.c, n4 = n & ~3, steps = n >> 2, pairs = out_c >> 1;
+    const int32_t off = p->input_offset;
+    const int32_t *mul = p->output_multiplier, *sh = p->output_shift;
+    int32_t b0, k;
+    tp_pw_expand(x0, x1, steps, tp_dup16(off), xb);
+    for (b0 = 0; b0 < pairs; b0 += TP_PW_BLOCKS_MAX) {
+        const int32_t nb = pairs - b0 < TP_PW_BLOCKS_MAX ? pairs - b0 : TP_PW_BLOCKS_MAX, oc0 = 2 * b0;
+        const int8_t *w = L->filter + (size_t)oc0 * (size_t)n;
+        if (steps > 0) {
+            tp_pw_blocks_x16(xb, w, n, acc, steps, nb, L->bias + oc0 * L->bias_step);
+        } else {
+            int32_t i;
+            for (i = 0; i < nb; ++i) {
+                acc[4 * i] = acc[4 * i + 1] = L->bias[oc0 * L->bias_step + 2 * i];
+                acc[4 * i + 2] = acc[4 * i + 3] = L->bias[oc0 * L->bias_step + 2 * i + 1];
+            }
+        }
+        if (n4 < n) {
+            int32_t c;
+            for (c = 0; c < 2 * nb; ++c) {
+                const int8_t *wc = w + (size_t)c * (size_t)n;
+                for (k = n4; k < n; ++k) {
+                    acc[2 * c] += (int32_t)wc[k] * ((int32_t)x0[k] + off);
+                    acc[2 * c + 1] += (int32_t)wc[k] * ((int32_t)x1[k] + off);
+                }
+            }
+        }
+        tp_pw_requant(acc, mul + oc0, sh + oc0, 2 * nb, &L->rq, L->mode, o0 + oc0, o1 + oc0);
+    }
+    if ((out_c & 1) != 0) {
+        const int32_t oc = out_c - 1;
+        const int8_t *w0 = L->filter + (size_t)oc * (size_t)n;
+        const int32_t b = L->bias_step ? L->bias[oc] : 0;
+        o0[oc] = tp_rq_any(tp_dot1_s8(x0, w0, n, off, b), mul[oc], sh[oc], &L->rq);
+        o1[oc] = tp_rq_any(tp_dot1_s8(x1, w0, n, off, b), mul[oc], sh[oc], &L->rq);
+    }
+}
+
 /* The input pixel of output pixel i (row-major over batch, out_h, out_w). */
 static inline const int8_t *tp_pw_src(const tp_conv_s8_params *p, const int8_t *input, int32_t i) {
     const int32_t ow = p->output.w, oh = p->output.h;
@@ -183,13 +390,25 @@ static void tp_pointwise_s8(const tp_conv_s8_params *p, const int8_t *input, con
     const int32_t pixels = p->output.n * p->output.h * p->output.w;
     const int32_t in_c = p->input.c, out_c = p->output.c;
     const int dense = p->stride_h == 1 && p->stride_w == 1;
+    tp_pw_layer L;
     int32_t i;
+    L.p = p;
+    L.filter = filter;
+    L.rq = tp_rq_make(p->output_offset, p->activation_min, p->activation_max);
+    L.mode = tp_rq_mode(p->output_shift, bias, out_c, in_c, &L.rq);
+    for (i = 0; i < 2 * TP_PW_BLOCKS_MAX; ++i) L.zeros[i] = 0;
+    L.bias = bias ? bias : L.zeros;
+    L.bias_step = bias ? 1 : 0;
     for (i = 0; i < pixels; i += 2) {
         const int32_t j = i + 1 < pixels ? i + 1 : i;
         const int8_t *x0 = dense ? input + (size_t)i * (size_t)in_c : tp_pw_src(p, input, i);
         const int8_t *x1 = dense ? input + (size_t)j * (size_t)in_c : tp_pw_src(p, input, j);
-        tp_pw_pixels2(p, x0, x1, filter, bias, output + (size_t)i * (size_t)out_c,
-                      output + (size_t)j * (size_t)out_c);
+        if (in_c <= TP_PW_XMAX) {
+            tp_pw_pair16(&L, x0, x1, output + (size_t)i * (size_t)out_c, output + (size_t)j * (size_t)out_c);
+        } else {
+            tp_pw_pixels2(p, x0, x1, filter, bias, output + (size_t)i * (size_t)out_c,
+                          output + (size_t)j * (size_t)out_c);
+        }
     }
 }
 
