@@ -281,7 +281,8 @@ if (run('lth')) {
 // ---------------------------------------------------------------------------------------------
 // Training speed (issue #15): seconds per epoch on the 8,000 training samples, batch 64
 // (125 steps), Adam, on WASM (the training backend here) and on TF.js's CPU backend in the
-// same run. WASM runs whole epochs, SPEED_REPEATS times (median reported); the CPU backend
+// same run (WASM with TINYPRUNE_WASM_THREADS threads, default 1). WASM runs whole epochs,
+// SPEED_REPEATS times (median reported); the CPU backend
 // needs minutes per LeNet-5 step, so it runs a few steps and its epoch time is extrapolated.
 const SPEED_MODELS: Record<string, (seed: number) => ModelGraph> = { 'lenet-300-100': lenet300100, lenet5, 'mnist-dscnn': digitsDsCnn };
 const SPEED_REPEATS = QUICK ? 1 : 3;
@@ -324,12 +325,12 @@ if (run('speed')) {
     const cpu = epochTime(model, train8k, CPU_STEPS[model]!);
     const load = loadavg()[0]!;
     log(
-      `speed ${model}: wasm ${s2(wall)}/epoch (median of ${wasm.map((w) => w.wall.toFixed(2)).join(', ')}; process CPU ${s2(cpuTime)}/epoch) | ` +
+      `speed ${model}: wasm (${backend.threads ?? 1} thread(s)) ${s2(wall)}/epoch (median of ${wasm.map((w) => w.wall.toFixed(2)).join(', ')}; process CPU ${s2(cpuTime)}/epoch) | ` +
         `TF.js cpu ${s2(cpu.wall)}/epoch (${CPU_STEPS[model]!.steps} step(s) scaled to ${Math.ceil(train8k.y.length / 64)}) | ${(cpu.wall / wall).toFixed(1)}x | load average ${load.toFixed(1)}`,
     );
     runs.push({
       experiment: 'speed', model, method: 'train-speed', granularity: 'none', seed: 1, nonzeroFraction: null, weightBytes: null, denseFloat32Bytes: null, accuracy: null, denseAccuracy: null, epochs: 1, backend: 'wasm vs cpu',
-      samples: train8k.y.length, batchSize: 64, wasmSecondsPerEpoch: wall, wasmRuns: wasm.map((w) => w.wall), wasmCpuSecondsPerEpoch: cpuTime, cpuSecondsPerEpoch: cpu.wall, cpuSteps: CPU_STEPS[model]!.steps, loadAverage: load,
+      samples: train8k.y.length, batchSize: 64, wasmSecondsPerEpoch: wall, wasmRuns: wasm.map((w) => w.wall), wasmCpuSecondsPerEpoch: cpuTime, wasmThreads: backend.threads ?? 1, cpuSecondsPerEpoch: cpu.wall, cpuSteps: CPU_STEPS[model]!.steps, loadAverage: load,
     });
   }
   await initBackend((process.env.TINYPRUNE_BACKEND ?? 'auto') as 'auto');
