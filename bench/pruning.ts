@@ -11,6 +11,7 @@
  *   tsx bench/pruning.ts summary     recompute the mean ± sd rows from the per-seed runs stored (no training)
  *   npm run bench:pruning:speed      seconds per training epoch (8,000 samples, batch 64) of LeNet-300-100,
  *                                    LeNet-5 and the mnist-dscnn example on WASM and on the TF.js CPU backend
+ *                                    (-- --profile: also ms per step of each WASM kernel, one more epoch)
  *
  * (Re)writes bench/results/pruning.json: an array of runs {experiment, model, method,
  * granularity, seed, nonzeroFraction, weightBytes, denseFloat32Bytes, accuracy, denseAccuracy,
@@ -26,6 +27,7 @@ import { loadMnistDir, splitDataset, type Dataset } from '../src/data/index.js';
 import { clearMasks, createTrainable, disposeTrainable, restore, snapshot, toGraph, weightLayers, type TrainableModel } from '../src/train/view.js';
 import { evaluate, train } from '../src/train/train.js';
 import { digitsDsCnn, lenet300100, lenet5 } from '../src/train/models.js';
+import { profileKernels } from '../src/train/kernel_profile.js';
 import { resolvePlan, type PrunePlan } from '../src/prune/plan.js';
 import { lotteryTicket, runPlan } from '../src/prune/engine.js';
 import { encodedWeightBytes } from '../src/prune/bytes.js';
@@ -37,6 +39,8 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = resolve(ROOT, 'bench/results/pruning.json');
 const MNIST = resolve(ROOT, '../shared/datasets/mnist');
 const QUICK = process.argv.includes('--quick');
+/** speed: also time one more WASM epoch kernel by kernel (not part of the figures saved). */
+const PROFILE = process.argv.includes('--profile');
 const which = process.argv.slice(2).filter((a, i, args) => !a.startsWith('--') && args[i - 1] !== '--model' && args[i - 1] !== '--seeds');
 const run = (name: string): boolean => which.length === 0 || which.includes('all') || which.includes(name);
 /** --model <name>: run the lenet experiment for one model only (its other runs are kept). */
@@ -281,7 +285,8 @@ if (run('lth')) {
 // ---------------------------------------------------------------------------------------------
 // Training speed (issue #15): seconds per epoch on the 8,000 training samples, batch 64
 // (125 steps), Adam, on WASM (the training backend here) and on TF.js's CPU backend in the
-// same run. WASM runs whole epochs, SPEED_REPEATS times (median reported); the CPU backend
+// same run (WASM with TINYPRUNE_WASM_THREADS threads, default 1). WASM runs whole epochs,
+// SPEED_REPEATS times (median reported); the CPU backend
 // needs minutes per LeNet-5 step, so it runs a few steps and its epoch time is extrapolated.
 const SPEED_MODELS: Record<string, (seed: number) => ModelGraph> = { 'lenet-300-100': lenet300100, lenet5, 'mnist-dscnn': digitsDsCnn };
 const SPEED_REPEATS = QUICK ? 1 : 3;
@@ -320,16 +325,23 @@ if (run('speed')) {
     const wasm = Array.from({ length: SPEED_REPEATS }, () => epochTime(model, train8k, { warmUp: 2 }));
     const wall = median(wasm.map((w) => w.wall));
     const cpuTime = median(wasm.map((w) => w.cpu));
+    if (PROFILE) {
+      const profile = profileKernels('wasm');
+      epochTime(model, train8k, { warmUp: 2 });
+      // The epoch and its 2 warm-up steps.
+      for (const line of profile.report(Math.ceil(train8k.y.length / 64) + 2)) log(`profile ${model}: ${line}`);
+      profile.stop();
+    }
     await tf.setBackend('cpu');
     const cpu = epochTime(model, train8k, CPU_STEPS[model]!);
     const load = loadavg()[0]!;
     log(
-      `speed ${model}: wasm ${s2(wall)}/epoch (median of ${wasm.map((w) => w.wall.toFixed(2)).join(', ')}; process CPU ${s2(cpuTime)}/epoch) | ` +
+      `speed ${model}: wasm (${backend.threads ?? 1} thread(s)) ${s2(wall)}/epoch (median of ${wasm.map((w) => w.wall.toFixed(2)).join(', ')}; process CPU ${s2(cpuTime)}/epoch) | ` +
         `TF.js cpu ${s2(cpu.wall)}/epoch (${CPU_STEPS[model]!.steps} step(s) scaled to ${Math.ceil(train8k.y.length / 64)}) | ${(cpu.wall / wall).toFixed(1)}x | load average ${load.toFixed(1)}`,
     );
     runs.push({
       experiment: 'speed', model, method: 'train-speed', granularity: 'none', seed: 1, nonzeroFraction: null, weightBytes: null, denseFloat32Bytes: null, accuracy: null, denseAccuracy: null, epochs: 1, backend: 'wasm vs cpu',
-      samples: train8k.y.length, batchSize: 64, wasmSecondsPerEpoch: wall, wasmRuns: wasm.map((w) => w.wall), wasmCpuSecondsPerEpoch: cpuTime, cpuSecondsPerEpoch: cpu.wall, cpuSteps: CPU_STEPS[model]!.steps, loadAverage: load,
+      samples: train8k.y.length, batchSize: 64, wasmSecondsPerEpoch: wall, wasmRuns: wasm.map((w) => w.wall), wasmCpuSecondsPerEpoch: cpuTime, wasmThreads: backend.threads ?? 1, cpuSecondsPerEpoch: cpu.wall, cpuSteps: CPU_STEPS[model]!.steps, loadAverage: load,
     });
   }
   await initBackend((process.env.TINYPRUNE_BACKEND ?? 'auto') as 'auto');

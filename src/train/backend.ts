@@ -11,9 +11,10 @@ import '@tensorflow/tfjs-backend-cpu';
 // The full package registers every op's gradient with tfjs-core (tfjs-core's own CommonJS build
 // does not), which training needs.
 import '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { TinypruneError } from '../errors.js';
 import { registerWasmGradientKernels } from './wasm/index.js';
+import { withWasmThreads } from './wasm/threads.js';
 
 export type BackendChoice = 'auto' | 'node' | 'wasm' | 'cpu';
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'node', 'wasm', 'cpu'];
@@ -22,6 +23,8 @@ export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
 export interface BackendInfo {
   name: BackendName;
+  /** WASM: threads of its XNNPACK pool (1 = the single-threaded SIMD build). */
+  threads?: number;
   /** Why the better backends were not used (for the report). */
   notes: string[];
 }
@@ -30,6 +33,26 @@ export interface BackendInfo {
 tf.env().set('PROD', true);
 
 let wasmPathsSet = false;
+/** Threads the WASM backend was initialised with (it initialises once per process). */
+let wasmThreads: number | undefined;
+
+/**
+ * Threads for the WASM backend: $TINYPRUNE_WASM_THREADS, else 1 (the single-threaded SIMD
+ * build). The threaded build (wasm/threads.ts) is opt-in: XNNPACK's pool threads spin while
+ * they wait for each other, so on cores shared with other work they cost more than they save
+ * (LeNet-5 on this 2-core machine at load average 10: 2 threads took 1.7x the process CPU time
+ * and 1.4-2.8x the wall time of 1; README, training speed).
+ */
+export const WASM_THREADS_ENV = 'TINYPRUNE_WASM_THREADS';
+
+function wantedWasmThreads(notes: string[]): number {
+  const env = process.env[WASM_THREADS_ENV];
+  if (env === undefined || env === '') return 1;
+  const n = Number(env);
+  if (Number.isInteger(n) && n >= 1) return n;
+  notes.push(`${WASM_THREADS_ENV}=${env} is not a positive integer; ignored`);
+  return 1;
+}
 
 async function tryNode(notes: string[]): Promise<boolean> {
   try {
@@ -52,7 +75,21 @@ async function tryWasm(notes: string[]): Promise<boolean> {
       wasmPathsSet = true;
     }
     registerWasmGradientKernels();
+    if (wasmThreads === undefined) {
+      const wanted = wantedWasmThreads(notes);
+      if (wanted > 1) {
+        try {
+          const ok = await withWasmThreads(wanted, () => tf.setBackend('wasm'));
+          wasmThreads = ok ? getThreadsCount() : undefined;
+          if (!ok) notes.push('the threaded WASM build failed to initialise');
+          return ok;
+        } catch (e) {
+          notes.push(`threaded WASM build unavailable (${(e as Error).message}); single-threaded`);
+        }
+      }
+    }
     const ok = await tf.setBackend('wasm');
+    if (ok) wasmThreads ??= getThreadsCount();
     if (!ok) notes.push('the WASM backend failed to initialise');
     return ok;
   } catch (e) {
@@ -77,7 +114,13 @@ export const TFJS_NODE_INSTALL = {
 export function describeBackend(info: BackendInfo): string {
   const why = info.notes.length > 0 ? `: ${info.notes.join('; ')}` : '';
   if (info.name === 'tensorflow') return 'tfjs-node (native TensorFlow, multi-threaded)';
-  if (info.name === 'wasm') return `wasm (XNNPACK SIMD; tfjs-node is the faster native backend${why})`;
+  if (info.name === 'wasm') {
+    const threads =
+      (info.threads ?? 1) > 1
+        ? `${info.threads} threads (${WASM_THREADS_ENV})`
+        : `1 thread: TF.js turns its threaded build off under Node; ${WASM_THREADS_ENV}=2 turns it on, which pays only on idle cores`;
+    return `wasm (XNNPACK SIMD, ${threads}; tfjs-node is the faster native backend${why})`;
+  }
   return `cpu (pure JavaScript, 20-300x slower than wasm at training: README, training speed${why})`;
 }
 
@@ -97,7 +140,7 @@ export async function initBackend(choice: BackendChoice = 'auto'): Promise<Backe
     }
   }
   if (choice === 'wasm' || choice === 'auto') {
-    if (await tryWasm(notes)) return { name: 'wasm', notes };
+    if (await tryWasm(notes)) return { name: 'wasm', threads: wasmThreads ?? 1, notes };
     if (choice === 'wasm') throw new TinypruneError('E_BACKEND', 'the WASM backend is not available', { where: notes.join('; '), hint: 'use --backend cpu' });
   }
   await tf.setBackend('cpu');

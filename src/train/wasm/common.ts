@@ -13,8 +13,12 @@ export interface WasmBackendLike {
   incRef?(dataId: DataId): void;
   /** Where each tensor lives in the WASM heap (BackendWasm's own bookkeeping). */
   dataIdMap?: { get(dataId: DataId): { memoryOffset: number } | undefined };
-  /** The Emscripten module; HEAPU8 is re-created when the heap grows. */
-  wasm?: { HEAPU8: Uint8Array };
+  /**
+   * The Emscripten module; HEAPU8 is re-created when the heap grows. In the threaded build a
+   * worker thread may grow the (shared) memory, leaving this thread's HEAPU8 short until
+   * Emscripten next checks: wasmMemory.buffer is always current.
+   */
+  wasm?: { HEAPU8: Uint8Array; wasmMemory?: { buffer: ArrayBufferLike } };
 }
 
 export function readF32(backend: WasmBackendLike, t: TensorInfo): Float32Array {
@@ -36,7 +40,7 @@ export function heapF32(backend: WasmBackendLike, t: TensorInfo): Float32Array {
     throw new TinypruneError('E_BACKEND', `expected a float32 tensor in the WASM heap, got ${t.dtype}`, { where: 'WASM training kernel' });
   }
   const n = t.shape.reduce((a, b) => a * b, 1);
-  return new Float32Array(backend.wasm.HEAPU8.buffer, entry.memoryOffset, n);
+  return new Float32Array(backend.wasm.wasmMemory?.buffer ?? backend.wasm.HEAPU8.buffer, entry.memoryOffset, n);
 }
 
 /** The same data seen with another shape (no copy; dispose it like any kernel output). */

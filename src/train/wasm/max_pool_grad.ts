@@ -21,24 +21,40 @@ function maxPoolGrad(args: { inputs: { dy: TensorInfo; input: TensorInfo; output
   const g = heapF32(backend, dy);
   const dx = heapF32(backend, out);
   dx.fill(0);
-  const best = new Float32Array(C);
-  const at = new Int32Array(C);
+  // Per window and channel, a scalar running maximum over the window's taps (their input
+  // offsets computed once per window; 2x2 windows unrolled): 6.8 -> 3.9 ms on LeNet-5's first
+  // pool, [64,24,24,20], against per-channel maxima kept in arrays.
+  const offsets = new Int32Array(info.filterHeight * info.filterWidth);
   for (let n = 0; n < N; n++) {
     for (let p = 0; p < pixels; p++) {
-      best.fill(-Infinity);
-      at.fill(-1);
-      for (let j = start[p]!; j < start[p + 1]!; j++) {
-        const base = (n * image + pixel[j]!) * C;
+      const taps = start[p + 1]! - start[p]!;
+      for (let j = 0; j < taps; j++) offsets[j] = (n * image + pixel[start[p]! + j]!) * C;
+      const gi = (n * pixels + p) * C;
+      if (taps === 4) {
+        const o0 = offsets[0]!, o1 = offsets[1]!, o2 = offsets[2]!, o3 = offsets[3]!;
         for (let c = 0; c < C; c++) {
-          const v = x[base + c]!;
-          if (v > best[c]! || at[c] === -1) {
-            best[c] = v;
-            at[c] = base + c;
+          let at = o0 + c;
+          let best = x[at]!;
+          if (x[o1 + c]! > best) best = x[(at = o1 + c)]!;
+          if (x[o2 + c]! > best) best = x[(at = o2 + c)]!;
+          if (x[o3 + c]! > best) at = o3 + c;
+          dx[at]! += g[gi + c]!;
+        }
+        continue;
+      }
+      if (taps === 0) continue;
+      for (let c = 0; c < C; c++) {
+        let at = offsets[0]! + c;
+        let best = x[at]!;
+        for (let j = 1; j < taps; j++) {
+          const v = x[offsets[j]! + c]!;
+          if (v > best) {
+            best = v;
+            at = offsets[j]! + c;
           }
         }
+        dx[at]! += g[gi + c]!;
       }
-      const gi = (n * pixels + p) * C;
-      for (let c = 0; c < C; c++) if (at[c]! >= 0) dx[at[c]!]! += g[gi + c]!;
     }
   }
   return out;
