@@ -16,6 +16,13 @@
         if (!(cond)) return (status); \
     } while (0)
 
+/* Keeps a helper out of line where inlining it at each call site only costs flash. */
+#if defined(__GNUC__) || defined(__clang__)
+#define TP_NOINLINE __attribute__((noinline))
+#else
+#define TP_NOINLINE
+#endif
+
 static inline int tp_dims4_ok(const tp_dims4 *d) {
     return d->n >= 1 && d->h >= 1 && d->w >= 1 && d->c >= 1;
 }

@@ -39,6 +39,14 @@ export { cpuFlags, needsBoot2, platformSources } from './flags.js';
  */
 const LTO_FLAGS = ['-flto', '-Wno-aggressive-loop-optimizations'];
 
+/**
+ * The platform layer (startup, fault report, UART, semihosting, timer) runs outside the
+ * measured inference, so it is compiled for size: -Os, and no loop turned into a library call
+ * (gcc made the startup's .data/.bss loops memcpy/memset and the semihosting string loop
+ * strlen, 690 bytes of newlib for a few loops). 840 bytes less flash on every build.
+ */
+const PLATFORM_FLAGS = ['-Os', '-fno-tree-loop-distribute-patterns'];
+
 export type OptLevel = '-O0' | '-O1' | '-O2' | '-O3' | '-Os' | '-Og';
 
 export interface BuildOptions {
@@ -300,7 +308,7 @@ export async function buildFirmware(opts: BuildOptions): Promise<BuildResult> {
   ];
   const commands: string[][] = [];
   const exec: Exec = (file, args, cwd) => run(file, args, commands, timeoutMs, cwd);
-  const platformObjects = (opts.platform ?? true) ? await compilePlatform(gcc, platformSources(target), [...codeFlags, '-Wall', '-Wextra', '-Werror'], genDir, header, exec) : [];
+  const platformObjects = (opts.platform ?? true) ? await compilePlatform(gcc, platformSources(target), [...codeFlags, ...PLATFORM_FLAGS, '-Wall', '-Wextra', '-Werror'], genDir, header, exec) : [];
   const sources = opts.sources.map((s) => path.resolve(s));
   if (needsBoot2(target)) sources.push(await writeBoot2Source(target.board.boot2!.kind, genDir, { gcc, objcopy }, exec));
 
