@@ -19,6 +19,11 @@
 #ifndef TP_KERNEL_CHECKS
 #define TP_KERNEL_CHECKS 1
 #endif
+/* 1 when every int8 CONV_2D call is pointwise (src/codegen/kernel-config.ts): a conv kernel
+ * may then compile only its pointwise path. */
+#ifndef TP_CONV_2D_S8_ALL_POINTWISE
+#define TP_CONV_2D_S8_ALL_POINTWISE 0
+#endif
 
 #if TP_KERNEL_CHECKS
 /* Return early with a status when a condition fails. */

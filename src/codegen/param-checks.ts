@@ -10,7 +10,7 @@ import { TinypruneError } from '../errors.js';
 import type { CInit, ConstArray, KernelCall, KernelPlan } from './types.js';
 
 /** A C integer literal as cgen.ts writes it ("-5", "(-2147483647 - 1)"), or undefined. */
-function intOf(v: CInit | undefined): number | undefined {
+export function intOf(v: CInit | undefined): number | undefined {
   if (typeof v !== 'string') return undefined;
   const m = /^\(?(-?\d+)(?: - 1\))?$/.exec(v.trim());
   if (!m) return undefined;

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { assertKernelParams, kernelChecksOnHost } from '../../src/codegen/param-checks.js';
+import { isPointwiseConv, kernelConfig } from '../../src/codegen/kernel-config.js';
 import type { ConstArray, KernelCall } from '../../src/codegen/types.js';
 import { isTinypruneError } from '../../src/errors.js';
 
@@ -50,5 +51,21 @@ describe('kernelChecksOnHost', () => {
     expect(kernelChecksOnHost(conv(0))).toBe(true);
     const add: KernelCall = { index: 3, opcode: 'ADD', kernel: 'tp_add_s8', args: [], scratchBytes: 0, alias: false, name: 'a' };
     expect(kernelChecksOnHost({ calls: [...conv(0).calls, add] })).toBe(false);
+  });
+});
+
+describe('kernelConfig: TP_CONV_2D_S8_ALL_POINTWISE', () => {
+  const dims = (n: number, h: number, w: number, c: number) => ({ n: `${n}`, h: `${h}`, w: `${w}`, c: `${c}` });
+  const convCall = (k: number, pad: number): KernelCall => ({
+    ...conv(0).calls[0]!,
+    params: { ...(conv(0).calls[0]!.params as object), input: dims(1, 8, 8, 16), filter: dims(32, k, k, 16), output: dims(1, 8, 8, 32), stride_h: '1', stride_w: '1', pad_h: `${pad}`, pad_w: `${pad}` },
+  });
+  const value = (calls: KernelCall[]): number => kernelConfig({ calls, consts: conv(0).consts }).find((m) => m.name === 'TP_CONV_2D_S8_ALL_POINTWISE')!.value;
+
+  it('is 1 only when every int8 conv is 1x1 without padding', () => {
+    expect(isPointwiseConv(convCall(1, 0))).toBe(true);
+    expect(value([convCall(1, 0), convCall(1, 0)])).toBe(1);
+    expect(value([convCall(1, 0), convCall(3, 1)])).toBe(0);
+    expect(value([])).toBe(0);
   });
 });
