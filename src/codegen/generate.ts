@@ -11,7 +11,7 @@ import { packageRoot } from '../util/paths.js';
 import { assertValidIdentifier, cArrayBody, cComment, cFloat, cInit, cInt } from './cgen.js';
 import { lowerModel } from './lower.js';
 import { kernelConfig } from './kernel-config.js';
-import type { ConstArray, IoTensor, KernelCall, KernelPlan } from './types.js';
+import type { ConstArray, IoTensor, KernelPlan } from './types.js';
 import type { EncodedMatrix } from '../sparse/types.js';
 
 export interface GenerateOptions {
@@ -90,7 +90,6 @@ export function renderPlan(plan: KernelPlan, opts: GenerateOptions): GeneratedSo
       length: Math.max(c.values.length, 1),
       body: constBody(c),
     })),
-    invokeTable: invokeTable(plan.calls, prefix),
     calls: plan.calls.map((c) => ({
       index: c.index,
       opcode: c.opcode,
@@ -111,96 +110,6 @@ export function renderPlan(plan: KernelPlan, opts: GenerateOptions): GeneratedSo
     { name: 'tp_config.h', content: renderTemplateFile('model/config.h.hbs', { banner, macros: config }) },
   ];
   return { plan, files, header };
-}
-
-/**
- * Below this many layers tp_model_invoke calls each kernel directly; from it on, when a kernel
- * runs more than once, invoke loops over the layers and takes those calls' arguments from a
- * table in flash (issue #14, flash: person_detect's 31 direct calls were 2.8 KB of code, about
- * 60 bytes each with the literal pool; with the table its code is 1.15 KB smaller and kws's
- * 125 B, instructions -0.2% and +0.07%). The loop costs ~10 instructions per layer, which the
- * small models (hello_world: 3 layers, 3,400 instructions) would notice and the large ones do not.
- */
-export const INVOKE_TABLE_MIN_LAYERS = 8;
-
-/**
- * Argument shapes that are address constants in C, so a static table can hold them: NULL, a
- * symbol or its address, and a cast address of an arena byte.
- */
-const ADDRESS_CONSTANT = /^(NULL|&?[A-Za-z_]\w*|\((const )?\w+ \*\)&[A-Za-z_]\w*\[\d+\])$/;
-
-export interface InvokeCase {
-  /** The switch label. */
-  id: number;
-  /** The C statement of the case (without `break`). */
-  statement: string;
-  comment: string;
-}
-
-export interface InvokeTable {
-  /** Per layer, in order, its case of the switch. */
-  layerCases: string;
-  /** The table's rows: one per call that reads its arguments from the table. */
-  rows: { comment: string; values: string }[];
-  cases: InvokeCase[];
-  /** Entries of the table (the rows' arguments together). */
-  argCount: number;
-}
-
-/**
- * The table form of tp_model_invoke, or undefined when the direct calls stay (fewer layers than
- * INVOKE_TABLE_MIN_LAYERS, no kernel called twice with table-able arguments, or more cases than
- * a byte can number). Kernels called once keep their direct call with constant arguments in a
- * case of their own, so LTO still folds their parameters in.
- */
-export function invokeTable(calls: readonly KernelCall[], prefix: string): InvokeTable | undefined {
-  if (calls.length < INVOKE_TABLE_MIN_LAYERS) return undefined;
-  const keyOf = (c: KernelCall): string | undefined =>
-    c.kernel !== undefined && !c.alias && c.args.every((a) => ADDRESS_CONSTANT.test(a)) ? `${c.kernel}/${c.args.length}` : undefined;
-  const groups = new Map<string, KernelCall[]>();
-  for (const c of calls) {
-    const key = keyOf(c);
-    if (key !== undefined) groups.set(key, [...(groups.get(key) ?? []), c]);
-  }
-  const shared = [...groups].filter(([, cs]) => cs.length > 1);
-  if (shared.length === 0) return undefined;
-  const macro = prefix.toUpperCase();
-  // Per kernel and argument: the same in every call (written into the call, not the table),
-  // never NULL (read with ARG_NONNULL, so gcc knows it as it did with direct calls and keeps
-  // the kernel's NULL tests out: measured 1-3% of conv instructions), or anything.
-  const columns = new Map<string, ('same' | 'nonnull' | 'any')[]>();
-  const cases: InvokeCase[] = shared.map(([key, cs], id) => {
-    const first = cs[0]!;
-    const kinds = first.args.map((a, k) => (cs.every((c) => c.args[k] === a) ? 'same' : cs.some((c) => c.args[k] === 'NULL') ? 'any' : 'nonnull'));
-    columns.set(key, kinds);
-    let slot = 0;
-    const args = kinds.map((kind, k) => (kind === 'same' ? first.args[k]! : `${macro}_ARG${kind === 'nonnull' ? '_NONNULL' : ''}(${slot++})`));
-    return { id, statement: `s_ = ${first.kernel!}(${args.join(', ')});\n      a_ += ${slot};`, comment: `${cs.length} layers` };
-  });
-  const layerCases: number[] = [];
-  const rows: InvokeTable['rows'] = [];
-  let argCount = 0;
-  for (const c of calls) {
-    const key = keyOf(c);
-    const sharedId = shared.findIndex(([k]) => k === key);
-    if (sharedId >= 0) {
-      const kinds = columns.get(key!)!;
-      const values = c.args.filter((_, k) => kinds[k] !== 'same');
-      layerCases.push(sharedId);
-      argCount += values.length;
-      rows.push({ comment: cComment(`operator ${c.index}: ${c.opcode} -> '${c.name}'`), values: values.map((a) => `(uintptr_t)${a}`).join(', ') });
-      continue;
-    }
-    const id = cases.length;
-    layerCases.push(id);
-    cases.push(
-      c.alias
-        ? { id, statement: 's_ = TP_OK;', comment: `operator ${c.index}: ${c.opcode} (no code: output shares the input's bytes)` }
-        : { id, statement: `s_ = ${c.kernel}(${c.args.join(', ')});`, comment: `operator ${c.index}: ${c.opcode}` },
-    );
-  }
-  if (cases.length > 256 || argCount === 0) return undefined;
-  return { layerCases: layerCases.join(', '), rows, cases: cases.map((c) => ({ ...c, comment: cComment(c.comment) })), argCount };
 }
 
 function constBody(c: ConstArray): string {
