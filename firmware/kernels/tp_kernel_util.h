@@ -24,6 +24,11 @@
 #ifndef TP_CONV_2D_S8_ALL_POINTWISE
 #define TP_CONV_2D_S8_ALL_POINTWISE 0
 #endif
+/* 0 when no int8 DEPTHWISE_CONV_2D call has a depth multiplier >= 4: a depthwise kernel may
+ * then leave out its paths for those. */
+#ifndef TP_DEPTHWISE_CONV_2D_S8_MULTIPLIER_GE4
+#define TP_DEPTHWISE_CONV_2D_S8_MULTIPLIER_GE4 1
+#endif
 
 #if TP_KERNEL_CHECKS
 /* Return early with a status when a condition fails. */

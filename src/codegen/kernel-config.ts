@@ -47,6 +47,7 @@ export function isPointwiseConv(c: KernelCall): boolean {
 export function kernelConfig(plan: Pick<KernelPlan, 'calls' | 'consts'>): ConfigMacro[] {
   assertKernelParams(plan);
   const convs = plan.calls.filter((c) => c.kernel === 'tp_conv_2d_s8');
+  const depthwise = plan.calls.filter((c) => c.kernel === 'tp_depthwise_conv_2d_s8');
   return [
     {
       name: 'TP_KERNEL_CHECKS',
@@ -59,6 +60,13 @@ export function kernelConfig(plan: Pick<KernelPlan, 'calls' | 'consts'>): Config
       value: convs.length > 0 && convs.every(isPointwiseConv) ? 1 : 0,
       comment:
         '1: every int8 CONV_2D of this model is pointwise (1x1, no padding: src/codegen/kernel-config.ts\n * isPointwiseConv), so a kernel may leave its other paths out. 0: keep them.',
+    },
+    {
+      name: 'TP_DEPTHWISE_CONV_2D_S8_MULTIPLIER_GE4',
+      // A call whose multiplier cannot be read counts as one that needs the blocks.
+      value: depthwise.some((c) => (field(c.params, 'depth_multiplier') ?? 4) >= 4) ? 1 : 0,
+      comment:
+        '1: some int8 DEPTHWISE_CONV_2D of this model has a depth multiplier of 4 or more (the dsp\n * kernel\'s dw_block8/dw_block4 path). 0: none has, a kernel may leave that path out.',
     },
   ];
 }

@@ -69,3 +69,25 @@ describe('kernelConfig: TP_CONV_2D_S8_ALL_POINTWISE', () => {
     expect(value([])).toBe(0);
   });
 });
+
+describe('kernelConfig: TP_DEPTHWISE_CONV_2D_S8_MULTIPLIER_GE4', () => {
+  const dw = (m: string | undefined): KernelCall => ({
+    index: 1,
+    opcode: 'DEPTHWISE_CONV_2D',
+    kernel: 'tp_depthwise_conv_2d_s8',
+    paramsType: 'tp_dwconv_s8_params',
+    params: m === undefined ? {} : { depth_multiplier: m },
+    args: [],
+    scratchBytes: 0,
+    alias: false,
+    name: 'd',
+  });
+  const value = (calls: KernelCall[]): number => kernelConfig({ calls, consts: [] }).find((x) => x.name === 'TP_DEPTHWISE_CONV_2D_S8_MULTIPLIER_GE4')!.value;
+
+  it('is 0 only when every depthwise multiplier is known and below 4', () => {
+    expect(value([dw('1'), dw('2')])).toBe(0);
+    expect(value([dw('1'), dw('8')])).toBe(1);
+    expect(value([dw(undefined)])).toBe(1);
+    expect(value([])).toBe(0);
+  });
+});

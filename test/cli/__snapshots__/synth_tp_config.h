@@ -15,4 +15,8 @@
  * isPointwiseConv), so a kernel may leave its other paths out. 0: keep them. */
 #define TP_CONV_2D_S8_ALL_POINTWISE 0
 
+/* 1: some int8 DEPTHWISE_CONV_2D of this model has a depth multiplier of 4 or more (the dsp
+ * kernel's dw_block8/dw_block4 path). 0: none has, a kernel may leave that path out. */
+#define TP_DEPTHWISE_CONV_2D_S8_MULTIPLIER_GE4 0
+
 #endif /* TP_CONFIG_H */
