@@ -10,11 +10,48 @@
 
 #include "tp_types.h"
 
+/* A generated library says in tp_config.h whether its kernel calls were checked on the host. */
+#if defined(__has_include)
+#if __has_include("tp_config.h")
+#include "tp_config.h"
+#endif
+#endif
+#ifndef TP_KERNEL_CHECKS
+#define TP_KERNEL_CHECKS 1
+#endif
+/* 1 when every int8 CONV_2D call is pointwise (src/codegen/kernel-config.ts): a conv kernel
+ * may then compile only its pointwise path. */
+#ifndef TP_CONV_2D_S8_ALL_POINTWISE
+#define TP_CONV_2D_S8_ALL_POINTWISE 0
+#endif
+/* 0 when no int8 DEPTHWISE_CONV_2D call has a depth multiplier >= 4: a depthwise kernel may
+ * then leave out its paths for those. */
+#ifndef TP_DEPTHWISE_CONV_2D_S8_MULTIPLIER_GE4
+#define TP_DEPTHWISE_CONV_2D_S8_MULTIPLIER_GE4 1
+#endif
+
+#if TP_KERNEL_CHECKS
 /* Return early with a status when a condition fails. */
 #define TP_CHECK(cond, status) \
     do {                       \
         if (!(cond)) return (status); \
     } while (0)
+#else
+/* Checked when the code was generated (tp_config.h); sizeof keeps the operands "used"
+ * without evaluating them. */
+#define TP_CHECK(cond, status) \
+    do {                       \
+        (void)sizeof(cond);    \
+        (void)(status);        \
+    } while (0)
+#endif
+
+/* Keeps a helper out of line where inlining it at each call site only costs flash. */
+#if defined(__GNUC__) || defined(__clang__)
+#define TP_NOINLINE __attribute__((noinline))
+#else
+#define TP_NOINLINE
+#endif
 
 static inline int tp_dims4_ok(const tp_dims4 *d) {
     return d->n >= 1 && d->h >= 1 && d->w >= 1 && d->c >= 1;

@@ -19,6 +19,14 @@ enum {
     kAccumulationIntegerBits = 12 /* sum of exps in Q12.19 */
 };
 
+/* exp(diff * input scale) in Q0.31 for diff = x - max of the row (diff >= diff_min). Out of line:
+ * both passes call it, and inlined twice it was 600 of the kernel's 1,200 bytes (issue #14,
+ * flash); the call costs a few instructions per element of a layer that runs once. */
+static TP_NOINLINE int32_t softmax_exp(const tp_softmax_s8_params *params, int32_t diff) {
+    const int32_t scaled = tp_mbqm_gt_one(diff, params->input_multiplier, (int)params->input_left_shift);
+    return tp_exp_on_negative_values(scaled, kScaledDiffIntegerBits);
+}
+
 tp_status tp_softmax_s8(const tp_softmax_s8_params *params, const int8_t *input,
                         int8_t *output) {
     int32_t i, c;
@@ -42,9 +50,7 @@ tp_status tp_softmax_s8(const tp_softmax_s8_params *params, const int8_t *input,
         for (c = 0; c < params->depth; ++c) {
             const int32_t diff = (int32_t)x[c] - max_in_row;
             if (diff >= params->diff_min) {
-                const int32_t scaled = tp_mbqm_gt_one(diff, params->input_multiplier,
-                                                      (int)params->input_left_shift);
-                const int32_t e = tp_exp_on_negative_values(scaled, kScaledDiffIntegerBits);
+                const int32_t e = softmax_exp(params, diff);
                 /* Rescale<12> from Q0.31: rounding divide by 2^12. */
                 sum_of_exps = tp_wrap_add(sum_of_exps, tp_rdivpot(e, kAccumulationIntegerBits));
             }
@@ -56,9 +62,7 @@ tp_status tp_softmax_s8(const tp_softmax_s8_params *params, const int8_t *input,
         for (c = 0; c < params->depth; ++c) {
             const int32_t diff = (int32_t)x[c] - max_in_row;
             if (diff >= params->diff_min) {
-                const int32_t scaled = tp_mbqm_gt_one(diff, params->input_multiplier,
-                                                      (int)params->input_left_shift);
-                const int32_t e = tp_exp_on_negative_values(scaled, kScaledDiffIntegerBits);
+                const int32_t e = softmax_exp(params, diff);
                 const int32_t unsat = tp_rdivpot(tp_srdhm(shifted_scale, e), exponent);
                 y[c] = (int8_t)tp_clamp_i32(unsat - 128, -128, 127);
             } else {

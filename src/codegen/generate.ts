@@ -10,6 +10,7 @@ import { renderTemplateFile } from '../templates.js';
 import { packageRoot } from '../util/paths.js';
 import { assertValidIdentifier, cArrayBody, cComment, cFloat, cInit, cInt } from './cgen.js';
 import { lowerModel } from './lower.js';
+import { kernelConfig } from './kernel-config.js';
 import type { ConstArray, IoTensor, KernelPlan } from './types.js';
 import type { EncodedMatrix } from '../sparse/types.js';
 
@@ -101,10 +102,12 @@ export function renderPlan(plan: KernelPlan, opts: GenerateOptions): GeneratedSo
       comment: cComment(`'${c.name}'`),
     })),
   };
+  const config = kernelConfig(plan);
   const files: GeneratedFile[] = [
     { name: header, content: renderTemplateFile('model/model.h.hbs', view) },
     { name: `${prefix}.c`, content: renderTemplateFile('model/model.c.hbs', view) },
     { name: 'tp_app_model.h', content: renderTemplateFile('model/app_model.h.hbs', view) },
+    { name: 'tp_config.h', content: renderTemplateFile('model/config.h.hbs', { banner, macros: config }) },
   ];
   return { plan, files, header };
 }

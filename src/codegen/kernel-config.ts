@@ -1,0 +1,72 @@
+/**
+ * tp_config.h: what a generated library tells the runtime kernels at compile time, so code a
+ * model never runs is not compiled (issue #14, flash). Each macro has a default in
+ * firmware/kernels/tp_kernel_util.h that keeps every path, for kernels built without a
+ * generated library (tests, users calling the kernels directly).
+ */
+import type { CInit, KernelCall, KernelPlan } from './types.js';
+import { assertKernelParams, intOf, kernelChecksOnHost } from './param-checks.js';
+
+export interface ConfigMacro {
+  name: string;
+  value: 0 | 1;
+  /** What 1 and 0 mean, for the comment above the #define. */
+  comment: string;
+}
+
+function field(p: CInit | undefined, ...path: string[]): number | undefined {
+  let v: CInit | undefined = p;
+  for (const k of path) v = v !== undefined && typeof v === 'object' && !Array.isArray(v) ? v[k] : undefined;
+  return intOf(v);
+}
+
+/**
+ * Whether an int8 CONV_2D call takes the pointwise path of the dsp kernel: a 1x1 filter over
+ * every input channel, no padding, and output pixels that map onto input pixels. The same test
+ * as firmware/kernels/dsp/tp_conv_2d_s8.c makes at run time; a call this cannot read counts as
+ * not pointwise (the general path stays compiled).
+ */
+export function isPointwiseConv(c: KernelCall): boolean {
+  const p = c.params;
+  const [inH, inW, inC] = [field(p, 'input', 'h'), field(p, 'input', 'w'), field(p, 'input', 'c')];
+  const [outH, outW] = [field(p, 'output', 'h'), field(p, 'output', 'w')];
+  const [sH, sW] = [field(p, 'stride_h'), field(p, 'stride_w')];
+  if ([inH, inW, inC, outH, outW, sH, sW].some((v) => v === undefined)) return false;
+  return (
+    field(p, 'filter', 'h') === 1 &&
+    field(p, 'filter', 'w') === 1 &&
+    field(p, 'filter', 'c') === inC &&
+    field(p, 'pad_h') === 0 &&
+    field(p, 'pad_w') === 0 &&
+    (outH! - 1) * sH! < inH! &&
+    (outW! - 1) * sW! < inW!
+  );
+}
+
+/** The macros of a plan's tp_config.h (its calls' parameters are checked first: E_CODEGEN). */
+export function kernelConfig(plan: Pick<KernelPlan, 'calls' | 'consts'>): ConfigMacro[] {
+  assertKernelParams(plan);
+  const convs = plan.calls.filter((c) => c.kernel === 'tp_conv_2d_s8');
+  const depthwise = plan.calls.filter((c) => c.kernel === 'tp_depthwise_conv_2d_s8');
+  return [
+    {
+      name: 'TP_KERNEL_CHECKS',
+      value: kernelChecksOnHost(plan) ? 0 : 1,
+      comment:
+        '0: every kernel call\'s parameters were checked when this code was generated\n * (src/codegen/param-checks.ts), so the kernels do not check them again on the device.\n * 1: some kernel\'s checks are not made on the host; every kernel checks its arguments.',
+    },
+    {
+      name: 'TP_CONV_2D_S8_ALL_POINTWISE',
+      value: convs.length > 0 && convs.every(isPointwiseConv) ? 1 : 0,
+      comment:
+        '1: every int8 CONV_2D of this model is pointwise (1x1, no padding: src/codegen/kernel-config.ts\n * isPointwiseConv), so a kernel may leave its other paths out. 0: keep them.',
+    },
+    {
+      name: 'TP_DEPTHWISE_CONV_2D_S8_MULTIPLIER_GE4',
+      // A call whose multiplier cannot be read counts as one that needs the blocks.
+      value: depthwise.some((c) => (field(c.params, 'depth_multiplier') ?? 4) >= 4) ? 1 : 0,
+      comment:
+        '1: some int8 DEPTHWISE_CONV_2D of this model has a depth multiplier of 4 or more (the dsp\n * kernel\'s dw_block8/dw_block4 path). 0: none has, a kernel may leave that path out.',
+    },
+  ];
+}

@@ -1,0 +1,93 @@
+/**
+ * Host-side kernel parameter checks (src/codegen/param-checks.ts): what makes a generated
+ * library compile its kernels without their own checks (tp_config.h, TP_KERNEL_CHECKS 0).
+ */
+import { describe, expect, it } from 'vitest';
+import { assertKernelParams, kernelChecksOnHost } from '../../src/codegen/param-checks.js';
+import { isPointwiseConv, kernelConfig } from '../../src/codegen/kernel-config.js';
+import type { ConstArray, KernelCall } from '../../src/codegen/types.js';
+import { isTinypruneError } from '../../src/errors.js';
+
+const conv = (shift: number, act: [string, string] = ['-128', '127']): { calls: KernelCall[]; consts: ConstArray[] } => ({
+  calls: [
+    {
+      index: 2,
+      opcode: 'CONV_2D',
+      kernel: 'tp_conv_2d_s8',
+      paramsType: 'tp_conv_s8_params',
+      paramsSymbol: 'tp_model_op2_params',
+      params: { input_offset: '128', output_multiplier: 'm', output_shift: 's', activation_min: act[0], activation_max: act[1] },
+      args: [],
+      scratchBytes: 0,
+      alias: false,
+      name: 'out',
+    },
+  ],
+  consts: [
+    { symbol: 'm', ctype: 'int32_t', values: [1 << 30], comment: '', bytes: 4, role: 'quant' },
+    { symbol: 's', ctype: 'int32_t', values: [shift], comment: '', bytes: 4, role: 'quant' },
+  ],
+});
+
+describe('assertKernelParams', () => {
+  it('passes parameters the kernels accept', () => {
+    expect(() => assertKernelParams(conv(-31))).not.toThrow();
+    expect(() => assertKernelParams(conv(0, ['(-2147483647 - 1)', '127']))).toThrow(/activation_min = -2147483648/);
+  });
+
+  it('rejects a shift the kernels would reject, naming the operator and the range', () => {
+    try {
+      assertKernelParams(conv(31));
+      expect.unreachable();
+    } catch (e) {
+      expect(isTinypruneError(e) && e.code).toBe('E_CODEGEN');
+      expect(String((e as Error).message)).toMatch(/operator 2 \(CONV_2D\): output_shift = 31/);
+    }
+  });
+});
+
+describe('kernelChecksOnHost', () => {
+  it('only when every kernel is one whose checks the host makes', () => {
+    expect(kernelChecksOnHost(conv(0))).toBe(true);
+    const add: KernelCall = { index: 3, opcode: 'ADD', kernel: 'tp_add_s8', args: [], scratchBytes: 0, alias: false, name: 'a' };
+    expect(kernelChecksOnHost({ calls: [...conv(0).calls, add] })).toBe(false);
+  });
+});
+
+describe('kernelConfig: TP_CONV_2D_S8_ALL_POINTWISE', () => {
+  const dims = (n: number, h: number, w: number, c: number) => ({ n: `${n}`, h: `${h}`, w: `${w}`, c: `${c}` });
+  const convCall = (k: number, pad: number): KernelCall => ({
+    ...conv(0).calls[0]!,
+    params: { ...(conv(0).calls[0]!.params as object), input: dims(1, 8, 8, 16), filter: dims(32, k, k, 16), output: dims(1, 8, 8, 32), stride_h: '1', stride_w: '1', pad_h: `${pad}`, pad_w: `${pad}` },
+  });
+  const value = (calls: KernelCall[]): number => kernelConfig({ calls, consts: conv(0).consts }).find((m) => m.name === 'TP_CONV_2D_S8_ALL_POINTWISE')!.value;
+
+  it('is 1 only when every int8 conv is 1x1 without padding', () => {
+    expect(isPointwiseConv(convCall(1, 0))).toBe(true);
+    expect(value([convCall(1, 0), convCall(1, 0)])).toBe(1);
+    expect(value([convCall(1, 0), convCall(3, 1)])).toBe(0);
+    expect(value([])).toBe(0);
+  });
+});
+
+describe('kernelConfig: TP_DEPTHWISE_CONV_2D_S8_MULTIPLIER_GE4', () => {
+  const dw = (m: string | undefined): KernelCall => ({
+    index: 1,
+    opcode: 'DEPTHWISE_CONV_2D',
+    kernel: 'tp_depthwise_conv_2d_s8',
+    paramsType: 'tp_dwconv_s8_params',
+    params: m === undefined ? {} : { depth_multiplier: m },
+    args: [],
+    scratchBytes: 0,
+    alias: false,
+    name: 'd',
+  });
+  const value = (calls: KernelCall[]): number => kernelConfig({ calls, consts: [] }).find((x) => x.name === 'TP_DEPTHWISE_CONV_2D_S8_MULTIPLIER_GE4')!.value;
+
+  it('is 0 only when every depthwise multiplier is known and below 4', () => {
+    expect(value([dw('1'), dw('2')])).toBe(0);
+    expect(value([dw('1'), dw('8')])).toBe(1);
+    expect(value([dw(undefined)])).toBe(1);
+    expect(value([])).toBe(0);
+  });
+});
