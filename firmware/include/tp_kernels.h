@@ -164,6 +164,25 @@ tp_status tp_conv_2d_s8(const tp_conv_s8_params *params, const int8_t *input,
                         void *scratch);
 int32_t tp_conv_2d_s8_get_scratch_size(const tp_conv_s8_params *params);
 
+/* int8 CONV_2D for small filter patches (issue #13/#14: first layers with 1..4 input
+ * channels), the same arithmetic as tp_conv_2d_s8 on weights the code generator re-laid out:
+ * no groups, n = filter.h * filter.w * filter.c <= TP_CONV_SMALL_MAX_PATCH taps, every
+ * output_shift <= -1, and |bias[o]| + 383 * sum_k |w[o][k]| < 2^30 for every channel (so the
+ * doubled accumulator fits an int32; the generator checks it and otherwise calls
+ * tp_conv_2d_s8). Taps are numbered k = (ky * filter.w + kx) * filter.c + ci (OHWI order)
+ * and grouped into np = tp_conv_small_pairs(n) int16 pairs: pair 2i holds taps (4i, 4i+2),
+ * pair 2i+1 taps (4i+1, 4i+3), the low half first; taps >= n are 0. `filter` holds one
+ * word per (pair, channel), the two int16 weights of the pair (low half = first tap): for each block of 4 output channels
+ * [4b, 4b+4), np x 4 words (pair-major, the 4 channels interleaved); then the output.c % 4
+ * channels left over, np words each. TP_ERR_PARAM if a shift is > -1 or the patch is too
+ * long; the accumulator bound is not checked here. */
+#define TP_CONV_SMALL_MAX_PATCH 64
+static inline int32_t tp_conv_small_pairs(int32_t n) { return 2 * ((n - 1) / 4) + (((n - 1) & 3) != 0 ? 2 : 1); }
+tp_status tp_conv_2d_s8_small(const tp_conv_s8_params *params, const int8_t *input,
+                              const uint32_t *filter, const int32_t *bias, int8_t *output,
+                              void *scratch);
+int32_t tp_conv_2d_s8_small_get_scratch_size(const tp_conv_s8_params *params);
+
 /* float CONV_2D (TFLM reference_ops::Conv): total summed over (ky, kx, ci) in that order. */
 typedef struct {
     tp_dims4 input;
