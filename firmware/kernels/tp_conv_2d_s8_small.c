@@ -1,15 +1,16 @@
 /*
  * CONV_2D, int8, small filter patches — plain C reference (issues #13, #14).
  * The operation of tp_conv_2d_s8 (TFLM reference_integer_ops::ConvPerChannel, no groups) on
- * the re-laid-out weights of tp_conv_2d_s8_small (int16 pairs, see tp_kernels.h), so that a
- * model generated once runs on every core: taps outside the input are skipped, the bias
- * added, tp_mbqm, the output offset, the clamp. The dsp/ file of the same name is the fast one.
+ * the constants of tp_conv_2d_s8_small (doubled weights in int16 pairs and the doubled bias,
+ * see tp_kernels.h), so that a model generated once runs on every core: taps outside the input
+ * are skipped, the bias added, the sum halved (exact), tp_mbqm, the output offset, the clamp.
+ * The dsp/ file of the same name is the fast one.
  */
 #include "tp_fixedpoint.h"
 #include "tp_kernel_checks.h"
 #include "tp_kernels.h"
 
-/* Weight of tap k of output channel oc in the pair layout. */
+/* Doubled weight of tap k of output channel oc in the pair layout. */
 static int32_t weight_at(const uint32_t *filter, int32_t out_c, int32_t np, int32_t oc, int32_t k) {
     const int32_t pair = 2 * (k >> 2) + (k & 1);
     const int32_t blocks = out_c / 4;
@@ -25,9 +26,10 @@ int32_t tp_conv_2d_s8_small_get_scratch_size(const tp_conv_s8_params *params) {
 }
 
 tp_status tp_conv_2d_s8_small(const tp_conv_s8_params *params, const int8_t *input,
-                              const uint32_t *filter, const int32_t *bias, int8_t *output,
-                              void *scratch) {
+                              const uint32_t *filter, const tp_conv_small_requant *requant,
+                              int8_t *output, void *scratch) {
     const tp_status st = tp_conv_s8_check(params, input, filter, output);
+    if (st == TP_OK && !requant) return TP_ERR_NULL;
     (void)scratch;
     if (st != TP_OK) return st;
     {
@@ -65,7 +67,7 @@ tp_status tp_conv_2d_s8_small(const tp_conv_s8_params *params, const int8_t *inp
                                 }
                             }
                         }
-                        if (bias) acc += bias[oc];
+                        acc = (acc + requant[oc].bias2) / 2;
                         acc = tp_mbqm(acc, params->output_multiplier[oc], params->output_shift[oc]);
                         acc += params->output_offset;
                         *out++ = (int8_t)tp_clamp_i32(acc, params->activation_min, params->activation_max);

@@ -5,35 +5,37 @@
  * A first layer (C_in = 1..4, a 3x3 or 10x4 filter) has patches of 9..64 taps: the generic
  * kernel spends more on per-row setup, on the int8 -> int16 split of every weight word and
  * on the requantisation than on its multiplies (~11 instructions per MAC on mnist-dscnn's
- * 28x28x1 -> 12 layer). Here, per output pixel:
+ * 28x28x1 -> 16 layer). Here, per output pixel:
  *  - the patch is gathered once, 4 taps to a word through a table of tap offsets made per
  *    call (padding taps read as the input zero point), and each word split into int16 pairs
  *    with the input offset added (two SXTAB16; exact, as |x + off| <= 383): pair 2i = taps
  *    (4i, 4i+2), pair 2i+1 = taps (4i+1, 4i+3);
- *  - the weights are already int16 pairs in that order, laid out by the code generator
- *    (tp_kernels.h), so each pair of MACs is one word load and one SMLAD, and a block of 4
- *    output channels shares every patch load;
+ *  - the weights are already int16 pairs in that order, doubled, laid out by the code
+ *    generator (tp_kernels.h), so each pair of MACs is one word load and one SMLAD into
+ *    2 * acc, and a block of 4 output channels shares every patch load;
  *  - requantisation uses the facts the generator checked (shift <= -1, |acc| < 2^30):
  *    tflite's doubling high multiply (a * m + 2^30) >> 31 is SMMULR(2a, m) (= (2am + 2^31)
- *    >> 32), and its rounding division by 2^right (right >= 1) is
- *    (r + 2^(right-1) + (r < 0 ? -1 : 0)) >> right, with no overflow since |r| < 2^30.
+ *    >> 32), and its rounding division by 2^right (right >= 1) plus the output offset is
+ *    (r + 2^(right-1) + offset * 2^right + (r < 0 ? -1 : 0)) >> right, with no overflow;
+ *    the constant term comes from the generator's table, so SMMLAR adds it.
  * The sums are the reference's products added in another order (exact int32).
  */
 #include "../tp_kernel_checks.h"
 #include "tp_dsp.h"
 #include "tp_kernels.h"
 
-/* (a * b + 2^31) >> 32, the rounded high word of the product (SMMULR); v saturated to int8. */
+/* acc + ((a * b + 2^31) >> 32) (SMMLAR: the rounded high word of the product, accumulated,
+ * modulo 2^32); v saturated to int8. */
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP && !defined(TP_DSP_EMULATE)
-static inline int32_t smmulr(int32_t a, int32_t b) {
+static inline int32_t smmlar(int32_t a, int32_t b, int32_t acc) {
     int32_t r;
-    __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+    __asm__("smmlar %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
     return r;
 }
 static inline int32_t sat8(int32_t v) { return __ssat(v, 8); }
 #else
-static inline int32_t smmulr(int32_t a, int32_t b) {
-    return (int32_t)(((int64_t)a * (int64_t)b + ((int64_t)1 << 31)) >> 32);
+static inline int32_t smmlar(int32_t a, int32_t b, int32_t acc) {
+    return (int32_t)((uint32_t)acc + (uint32_t)(int32_t)(((int64_t)a * (int64_t)b + ((int64_t)1 << 31)) >> 32));
 }
 static inline int32_t sat8(int32_t v) { return v < -128 ? -128 : v > 127 ? 127 : v; }
 #endif
@@ -42,19 +44,16 @@ static inline int32_t sat8(int32_t v) { return v < -128 ? -128 : v > 127 ? 127 :
 #define MAX_PAIRS (TP_CONV_SMALL_MAX_PATCH / 2 + 2)
 #define MAX_WORDS (TP_CONV_SMALL_MAX_PATCH / 4 + 1)
 
-typedef struct {
-    int32_t out_off, act_min, act_max;
-} out_range;
-
-/* tp_mbqm(acc, mult, shift) + output offset, clamped; valid for shift <= -1, |acc| < 2^30.
- * full: the activation range is all of int8, one SSAT. */
-static inline int8_t requant(int32_t acc, int32_t mult, int32_t shift, const out_range *o, int full) {
-    const int32_t r = smmulr((int32_t)((uint32_t)acc << 1), mult);
-    const int32_t half = (int32_t)(1u << (uint32_t)~shift); /* 2^(right-1), right = -shift */
-    int32_t v = ((r + half + (r >> 31)) >> (uint32_t)-shift) + o->out_off;
+/* tp_mbqm(a, mult, shift) + output offset, clamped, from acc2 = 2a (see the top): SMMLAR
+ * gives 2^(right-1) + offset * 2^right + SRDHM(a, mult); adding -1 for a negative a (where
+ * SRDHM is negative or 0, and at 0 both round the same) and shifting right by `right` is
+ * RoundingDivideByPOT plus the offset. full: the activation range is all of int8 (SSAT). */
+static inline int8_t requant(int32_t acc2, const tp_conv_small_requant *q, int32_t act_min, int32_t act_max,
+                             int full) {
+    int32_t v = (smmlar(acc2, q->multiplier, q->round_off) + (acc2 >> 31)) >> q->right;
     if (full) return (int8_t)sat8(v);
-    if (v < o->act_min) v = o->act_min;
-    if (v > o->act_max) v = o->act_max;
+    if (v < act_min) v = act_min;
+    if (v > act_max) v = act_max;
     return (int8_t)v;
 }
 
@@ -67,20 +66,14 @@ static inline int8_t requant(int32_t acc, int32_t mult, int32_t shift, const out
 #endif
 
 /* All output channels of one pixel from its np pairs (the weights' layout: tp_kernels.h). */
-static ALWAYS_INLINE void pixel_channels(const uint32_t *pairs, int32_t np, const uint32_t *w, const int32_t *bias,
-                                  const int32_t *mult, const int32_t *shift, int32_t out_c, int8_t *out,
-                                  const out_range *o, int full) {
+static ALWAYS_INLINE void pixel_channels(const uint32_t *pairs, int32_t np, const uint32_t *w,
+                                         const tp_conv_small_requant *q, int32_t out_c, int8_t *out,
+                                         int32_t act_min, int32_t act_max, int full) {
     const uint32_t *const x_end = pairs + np;
     int32_t oc;
-    for (oc = 0; oc + 4 <= out_c; oc += 4) {
-        int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    for (oc = 0; oc + 4 <= out_c; oc += 4, q += 4) {
+        int32_t a0 = q[0].bias2, a1 = q[1].bias2, a2 = q[2].bias2, a3 = q[3].bias2;
         const uint32_t *x = pairs;
-        if (bias) {
-            a0 = bias[oc];
-            a1 = bias[oc + 1];
-            a2 = bias[oc + 2];
-            a3 = bias[oc + 3];
-        }
         if (np & 1) {
             const uint32_t xv = *x++;
             a0 = tp_smlad(w[0], xv, a0);
@@ -100,16 +93,16 @@ static ALWAYS_INLINE void pixel_channels(const uint32_t *pairs, int32_t np, cons
             a2 = tp_smlad(w[6], xb, a2);
             a3 = tp_smlad(w[7], xb, a3);
         }
-        out[oc] = requant(a0, mult[oc], shift[oc], o, full);
-        out[oc + 1] = requant(a1, mult[oc + 1], shift[oc + 1], o, full);
-        out[oc + 2] = requant(a2, mult[oc + 2], shift[oc + 2], o, full);
-        out[oc + 3] = requant(a3, mult[oc + 3], shift[oc + 3], o, full);
+        out[oc] = requant(a0, &q[0], act_min, act_max, full);
+        out[oc + 1] = requant(a1, &q[1], act_min, act_max, full);
+        out[oc + 2] = requant(a2, &q[2], act_min, act_max, full);
+        out[oc + 3] = requant(a3, &q[3], act_min, act_max, full);
     }
-    for (; oc < out_c; ++oc) {
-        int32_t a = bias ? bias[oc] : 0, i;
+    for (; oc < out_c; ++oc, ++q) {
+        int32_t a = q->bias2, i;
         for (i = 0; i < np; ++i) a = tp_smlad(w[i], pairs[i], a);
         w += np;
-        out[oc] = requant(a, mult[oc], shift[oc], o, full);
+        out[oc] = requant(a, q, act_min, act_max, full);
     }
 }
 
@@ -119,9 +112,10 @@ int32_t tp_conv_2d_s8_small_get_scratch_size(const tp_conv_s8_params *params) {
 }
 
 tp_status tp_conv_2d_s8_small(const tp_conv_s8_params *params, const int8_t *input,
-                              const uint32_t *filter, const int32_t *bias, int8_t *output,
-                              void *scratch) {
+                              const uint32_t *filter, const tp_conv_small_requant *requant,
+                              int8_t *output, void *scratch) {
     const tp_status st = tp_conv_s8_check(params, input, filter, output);
+    if (st == TP_OK && !requant) return TP_ERR_NULL;
     (void)scratch;
     if (st != TP_OK) return st;
     {
@@ -132,11 +126,12 @@ tp_status tp_conv_2d_s8_small(const tp_conv_s8_params *params, const int8_t *inp
         const int32_t np = n <= TP_CONV_SMALL_MAX_PATCH ? tp_conv_small_pairs(n) : 0;
         const int32_t n_words = (n + 3) / 4;
         const int32_t dil_h = params->dilation_h, dil_w = params->dilation_w;
+        const int32_t span_w = (k_w - 1) * dil_w; /* the window's width - 1 */
         const uint32_t off2 = tp_dup16(params->input_offset);
         const int8_t pad = (int8_t)(-params->input_offset);
-        const int32_t *mult = params->output_multiplier, *shift = params->output_shift;
-        const out_range o = {params->output_offset, params->activation_min, params->activation_max};
-        const int full = params->activation_min == -128 && params->activation_max == 127;
+        const int32_t *shift = params->output_shift;
+        const int32_t act_min = params->activation_min, act_max = params->activation_max;
+        const int full = act_min == -128 && act_max == 127;
         /* Tap k's offset from the window origin (in bytes of the input), and its ky, kx. */
         int32_t tap_off[4 * MAX_WORDS];
         uint8_t tap_ky[4 * MAX_WORDS], tap_kx[4 * MAX_WORDS];
@@ -161,11 +156,10 @@ tp_status tp_conv_2d_s8_small(const tp_conv_s8_params *params, const int8_t *inp
                 const int32_t y0 = oy * params->stride_h - params->pad_h;
                 int32_t ky_start, ky_end;
                 tp_tap_range(y0, dil_h, k_h, in_h, &ky_start, &ky_end);
+                const int row_inside = ky_start == 0 && ky_end == k_h;
                 for (ox = 0; ox < params->output.w; ++ox) {
                     const int32_t x0 = ox * params->stride_w - params->pad_w;
-                    int32_t kx_start, kx_end;
-                    tp_tap_range(x0, dil_w, k_w, in_w, &kx_start, &kx_end);
-                    if (ky_start == 0 && ky_end == k_h && kx_start == 0 && kx_end == k_w) {
+                    if (row_inside && x0 >= 0 && x0 + span_w < in_w) {
                         const int8_t *px = in_b + ((size_t)y0 * (size_t)in_w + (size_t)x0) * (size_t)in_c;
                         for (i = 0; i < n_words; ++i) {
                             const int32_t *t = tap_off + 4 * i;
@@ -178,6 +172,8 @@ tp_status tp_conv_2d_s8_small(const tp_conv_s8_params *params, const int8_t *inp
                     } else {
                         /* At the border: taps outside the input read as the zero point. */
                         const int32_t base = (y0 * in_w + x0) * in_c;
+                        int32_t kx_start, kx_end;
+                        tp_tap_range(x0, dil_w, k_w, in_w, &kx_start, &kx_end);
                         for (i = 0; i < n_words; ++i) {
                             uint32_t xw = 0;
                             int32_t j;
@@ -192,9 +188,9 @@ tp_status tp_conv_2d_s8_small(const tp_conv_s8_params *params, const int8_t *inp
                         }
                     }
                     if (full)
-                        pixel_channels(pairs, np, filter, bias, mult, shift, out_c, out, &o, 1);
+                        pixel_channels(pairs, np, filter, requant, out_c, out, act_min, act_max, 1);
                     else
-                        pixel_channels(pairs, np, filter, bias, mult, shift, out_c, out, &o, 0);
+                        pixel_channels(pairs, np, filter, requant, out_c, out, act_min, act_max, 0);
                     out += out_c;
                 }
             }

@@ -38,14 +38,15 @@ export const lowerConv2d: OpLowering = (ctx): LoweredCall => {
       outC: p.outputDepth,
       taps,
       window: p.filterHeight * p.filterWidth,
+      outputMultiplier: Array.from(p.outputMultiplier),
       outputShift: Array.from(p.outputShift),
+      outputOffset: p.outputOffset,
       weight: (oc, k) => w[oc * taps + k]!,
       bias: constBias(ctx, bias),
     };
     if (smallConvFits(layer)) {
       return lowerSmallConv(ctx, layer, params, {
         input: ctx.ptr(input!, 'int8_t'),
-        bias: hasBias ? ctx.ptr(bias, 'int32_t') : 'NULL',
         output: ctx.ptr(out, 'int8_t', true),
       });
     }

@@ -4,8 +4,11 @@
  * is documented with the kernel in firmware/include/tp_kernels.h). A CONV_2D without groups
  * and a DEPTHWISE_CONV_2D of one input channel (the same operation, the filter 1HWO instead of
  * OHWI) qualify when the patch has 2..64 taps and the kernel's requantisation shortcut is
- * exact: every shift <= -1 and every channel's |bias| + 383 * sum |w| < 2^30 (383 bounds
- * |input + input_offset|). Anything else keeps the generic kernel.
+ * exact: every shift in [-31, -1], every channel's |bias| + 383 * sum |w| < 2^30 (383 bounds
+ * |input + input_offset|), and (|output_offset| + 1) * 2^right + 2^30 < 2^31 (right = -shift).
+ * Anything else keeps the generic kernel. The weights are doubled (the kernel accumulates
+ * 2 * acc, which SMMULR needs) and the per-channel requantisation constants go in a table
+ * (tp_conv_small_requant).
  */
 import type { CExpr, CInit } from '../types.js';
 import type { LowerContext, LoweredCall } from './context.js';
@@ -26,7 +29,8 @@ function pairTaps(p: number): [number, number] {
 }
 
 /**
- * The kernel's weight words for outC channels of n taps, w(oc, k) giving the int8 weight:
+ * The kernel's weight words for outC channels of n taps, w(oc, k) giving the int8 weight
+ * (stored doubled):
  * blocks of 4 channels (pair-major, 4 channels interleaved), then the channels left over
  * (channel-major). Each word is the pair's int16 weights, the low half the first tap.
  */
@@ -35,7 +39,7 @@ export function smallConvWeights(outC: number, n: number, w: (oc: number, k: num
   const at = (oc: number, k: number): number => (k < n ? w(oc, k) : 0);
   const word = (oc: number, p: number): number => {
     const [lo, hi] = pairTaps(p);
-    return ((at(oc, lo) & 0xffff) | ((at(oc, hi) & 0xffff) << 16)) >>> 0;
+    return (((2 * at(oc, lo)) & 0xffff) | (((2 * at(oc, hi)) & 0xffff) << 16)) >>> 0;
   };
   const out: number[] = [];
   const blocks = Math.floor(outC / 4);
@@ -49,7 +53,9 @@ export interface SmallConvLayer {
   outC: number;
   taps: number;
   window: number;
+  outputMultiplier: readonly number[];
   outputShift: readonly number[];
+  outputOffset: number;
   /** int8 weight of tap k (OHWI order within the channel) of output channel oc. */
   weight: (oc: number, k: number) => number;
   /** Bias of channel oc (0 without a bias). */
@@ -59,7 +65,7 @@ export interface SmallConvLayer {
 /** Whether tp_conv_2d_s8_small computes this layer exactly (see the top of this file). */
 export function smallConvFits(l: SmallConvLayer): boolean {
   if (l.taps > SMALL_CONV_MAX_PATCH || l.window < 2) return false;
-  if (l.outputShift.some((s) => s > -1)) return false;
+  if (l.outputShift.some((s) => s > -1 || s < -31 || (Math.abs(l.outputOffset) + 1) * 2 ** -s + 2 ** 30 >= 2 ** 31)) return false;
   for (let oc = 0; oc < l.outC; oc++) {
     let sum = Math.abs(l.bias(oc));
     for (let k = 0; k < l.taps; k++) sum += 383 * Math.abs(l.weight(oc, k));
@@ -83,14 +89,25 @@ export function constBias(ctx: LowerContext, t: number | undefined): (oc: number
   return (oc) => dv.getInt32(oc * 4, true);
 }
 
+/** tp_conv_small_requant per channel, flattened: 2 * bias, multiplier, 2^(right-1) + offset * 2^right, right. */
+export function smallConvRequant(l: SmallConvLayer): number[] {
+  const out: number[] = [];
+  for (let oc = 0; oc < l.outC; oc++) {
+    const right = -l.outputShift[oc]!;
+    out.push(2 * l.bias(oc), l.outputMultiplier[oc]!, 2 ** (right - 1) + l.outputOffset * 2 ** right, right);
+  }
+  return out;
+}
+
 /** The tp_conv_2d_s8_small call, given the tp_conv_s8_params initializer and the operands. */
-export function lowerSmallConv(ctx: LowerContext, l: SmallConvLayer, params: CInit, operands: { input: CExpr; bias: CExpr; output: CExpr }): LoweredCall {
-  const words = smallConvWeights(l.outC, l.taps, l.weight);
-  const filter = ctx.weights('w_pairs', 'uint32_t', words, `weights as int16 pairs for SMLAD (${l.outC} channels x ${smallConvPairs(l.taps)} pairs)`, 'weights');
+export function lowerSmallConv(ctx: LowerContext, l: SmallConvLayer, params: CInit, operands: { input: CExpr; output: CExpr }): LoweredCall {
+  const pairs = smallConvPairs(l.taps);
+  const filter = ctx.weights('w_pairs', 'uint32_t', smallConvWeights(l.outC, l.taps, l.weight), `doubled weights as int16 pairs for SMLAD (${l.outC} channels x ${pairs} pairs)`, 'weights');
+  const requant = ctx.weights('requant', 'int32_t', smallConvRequant(l), 'tp_conv_small_requant per channel: 2 * bias, multiplier, rounding + output offset, right shift', 'bias');
   return {
     kernel: 'tp_conv_2d_s8_small',
     paramsType: 'tp_conv_s8_params',
     params,
-    args: [operands.input, filter, operands.bias, operands.output, 'scratch'],
+    args: [operands.input, filter, `(const tp_conv_small_requant *)${requant}`, operands.output, 'scratch'],
   };
 }

@@ -39,7 +39,9 @@ export const lowerDepthwiseConv2d: OpLowering = (ctx): LoweredCall => {
       outC,
       taps: p.filterHeight * p.filterWidth,
       window: p.filterHeight * p.filterWidth,
+      outputMultiplier: Array.from(p.outputMultiplier),
       outputShift: Array.from(p.outputShift),
+      outputOffset: p.outputOffset,
       weight: (oc, k) => w[k * outC + oc]!,
       bias: constBias(ctx, bias),
     };
@@ -53,7 +55,7 @@ export const lowerDepthwiseConv2d: OpLowering = (ctx): LoweredCall => {
           filter: dims4([outC, p.filterHeight, p.filterWidth, 1]),
           ...perChannelQuantParams(ctx, p),
         },
-        { input: ctx.ptr(input!, 'int8_t'), bias: hasBias ? ctx.ptr(bias, 'int32_t') : 'NULL', output: ctx.ptr(out, 'int8_t', true) },
+        { input: ctx.ptr(input!, 'int8_t'), output: ctx.ptr(out, 'int8_t', true) },
       );
     }
   }

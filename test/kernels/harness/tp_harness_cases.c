@@ -508,16 +508,16 @@ static void cases_conv_s8(h_rng *r) {
 }
 
 /* tp_conv_2d_s8_small's weights (tp_kernels.h; the code generator's smallConvWeights in
- * src/codegen/ops/conv_small.ts): int16 pairs (taps 4i, 4i+2), (4i+1, 4i+3), blocks of 4
- * channels pair-major, then the channels left over channel-major. */
+ * src/codegen/ops/conv_small.ts): doubled, int16 pairs (taps 4i, 4i+2), (4i+1, 4i+3), blocks
+ * of 4 channels pair-major, then the channels left over channel-major. */
 static void small_conv_layout(const int8_t *w, int32_t out_c, int32_t n, uint32_t *dst) {
     const int32_t np = tp_conv_small_pairs(n), blocks = out_c / 4;
     int32_t oc, pair;
     for (oc = 0; oc < out_c; ++oc) {
         for (pair = 0; pair < np; ++pair) {
             const int32_t lo = 4 * (pair >> 1) + (pair & 1), hi = lo + 2;
-            const int32_t wl = lo < n ? w[(size_t)oc * (size_t)n + (size_t)lo] : 0;
-            const int32_t wh = hi < n ? w[(size_t)oc * (size_t)n + (size_t)hi] : 0;
+            const int32_t wl = lo < n ? 2 * w[(size_t)oc * (size_t)n + (size_t)lo] : 0;
+            const int32_t wh = hi < n ? 2 * w[(size_t)oc * (size_t)n + (size_t)hi] : 0;
             const size_t at = oc < 4 * blocks ? ((size_t)(oc / 4) * (size_t)np + (size_t)pair) * 4u + (size_t)(oc % 4)
                                               : (size_t)(4 * blocks) * (size_t)np + (size_t)(oc - 4 * blocks) * (size_t)np + (size_t)pair;
             dst[at] = (uint32_t)(uint16_t)wl | ((uint32_t)(uint16_t)wh << 16);
@@ -541,6 +541,7 @@ static void cases_conv_s8_small(void) {
         int8_t *in, *w, *out, *out_ref;
         int32_t *bias, *mult, *shift, n, oc;
         uint32_t *wl;
+        tp_conv_small_requant *q;
         size_t n_out;
         gen_geom(r, &g, 12, 5);
         g.input.c = h_range(r, 1, 4);
@@ -552,7 +553,8 @@ static void cases_conv_s8_small(void) {
         shift = (int32_t *)h_alloc((size_t)p.output.c * 4);
         for (oc = 0; oc < p.output.c; ++oc) {
             mult[oc] = h_chance(r, 5) ? 0 : h_range(r, 1 << 30, INT32_MAX);
-            shift[oc] = h_chance(r, 10) ? h_range(r, -31, -1) : h_range(r, -16, -1);
+            /* Within the contract: (|output_offset| + 1) * 2^-shift + 2^30 < 2^31. */
+            shift[oc] = h_chance(r, 10) ? h_range(r, -21, -1) : h_range(r, -16, -1);
         }
         p.output_multiplier = mult;
         p.output_shift = shift;
@@ -568,15 +570,23 @@ static void cases_conv_s8_small(void) {
         } else {
             bias = NULL;
         }
+        /* The generator's smallConvRequant. */
+        q = (tp_conv_small_requant *)h_alloc((size_t)p.output.c * sizeof *q);
+        for (oc = 0; oc < p.output.c; ++oc) {
+            q[oc].bias2 = bias ? 2 * bias[oc] : 0;
+            q[oc].multiplier = mult[oc];
+            q[oc].right = -shift[oc];
+            q[oc].round_off = (int32_t)(((int64_t)1 << (q[oc].right - 1)) + (int64_t)p.output_offset * ((int64_t)1 << q[oc].right));
+        }
         n_out = dsize(&p.output);
         out = (int8_t *)h_alloc(n_out);
         out_ref = (int8_t *)h_alloc(n_out);
-        h_variant_check("conv_2d_s8_small", i, tp_conv_2d_s8_small(&p, in, wl, bias, out, NULL), out,
+        h_variant_check("conv_2d_s8_small", i, tp_conv_2d_s8_small(&p, in, wl, q, out, NULL), out,
                         tp_conv_2d_s8_ref(&p, in, w, bias, out_ref, NULL), out_ref, n_out);
         /* Outside the contract (a shift > -1) the kernel refuses. */
         if (i % 50 == 0) {
             shift[0] = 0;
-            h_variant_check("conv_2d_s8_small shift", i, tp_conv_2d_s8_small(&p, in, wl, bias, out, NULL), out,
+            h_variant_check("conv_2d_s8_small shift", i, tp_conv_2d_s8_small(&p, in, wl, q, out, NULL), out,
                             TP_ERR_PARAM, out, n_out);
         }
         h_pool_reset();
