@@ -63,7 +63,7 @@
  * plain file, the file of the same name from the most specific folder the core supports:
  *   Cortex-M55 (Helium): mve/, else dsp/, else plain;   M4/M7/M33 with DSP: dsp/, else plain;
  *   M0/M0+/M3 and M33 without DSP: plain.
- * Today dsp/ has fully_connected_s8, conv_2d_s8 and depthwise_conv_2d_s8; mve/ has
+ * Today dsp/ has fully_connected_s8, conv_2d_s8, conv_2d_s8_small and depthwise_conv_2d_s8; mve/ has
  * depthwise_conv_2d_s8 (on Helium the dsp/ fully_connected_s8 and conv_2d_s8 run with mve/'s
  * dot products, see dsp/tp_dsp.h). Results are bit-identical to the plain kernels (only the order of exact int32
  * additions changes). Defining TP_DSP_NO_ASM makes the dsp kernels use C instead of their
