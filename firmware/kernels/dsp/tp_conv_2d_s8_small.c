@@ -57,6 +57,15 @@ static inline int8_t requant(int32_t acc2, const tp_conv_small_requant *q, int32
     return (int8_t)v;
 }
 
+/* Two consecutive words (of word-aligned arrays) in one LDRD: GCC 12 keeps the pairs of
+ * loads of the channel block separate otherwise, one LDR each. */
+static inline void load2(const uint32_t *p, uint32_t *lo, uint32_t *hi) {
+    uint64_t v;
+    __builtin_memcpy(&v, p, 8);
+    *lo = (uint32_t)v;
+    *hi = (uint32_t)(v >> 32);
+}
+
 /* Inlined into both calls, so that `full` is a constant in each (GCC otherwise makes one
  * out-of-line copy that tests it per output). */
 #if defined(__GNUC__)
@@ -83,15 +92,20 @@ static ALWAYS_INLINE void pixel_channels(const uint32_t *pairs, int32_t np, cons
             w += 4;
         }
         for (; x != x_end; x += 2, w += 8) {
-            const uint32_t xa = x[0], xb = x[1];
-            a0 = tp_smlad(w[0], xa, a0);
-            a1 = tp_smlad(w[1], xa, a1);
-            a2 = tp_smlad(w[2], xa, a2);
-            a3 = tp_smlad(w[3], xa, a3);
-            a0 = tp_smlad(w[4], xb, a0);
-            a1 = tp_smlad(w[5], xb, a1);
-            a2 = tp_smlad(w[6], xb, a2);
-            a3 = tp_smlad(w[7], xb, a3);
+            uint32_t xa, xb, w0, w1;
+            load2(x, &xa, &xb);
+            load2(w, &w0, &w1);
+            a0 = tp_smlad(w0, xa, a0);
+            a1 = tp_smlad(w1, xa, a1);
+            load2(w + 2, &w0, &w1);
+            a2 = tp_smlad(w0, xa, a2);
+            a3 = tp_smlad(w1, xa, a3);
+            load2(w + 4, &w0, &w1);
+            a0 = tp_smlad(w0, xb, a0);
+            a1 = tp_smlad(w1, xb, a1);
+            load2(w + 6, &w0, &w1);
+            a2 = tp_smlad(w0, xb, a2);
+            a3 = tp_smlad(w1, xb, a3);
         }
         out[oc] = requant(a0, &q[0], act_min, act_max, full);
         out[oc + 1] = requant(a1, &q[1], act_min, act_max, full);
@@ -173,14 +187,19 @@ tp_status tp_conv_2d_s8_small(const tp_conv_s8_params *params, const int8_t *inp
                         /* At the border: taps outside the input read as the zero point. */
                         const int32_t base = (y0 * in_w + x0) * in_c;
                         int32_t kx_start, kx_end;
+                        uint32_t ky_n, kx_n;
                         tp_tap_range(x0, dil_w, k_w, in_w, &kx_start, &kx_end);
+                        ky_n = (uint32_t)(ky_end - ky_start);
+                        kx_n = (uint32_t)(kx_end - kx_start);
                         for (i = 0; i < n_words; ++i) {
                             uint32_t xw = 0;
                             int32_t j;
                             for (j = 3; j >= 0; --j) {
                                 const int32_t k = 4 * i + j;
-                                const int inside = tap_ky[k] >= ky_start && tap_ky[k] < ky_end &&
-                                                   tap_kx[k] >= kx_start && tap_kx[k] < kx_end;
+                                /* ky in [ky_start, ky_end) and kx in [kx_start, kx_end), one
+                                 * unsigned compare each and no branch between them. */
+                                const int inside = ((uint32_t)(tap_ky[k] - ky_start) < ky_n) &
+                                                   ((uint32_t)(tap_kx[k] - kx_start) < kx_n);
                                 xw = (xw << 8) | (uint8_t)(inside ? in_b[base + tap_off[k]] : pad);
                             }
                             pairs[2 * i] = tp_sxtab16(off2, xw);
