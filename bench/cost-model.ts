@@ -17,7 +17,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { COST_FAMILIES, FEATURE_NAMES, costEncoding, costFeatures, costKey, fitCost, predict, type CallGeometry, type CostEncoding, type CostEntry, type CostFamily, type CostTable } from '../src/sparse/cost.js';
+import { COST_FAMILIES, FEATURE_NAMES, callCostKey, costEncoding, costFeatures, fitCost, smallPatchConv, predict, type CallGeometry, type CostEncoding, type CostEntry, type CostFamily, type CostTable } from '../src/sparse/cost.js';
 import { COST_TABLE } from '../src/sparse/cost-table.js';
 import { sparseFormatsFor, type SparseOp } from '../src/sparse/formats/index.js';
 import { measureCases, type MeasureCase, type MeasuredLayer } from '../src/measure/measure.js';
@@ -52,7 +52,7 @@ function natural(format: FormatName): number {
  * shapes whose activations fit a 16 KiB-RAM board (the convolutions' spatial sizes about
  * halved, float ones with fewer channels too; float fully-connected layers narrower).
  */
-export function sampleCases(op: SparseOp, dtype: 'int8' | 'float32', format: FormatName, count: number, seed: number, small = false): MeasureCase[] {
+export function sampleCases(op: SparseOp, dtype: 'int8' | 'float32', format: FormatName, count: number, seed: number, small = false, smallPatch = false): MeasureCase[] {
   const rng = new Prng(seed);
   const out: MeasureCase[] = [];
   const pick = <T>(xs: readonly T[]): T => xs[rng.int(0, xs.length - 1)]!;
@@ -60,7 +60,21 @@ export function sampleCases(op: SparseOp, dtype: 'int8' | 'float32', format: For
     const s = Math.max(natural(format), [0.3, 0.5, 0.7, 0.85, 0.95][i % 5]!);
     const g = format === 'dense' ? 'element' : granularityFor(format);
     const spec: LayerSpec = { op, dtype, prune: (m, rs) => pruneMatrix(m, rs, g, s), activation: 'RELU' };
-    if (op === 'fc') {
+    if (smallPatch) {
+      // First layers for tp_conv_2d_s8_small: 1..4 input channels (a depthwise one: 1), at
+      // most 64 taps per output channel.
+      const hw = small ? [6, 8, 10] : [8, 16, 24, 32, 48];
+      const k = pick([[3, 3], [3, 3], [5, 5], [4, 2]] as const);
+      const cin = op === 'dw' ? 1 : rng.int(1, Math.min(4, Math.floor(64 / (k[0] * k[1]))));
+      const cout = pick([3, 8, 12, 16, 32]);
+      Object.assign(spec, {
+        height: pick(hw), width: pick(hw), cin, kh: k[0], kw: k[1],
+        ...(op === 'dw' ? { depthMultiplier: cout } : { cout }),
+        stride: i % 3 === 2 ? [2, 2] : [1, 1], padding: i % 2 === 0 ? 'SAME' : 'VALID',
+        // Both requantisation ends: a clamp, or the whole int8 range (one SSAT).
+        activation: i % 4 < 2 ? 'RELU' : 'NONE',
+      });
+    } else if (op === 'fc') {
       // Float layers smaller: every sample must fit the Cortex-M55's 512 KiB ITCM.
       const big = dtype === 'int8';
       Object.assign(spec, { inputs: pick(big ? [48, 130, 256, 400, 784] : [48, 130, 256, 400]), outputs: pick(big ? [12, 40, 96, 200] : [12, 40, 96]), batches: i % 4 === 3 ? 2 : 1 });
@@ -89,14 +103,17 @@ export function sampleCases(op: SparseOp, dtype: 'int8' | 'float32', format: For
   return out;
 }
 
-/** Every (op, dtype, format) with a kernel, dense first. */
-export function combos(): { op: SparseOp; dtype: 'int8' | 'float32'; format: FormatName }[] {
-  const out: { op: SparseOp; dtype: 'int8' | 'float32'; format: FormatName }[] = [];
+/** Every (op, dtype, format) with a kernel, dense first; then the dense int8 convolutions
+ * with small patches (tp_conv_2d_s8_small: 'dense-small' in --formats), last so that the
+ * other combos keep their seeds. */
+export function combos(): { op: SparseOp; dtype: 'int8' | 'float32'; format: FormatName; smallPatch?: boolean }[] {
+  const out: { op: SparseOp; dtype: 'int8' | 'float32'; format: FormatName; smallPatch?: boolean }[] = [];
   for (const op of ['fc', 'conv', 'dw'] as SparseOp[]) {
     for (const dtype of ['int8', 'float32'] as const) {
       for (const format of ['dense' as FormatName, ...sparseFormatsFor(op, dtype)]) out.push({ op, dtype, format });
     }
   }
+  for (const op of ['conv', 'dw'] as SparseOp[]) out.push({ op, dtype: 'int8', format: 'dense', smallPatch: true });
   return out;
 }
 
@@ -130,7 +147,9 @@ async function measureFamily(family: CostFamily, samples: number, seed: number, 
     return kept;
   }
   // Seeds follow the position in the full list, so a --formats run measures the same cases.
-  const cases = combos().flatMap((c, k) => (formats && !formats.includes(c.format) ? [] : sampleCases(c.op, c.dtype, c.format, samples, seed + 1000 * k, SMALL_RAM.has(family))));
+  const cases = combos().flatMap((c, k) =>
+    formats && !formats.includes(c.smallPatch ? 'dense-small' : c.format) ? [] : sampleCases(c.op, c.dtype, c.format, samples, seed + 1000 * k, SMALL_RAM.has(family), c.smallPatch),
+  );
   const t = Date.now();
   const r: MeasuredLayer[] = await measureCases(MACHINES[family], cases, {
     outDir: path.join(os.tmpdir(), `tp-cost-model-${family}-${seed}`),
@@ -138,8 +157,14 @@ async function measureFamily(family: CostFamily, samples: number, seed: number, 
     ...(SMALL_RAM.has(family) ? { inputBytesPerImage: 2048 } : {}),
     onImage: (done, total) => process.stderr.write(`  [${family}] ${done}/${total} layers measured (${Math.round((Date.now() - t) / 1000)} s)\n`),
   });
+  for (const l of r) {
+    // The key follows the geometry (as predictions do); the kernel that ran must agree.
+    if (l.case.format === 'dense' && smallPatchConv(l.geometry, l.case.spec.dtype) !== (l.kernel === 'tp_conv_2d_s8_small')) {
+      throw new Error(`${l.case.label}: ran ${l.kernel}, the cost model expects ${smallPatchConv(l.geometry, l.case.spec.dtype) ? 'tp_conv_2d_s8_small' : 'the generic kernel'}`);
+    }
+  }
   const out: Sample[] = r.map((l) => ({
-    key: costKey(family, l.geometry.op, l.case.spec.dtype, l.case.format),
+    key: callCostKey(family, l.geometry, l.case.spec.dtype, l.case.format),
     family,
     dtype: l.case.spec.dtype,
     label: l.case.label ?? '',

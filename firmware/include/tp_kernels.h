@@ -63,7 +63,7 @@
  * plain file, the file of the same name from the most specific folder the core supports:
  *   Cortex-M55 (Helium): mve/, else dsp/, else plain;   M4/M7/M33 with DSP: dsp/, else plain;
  *   M0/M0+/M3 and M33 without DSP: plain.
- * Today dsp/ has fully_connected_s8, conv_2d_s8 and depthwise_conv_2d_s8; mve/ has
+ * Today dsp/ has fully_connected_s8, conv_2d_s8, conv_2d_s8_small and depthwise_conv_2d_s8; mve/ has
  * depthwise_conv_2d_s8 (on Helium the dsp/ fully_connected_s8 and conv_2d_s8 run with mve/'s
  * dot products, see dsp/tp_dsp.h). Results are bit-identical to the plain kernels (only the order of exact int32
  * additions changes). Defining TP_DSP_NO_ASM makes the dsp kernels use C instead of their
@@ -163,6 +163,36 @@ tp_status tp_conv_2d_s8(const tp_conv_s8_params *params, const int8_t *input,
                         const int8_t *filter, const int32_t *bias, int8_t *output,
                         void *scratch);
 int32_t tp_conv_2d_s8_get_scratch_size(const tp_conv_s8_params *params);
+
+/* int8 CONV_2D for small filter patches (issues #13/#14: first layers with 1..4 input
+ * channels), the same results as tp_conv_2d_s8 from constants the code generator prepared:
+ * no groups, n = filter.h * filter.w * filter.c <= TP_CONV_SMALL_MAX_PATCH taps, every
+ * output_shift in [-31, -1], and for every channel |bias[o]| + 383 * sum_k |w[o][k]| < 2^30
+ * (the doubled accumulator fits an int32) and (|output_offset| + 1) * 2^-shift + 2^30 < 2^31 (the
+ * generator checks both and otherwise calls tp_conv_2d_s8).
+ * Taps are numbered k = (ky * filter.w + kx) * filter.c + ci (OHWI order) and grouped into
+ * np = tp_conv_small_pairs(n) pairs: pair 2i holds taps (4i, 4i+2), pair 2i+1 taps
+ * (4i+1, 4i+3); taps >= n have weight 0. `filter` holds one word per (pair, channel), the
+ * pair's two weights doubled (2 * w, int16; the low half the first tap): for each block of 4
+ * output channels [4b, 4b+4), np x 4 words (pair-major, the 4 channels interleaved); then the
+ * output.c % 4 channels left over, np words each. `requant` holds per channel
+ * tp_conv_small_requant: the doubled bias, output_multiplier, and 2^(right-1) +
+ * output_offset * 2^right and right = -output_shift (so that the rounding division and the
+ * output offset are one SMMLAR). output_multiplier / output_shift in params must hold the
+ * same values (the plain kernel requantises from them). TP_ERR_PARAM if a shift is > -1 or the
+ * patch is too long; the other bounds are not checked here. */
+#define TP_CONV_SMALL_MAX_PATCH 64
+static inline int32_t tp_conv_small_pairs(int32_t n) { return 2 * ((n - 1) / 4) + (((n - 1) & 3) != 0 ? 2 : 1); }
+typedef struct {
+    int32_t bias2;      /* 2 * bias[o] (0 without a bias) */
+    int32_t multiplier; /* output_multiplier[o] */
+    int32_t round_off;  /* 2^(right-1) + output_offset * 2^right */
+    int32_t right;      /* -output_shift[o], [1, 31] */
+} tp_conv_small_requant;
+tp_status tp_conv_2d_s8_small(const tp_conv_s8_params *params, const int8_t *input,
+                              const uint32_t *filter, const tp_conv_small_requant *requant,
+                              int8_t *output, void *scratch);
+int32_t tp_conv_2d_s8_small_get_scratch_size(const tp_conv_s8_params *params);
 
 /* float CONV_2D (TFLM reference_ops::Conv): total summed over (ky, kx, ci) in that order. */
 typedef struct {

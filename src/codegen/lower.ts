@@ -274,7 +274,7 @@ function lowerOne(
       allowed: Object.keys(LOWERINGS).join(', '),
     });
   }
-  return lowering({ graph, op, ptr, array });
+  return lowering({ graph, op, ptr, array, weights });
 }
 
 export type { ExecutionPlan };

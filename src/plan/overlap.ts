@@ -51,6 +51,8 @@ export interface WindowGeometry {
  *   the stack, then writes it (k = 0), and its pointwise path (tp_pointwise_s8.h) computes
  *   pixels in pairs, reading both pairs' inputs while writing both → k = 1.
  *   tp_conv_2d_f32: pixel by pixel → k = 0.
+ * - tp_conv_2d_s8_small (plain, dsp): pixel by pixel; dsp gathers the pixel's patch on the
+ *   stack before writing it → k = 0.
  * - tp_average_pool_2d_{s8,f32}, tp_max_pool_2d_{s8,f32}: plain only, pixel by pixel, a
  *   channel at a time → k = 0.
  */
@@ -59,6 +61,7 @@ export const IN_PLACE_KERNELS: Readonly<Record<string, { lookahead: number }>> =
   tp_depthwise_conv_2d_f32: { lookahead: 0 },
   tp_conv_2d_s8: { lookahead: 1 },
   tp_conv_2d_f32: { lookahead: 0 },
+  tp_conv_2d_s8_small: { lookahead: 0 },
   tp_average_pool_2d_s8: { lookahead: 0 },
   tp_average_pool_2d_f32: { lookahead: 0 },
   tp_max_pool_2d_s8: { lookahead: 0 },

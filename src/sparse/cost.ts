@@ -114,7 +114,30 @@ export interface CallGeometry {
   /** int8: the input zero point is not 0 (the Helium dense kernels then sum each row's
    * weights alongside: two 2-row loops instead of one 4-row loop). */
   inputOffset: boolean;
+  /** Dense int8: the code generator calls tp_conv_2d_s8_small (a CONV_2D without groups or a
+   * DEPTHWISE_CONV_2D of one input channel, 2..64 taps per output channel; its quantisation
+   * bounds hold in every model seen). Absent in samples measured before it existed. */
+  smallPatch?: boolean;
+  /** Convolutions: output pixels whose whole window lies inside the input. */
+  interiorPixels?: number;
+  /** int8: the activation range is all of int8 (tp_conv_2d_s8_small then saturates with one
+   * SSAT instead of clamping). */
+  fullRange?: boolean;
 }
+
+/** Whether the dense int8 kernel of this call is tp_conv_2d_s8_small (see smallPatch). */
+export function smallPatchConv(g: CallGeometry, dtype: WeightDType): boolean {
+  return dtype === 'int8' && g.smallPatch === true;
+}
+
+/** The cost table key of a call: costKey, with dense small-patch convolutions apart. */
+export function callCostKey(family: CostFamily, g: CallGeometry, dtype: WeightDType, format: FormatName): string {
+  const key = costKey(family, g.op, dtype, format);
+  return format === 'dense' && smallPatchConv(g, dtype) ? `${key}-small` : key;
+}
+
+/** Pairs of taps of tp_conv_2d_s8_small's patch (tp_conv_small_pairs in tp_kernels.h). */
+const smallPairs = (n: number): number => 2 * Math.floor((n - 1) / 4) + ((n - 1) % 4 !== 0 ? 2 : 1);
 
 /** What the cost depends on in an encoding besides its sizes: counts over its arrays. */
 export interface EncodingCounts {
@@ -193,6 +216,15 @@ export function callGeometry(op: SparseOp, params: FullyConnectedParams | Conv2D
     return s;
   };
   const n = p.batches * p.outputHeight * p.outputWidth;
+  const fullRange = p.kind === 'int8' && p.activationMin === -128 && p.activationMax === 127;
+  const fits = (outSize: number, stride: number, pad: number, dil: number, k: number, inSize: number): number => {
+    let c = 0;
+    for (let o = 0; o < outSize; o++) if (o * stride - pad >= 0 && o * stride - pad + (k - 1) * dil < inSize) c++;
+    return c;
+  };
+  const interiorPixels =
+    fits(p.outputHeight, p.strideH, p.padH, p.dilationH, p.filterHeight, p.inputHeight) *
+    fits(p.outputWidth, p.strideW, p.padW, p.dilationW, p.filterWidth, p.inputWidth) * p.batches;
   const insideTaps =
     inside(p.outputHeight, p.strideH, p.padH, p.dilationH, p.filterHeight, p.inputHeight) *
     inside(p.outputWidth, p.strideW, p.padW, p.dilationW, p.filterWidth, p.inputWidth) * p.batches;
@@ -230,9 +262,13 @@ export function callGeometry(op: SparseOp, params: FullyConnectedParams | Conv2D
       inputOffset, op, n, rows: q.outputDepth, cols: taps * q.filterInputDepth, taps, cin: q.filterInputDepth, kw: p.filterWidth,
       denseMacsPerVector: (insideTaps / n) * q.filterInputDepth * q.outputDepth, inPlace, rowCopies: inPlace ? 0 : rowCopies,
       insideTaps, runs: runs * p.batches, runVec16: runVec16 * p.batches,
+      smallPatch: q.filterInputDepth === q.inputDepth && taps >= 2 && taps * q.inputDepth <= 64, interiorPixels, fullRange,
     };
   }
-  return { inputOffset, op, n, rows: p.outputDepth, cols: taps, taps, cin: 1, kw: p.filterWidth, denseMacsPerVector: (insideTaps / n) * p.outputDepth, inPlace: false, rowCopies: 0, insideTaps, runs: 0, runVec16: 0 };
+  return {
+    inputOffset, op, n, rows: p.outputDepth, cols: taps, taps, cin: 1, kw: p.filterWidth, denseMacsPerVector: (insideTaps / n) * p.outputDepth, inPlace: false, rowCopies: 0, insideTaps, runs: 0, runVec16: 0,
+    smallPatch: p.inputDepth === 1 && taps >= 2 && taps <= 64, interiorPixels, fullRange,
+  };
 }
 
 /** Kernels whose inner loops are Helium vector loops (firmware/kernels/mve, sparse/mve). */
@@ -250,6 +286,17 @@ export function costFeatures(costFam: CostFamily, g: CallGeometry, dtype: Weight
   const copies = g.op === 'conv' ? g.rowCopies : n * g.taps;
   const checked = g.op === 'fc' ? g.rows : 0;
   const patches = g.op === 'conv' && !g.inPlace ? n : 0;
+  if ((!enc || enc.format === 'dense') && smallPatchConv(g, dtype)) {
+    // tp_conv_2d_s8_small: per pixel a gather of the patch (extra; border pixels take a
+    // slower path, copies), then blocks of 4 channels (units) with one SMLAD per pair of taps
+    // and channel (stored; the plain kernel: the taps inside the input), the channels left
+    // over one by one (tail), a requantisation per output (n*rows), a clamp per output unless
+    // the range is all of int8 (patches). The plain kernel has the same structure, one channel
+    // at a time; its gather loops over the taps, then their channels (runs: n*taps).
+    const pairs = smallPairs(g.cols);
+    const border = n - (g.interiorPixels ?? n);
+    return [1, 0, n, n * g.rows, n * g.rows * pairs, n * dotCalls(g.rows), n * g.taps, n * g.cols, g.fullRange ? 0 : n * g.rows, border * g.cols, n * (g.rows % 4) * pairs, 0];
+  }
   if (!enc || enc.format === 'dense') {
     // Dense kernels (units = dot products): four output channels per dot product (the rest
     // one by one), one per kernel row inside the input (dsp: one per pixel for 1x1 kernels and
@@ -335,7 +382,7 @@ export function predict(entry: CostEntry, features: number[]): number {
 
 /** Predicted instructions of a call, or undefined when the table has no entry for it. */
 export function predictCall(family: CostFamily, g: CallGeometry, dtype: WeightDType, e: EncodedMatrix | CostEncoding | undefined, table: CostTable = COST_TABLE): number | undefined {
-  const entry = table.entries[costKey(family, g.op, dtype, e?.format ?? 'dense')];
+  const entry = table.entries[callCostKey(family, g, dtype, e?.format ?? 'dense')];
   return entry ? predict(entry, costFeatures(family, g, dtype, e)) : undefined;
 }
 

@@ -15,6 +15,8 @@ export interface LowerContext {
   ptr(tensorIndex: number, ctype: CType, writable?: boolean): CExpr;
   /** Registers a constant array for this operator and returns its symbol. */
   array(suffix: string, ctype: CType, values: ArrayLike<number>, comment: string): CExpr;
+  /** Registers a constant array that counts as weights (or bias) in reports; returns its symbol. */
+  weights(suffix: string, ctype: CType, values: ArrayLike<number>, comment: string, role: 'weights' | 'bias'): CExpr;
 }
 
 export interface LoweredCall {
@@ -30,6 +32,21 @@ export interface LoweredCall {
 export type OpLowering = (ctx: LowerContext) => LoweredCall | 'alias';
 
 export const i32 = (v: number): CExpr => cInt(v, 'int32_t');
+
+/** The int8 per-channel requantisation fields of tp_conv_s8_params / tp_dwconv_s8_params. */
+export function perChannelQuantParams(
+  ctx: LowerContext,
+  p: { inputOffset: number; outputOffset: number; outputMultiplier: ArrayLike<number>; outputShift: ArrayLike<number>; activationMin: number; activationMax: number },
+): Record<string, CInit> {
+  return {
+    input_offset: i32(p.inputOffset),
+    output_offset: i32(p.outputOffset),
+    output_multiplier: ctx.array('multiplier', 'int32_t', p.outputMultiplier, 'per-channel output multipliers (Q31)'),
+    output_shift: ctx.array('shift', 'int32_t', p.outputShift, 'per-channel output shifts'),
+    activation_min: i32(p.activationMin),
+    activation_max: i32(p.activationMax),
+  };
+}
 export const f32 = (v: number): CExpr => cFloat(v);
 
 /** tp_dims4 from an NHWC (or OHWI / 1HWO) shape; lower ranks are padded with leading 1s. */

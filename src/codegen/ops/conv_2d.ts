@@ -1,7 +1,11 @@
 import type { Conv2DParams } from '../../interp/kernels/conv_2d.js';
-import { dims4, f32, i32, type OpLowering, type LoweredCall } from './context.js';
+import { dims4, f32, i32, perChannelQuantParams, type OpLowering, type LoweredCall } from './context.js';
+import { constBias, constInt8, lowerSmallConv, smallConvFits, type SmallConvLayer } from './conv_small.js';
 
-/** CONV_2D → tp_conv_2d_{s8,f32}; filter OHWI, grouped convolution when Cin/filter depth > 1. */
+/**
+ * CONV_2D → tp_conv_2d_{s8,f32}; filter OHWI, grouped convolution when Cin/filter depth > 1.
+ * int8 layers with a small patch and no groups (first layers) → tp_conv_2d_s8_small.
+ */
 export const lowerConv2d: OpLowering = (ctx): LoweredCall => {
   const p = ctx.op.params as Conv2DParams;
   const [input, filter, bias] = ctx.op.inputs;
@@ -26,18 +30,31 @@ export const lowerConv2d: OpLowering = (ctx): LoweredCall => {
       args: [ctx.ptr(input!, 'float'), ctx.ptr(filter!, 'float'), hasBias ? ctx.ptr(bias, 'float') : 'NULL', ctx.ptr(out, 'float', true)],
     };
   }
+  const params = { ...geometry, ...perChannelQuantParams(ctx, p) };
+  const w = constInt8(ctx, filter);
+  if (w && p.filterInputDepth === p.inputDepth) {
+    const taps = p.filterHeight * p.filterWidth * p.inputDepth;
+    const layer: SmallConvLayer = {
+      outC: p.outputDepth,
+      taps,
+      window: p.filterHeight * p.filterWidth,
+      outputMultiplier: Array.from(p.outputMultiplier),
+      outputShift: Array.from(p.outputShift),
+      outputOffset: p.outputOffset,
+      weight: (oc, k) => w[oc * taps + k]!,
+      bias: constBias(ctx, bias),
+    };
+    if (smallConvFits(layer)) {
+      return lowerSmallConv(ctx, layer, params, {
+        input: ctx.ptr(input!, 'int8_t'),
+        output: ctx.ptr(out, 'int8_t', true),
+      });
+    }
+  }
   return {
     kernel: 'tp_conv_2d_s8',
     paramsType: 'tp_conv_s8_params',
-    params: {
-      ...geometry,
-      input_offset: i32(p.inputOffset),
-      output_offset: i32(p.outputOffset),
-      output_multiplier: ctx.array('multiplier', 'int32_t', p.outputMultiplier, 'per-channel output multipliers (Q31)'),
-      output_shift: ctx.array('shift', 'int32_t', p.outputShift, 'per-channel output shifts'),
-      activation_min: i32(p.activationMin),
-      activation_max: i32(p.activationMax),
-    },
+    params,
     args: [ctx.ptr(input!, 'int8_t'), ctx.ptr(filter!, 'int8_t'), hasBias ? ctx.ptr(bias, 'int32_t') : 'NULL', ctx.ptr(out, 'int8_t', true), 'scratch'],
   };
 };

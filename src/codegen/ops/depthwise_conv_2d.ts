@@ -1,7 +1,12 @@
 import type { DepthwiseConv2DParams } from '../../interp/kernels/depthwise_conv_2d.js';
-import { dims4, f32, i32, type OpLowering, type LoweredCall } from './context.js';
+import { dims4, f32, i32, perChannelQuantParams, type OpLowering, type LoweredCall } from './context.js';
+import { constBias, constInt8, lowerSmallConv, smallConvFits, type SmallConvLayer } from './conv_small.js';
 
-/** DEPTHWISE_CONV_2D → tp_depthwise_conv_2d_{s8,f32}; filter 1HWO, any depth multiplier. */
+/**
+ * DEPTHWISE_CONV_2D → tp_depthwise_conv_2d_{s8,f32}; filter 1HWO, any depth multiplier.
+ * int8 with one input channel (a first layer: a CONV_2D with C_in = 1 and the filter 1HWO)
+ * and a small window → tp_conv_2d_s8_small.
+ */
 export const lowerDepthwiseConv2d: OpLowering = (ctx): LoweredCall => {
   const p = ctx.op.params as DepthwiseConv2DParams;
   const [input, filter, bias] = ctx.op.inputs;
@@ -27,18 +32,37 @@ export const lowerDepthwiseConv2d: OpLowering = (ctx): LoweredCall => {
       args: [ctx.ptr(input!, 'float'), ctx.ptr(filter!, 'float'), hasBias ? ctx.ptr(bias, 'float') : 'NULL', ctx.ptr(out, 'float', true)],
     };
   }
+  const w = constInt8(ctx, filter);
+  if (w && p.inputDepth === 1) {
+    const outC = p.outputDepth;
+    const layer: SmallConvLayer = {
+      outC,
+      taps: p.filterHeight * p.filterWidth,
+      window: p.filterHeight * p.filterWidth,
+      outputMultiplier: Array.from(p.outputMultiplier),
+      outputShift: Array.from(p.outputShift),
+      outputOffset: p.outputOffset,
+      weight: (oc, k) => w[k * outC + oc]!,
+      bias: constBias(ctx, bias),
+    };
+    if (smallConvFits(layer)) {
+      const { depth_multiplier: _m, ...convGeometry } = geometry;
+      return lowerSmallConv(
+        ctx,
+        layer,
+        {
+          ...convGeometry,
+          filter: dims4([outC, p.filterHeight, p.filterWidth, 1]),
+          ...perChannelQuantParams(ctx, p),
+        },
+        { input: ctx.ptr(input!, 'int8_t'), output: ctx.ptr(out, 'int8_t', true) },
+      );
+    }
+  }
   return {
     kernel: 'tp_depthwise_conv_2d_s8',
     paramsType: 'tp_dwconv_s8_params',
-    params: {
-      ...geometry,
-      input_offset: i32(p.inputOffset),
-      output_offset: i32(p.outputOffset),
-      output_multiplier: ctx.array('multiplier', 'int32_t', p.outputMultiplier, 'per-channel output multipliers (Q31)'),
-      output_shift: ctx.array('shift', 'int32_t', p.outputShift, 'per-channel output shifts'),
-      activation_min: i32(p.activationMin),
-      activation_max: i32(p.activationMax),
-    },
+    params: { ...geometry, ...perChannelQuantParams(ctx, p) },
     args: [ctx.ptr(input!, 'int8_t'), ctx.ptr(filter!, 'int8_t'), hasBias ? ctx.ptr(bias, 'int32_t') : 'NULL', ctx.ptr(out, 'int8_t', true), 'scratch'],
   };
 };

@@ -16,10 +16,8 @@ import { ELEM_BYTES, type EncodedArray, type EncodedMatrix, type FormatName } fr
 import type { CExpr, CInit, CType } from '../types.js';
 import { dims4, f32, i32, type LowerContext, type LoweredCall } from './context.js';
 
-/** LowerContext plus constant arrays that count as weights in reports. */
-export interface SparseLowerContext extends LowerContext {
-  weights(suffix: string, ctype: CType, values: ArrayLike<number>, comment: string, role: 'weights' | 'bias'): CExpr;
-}
+/** The sparse lowerings register their encoded arrays as weights (LowerContext.weights). */
+export type SparseLowerContext = LowerContext;
 
 const FORMAT_ENUM: Readonly<Record<Exclude<FormatName, 'dense'>, string>> = {
   bitmask: 'TP_SPARSE_BITMASK',

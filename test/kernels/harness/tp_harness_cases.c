@@ -361,6 +361,26 @@ static size_t dsize(const tp_dims4 *d) {
     return (size_t)d->n * (size_t)d->h * (size_t)d->w * (size_t)d->c;
 }
 
+/* tp_conv_s8_params for a geometry: offsets and activation range drawn, no requantisation. */
+static void conv_params(h_rng *r, const geom *g, int32_t groups, tp_conv_s8_params *p) {
+    memset(p, 0, sizeof *p);
+    p->input = g->input;
+    p->output = g->output;
+    p->filter.n = g->output.c;
+    p->filter.h = g->kh;
+    p->filter.w = g->kw;
+    p->filter.c = g->input.c / groups;
+    p->stride_h = g->stride_h;
+    p->stride_w = g->stride_w;
+    p->dilation_h = g->dil_h;
+    p->dilation_w = g->dil_w;
+    p->pad_h = g->pad_h;
+    p->pad_w = g->pad_w;
+    p->input_offset = -rand_zp(r);
+    p->output_offset = rand_zp(r);
+    gen_act_s8(r, p->output_offset, &p->activation_min, &p->activation_max);
+}
+
 static void case_conv_s8(h_rng *r, int32_t index, const geom *g, int32_t groups) {
     tp_conv_s8_params p;
     int8_t *in, *w, *out, *out_ref;
@@ -368,22 +388,7 @@ static void case_conv_s8(h_rng *r, int32_t index, const geom *g, int32_t groups)
     tp_status st, st_ref;
     void *scratch;
     size_t n_out;
-    memset(&p, 0, sizeof p);
-    p.input = g->input;
-    p.output = g->output;
-    p.filter.n = g->output.c;
-    p.filter.h = g->kh;
-    p.filter.w = g->kw;
-    p.filter.c = g->input.c / groups;
-    p.stride_h = g->stride_h;
-    p.stride_w = g->stride_w;
-    p.dilation_h = g->dil_h;
-    p.dilation_w = g->dil_w;
-    p.pad_h = g->pad_h;
-    p.pad_w = g->pad_w;
-    p.input_offset = -rand_zp(r);
-    p.output_offset = rand_zp(r);
-    gen_act_s8(r, p.output_offset, &p.activation_min, &p.activation_max);
+    conv_params(r, g, groups, &p);
     mult = (int32_t *)h_alloc((size_t)p.output.c * 4);
     shift = (int32_t *)h_alloc((size_t)p.output.c * 4);
     {
@@ -498,6 +503,92 @@ static void cases_conv_s8(h_rng *r) {
         g.output.w = 3;
         g.output.c = 6;
         case_conv_s8(&pw, 63, &g, 1);
+        h_pool_reset();
+    }
+}
+
+/* tp_conv_2d_s8_small's weights (tp_kernels.h; the code generator's smallConvWeights in
+ * src/codegen/ops/conv_small.ts): doubled, int16 pairs (taps 4i, 4i+2), (4i+1, 4i+3), blocks
+ * of 4 channels pair-major, then the channels left over channel-major. */
+static void small_conv_layout(const int8_t *w, int32_t out_c, int32_t n, uint32_t *dst) {
+    const int32_t np = tp_conv_small_pairs(n), blocks = out_c / 4;
+    int32_t oc, pair;
+    for (oc = 0; oc < out_c; ++oc) {
+        for (pair = 0; pair < np; ++pair) {
+            const int32_t lo = 4 * (pair >> 1) + (pair & 1), hi = lo + 2;
+            const int32_t wl = lo < n ? 2 * w[(size_t)oc * (size_t)n + (size_t)lo] : 0;
+            const int32_t wh = hi < n ? 2 * w[(size_t)oc * (size_t)n + (size_t)hi] : 0;
+            const size_t at = oc < 4 * blocks ? ((size_t)(oc / 4) * (size_t)np + (size_t)pair) * 4u + (size_t)(oc % 4)
+                                              : (size_t)(4 * blocks) * (size_t)np + (size_t)(oc - 4 * blocks) * (size_t)np + (size_t)pair;
+            dst[at] = (uint32_t)(uint16_t)wl | ((uint32_t)(uint16_t)wh << 16);
+        }
+    }
+}
+
+/* tp_conv_2d_s8_small (plain, or the dsp/ variant) against the plain tp_conv_2d_s8 on the
+ * OHWI weights, over random small patches (1..4 input channels, padding, strides, dilations,
+ * odd channel counts) within the kernel's contract: shifts <= -1, bounded accumulators. No
+ * records: the reference interpreter has no re-laid-out weights; the comparison is
+ * h_variant_check's (a mismatch fails the run). Own generator: the other cases keep their data. */
+static void cases_conv_s8_small(void) {
+    h_rng rr;
+    int32_t i;
+    h_seed(&rr, 0x5a11u);
+    for (i = 0; i < 150; ++i) {
+        h_rng *r = &rr;
+        geom g;
+        tp_conv_s8_params p;
+        int8_t *in, *w, *out, *out_ref;
+        int32_t *bias, *mult, *shift, n, oc;
+        uint32_t *wl;
+        tp_conv_small_requant *q;
+        size_t n_out;
+        gen_geom(r, &g, 12, 5);
+        g.input.c = h_range(r, 1, 4);
+        g.output.c = h_chance(r, 30) ? h_range(r, 1, 3) : h_range(r, 4, 13);
+        n = g.kh * g.kw * g.input.c;
+        if (n > TP_CONV_SMALL_MAX_PATCH || g.kh * g.kw < 2) continue;
+        conv_params(r, &g, 1, &p);
+        mult = (int32_t *)h_alloc((size_t)p.output.c * 4);
+        shift = (int32_t *)h_alloc((size_t)p.output.c * 4);
+        for (oc = 0; oc < p.output.c; ++oc) {
+            mult[oc] = h_chance(r, 5) ? 0 : h_range(r, 1 << 30, INT32_MAX);
+            /* Within the contract: (|output_offset| + 1) * 2^-shift + 2^30 < 2^31. */
+            shift[oc] = h_chance(r, 10) ? h_range(r, -21, -1) : h_range(r, -16, -1);
+        }
+        p.output_multiplier = mult;
+        p.output_shift = shift;
+        in = (int8_t *)h_alloc(dsize(&p.input));
+        w = (int8_t *)h_alloc(dsize(&p.filter));
+        wl = (uint32_t *)h_alloc((size_t)p.output.c * (size_t)tp_conv_small_pairs(n) * 4u);
+        fill_s8(r, in, (int32_t)dsize(&p.input));
+        fill_s8(r, w, (int32_t)dsize(&p.filter));
+        small_conv_layout(w, p.output.c, n, wl);
+        if (h_chance(r, 85)) {
+            bias = (int32_t *)h_alloc((size_t)p.output.c * 4);
+            fill_bias(r, bias, p.output.c, 1 << h_range(r, 4, 20));
+        } else {
+            bias = NULL;
+        }
+        /* The generator's smallConvRequant. */
+        q = (tp_conv_small_requant *)h_alloc((size_t)p.output.c * sizeof *q);
+        for (oc = 0; oc < p.output.c; ++oc) {
+            q[oc].bias2 = bias ? 2 * bias[oc] : 0;
+            q[oc].multiplier = mult[oc];
+            q[oc].right = -shift[oc];
+            q[oc].round_off = (int32_t)(((int64_t)1 << (q[oc].right - 1)) + (int64_t)p.output_offset * ((int64_t)1 << q[oc].right));
+        }
+        n_out = dsize(&p.output);
+        out = (int8_t *)h_alloc(n_out);
+        out_ref = (int8_t *)h_alloc(n_out);
+        h_variant_check("conv_2d_s8_small", i, tp_conv_2d_s8_small(&p, in, wl, q, out, NULL), out,
+                        tp_conv_2d_s8_ref(&p, in, w, bias, out_ref, NULL), out_ref, n_out);
+        /* Outside the contract (a shift > -1) the kernel refuses. */
+        if (i % 50 == 0) {
+            shift[0] = 0;
+            h_variant_check("conv_2d_s8_small shift", i, tp_conv_2d_s8_small(&p, in, wl, q, out, NULL), out,
+                            TP_ERR_PARAM, out, n_out);
+        }
         h_pool_reset();
     }
 }
@@ -1288,6 +1379,7 @@ void h_run_all_cases(uint32_t seed) {
     cases_quant(&r);
     cases_concat_pad(&r);
     cases_mean(&r);
+    cases_conv_s8_small();
 }
 
 /* ------------------------------------------------------------------ argument checks */
