@@ -60,6 +60,7 @@ export function assertKernelParams(plan: Pick<KernelPlan, 'calls' | 'consts'>): 
  */
 export const HOST_CHECKED_KERNELS: ReadonlySet<string> = new Set([
   'tp_conv_2d_s8',
+  'tp_conv_2d_s8_small',
   'tp_depthwise_conv_2d_s8',
   'tp_fully_connected_s8',
   'tp_average_pool_2d_s8',

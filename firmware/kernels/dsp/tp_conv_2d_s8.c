@@ -103,11 +103,14 @@ tp_status tp_conv_2d_s8(const tp_conv_s8_params *params, const int8_t *input,
     (void)scratch;
     if (st != TP_OK) return st;
     /* Pointwise: every output pixel maps to an input pixel (stride >= 1, no padding, and the
-     * checked output shape is at most (in - 1) / stride + 1). */
-    if (!TP_DOT_HELIUM && params->filter.h == 1 && params->filter.w == 1 && params->filter.c == params->input.c &&
-        params->pad_h == 0 && params->pad_w == 0 &&
-        (params->output.h - 1) * params->stride_h < params->input.h &&
-        (params->output.w - 1) * params->stride_w < params->input.w) {
+     * checked output shape is at most (in - 1) / stride + 1). TP_CONV_2D_S8_ALL_POINTWISE
+     * (tp_config.h) says the generator found every call so, and the general path drops out. */
+    if (!TP_DOT_HELIUM &&
+        (TP_CONV_2D_S8_ALL_POINTWISE ||
+         (params->filter.h == 1 && params->filter.w == 1 && params->filter.c == params->input.c &&
+          params->pad_h == 0 && params->pad_w == 0 &&
+          (params->output.h - 1) * params->stride_h < params->input.h &&
+          (params->output.w - 1) * params->stride_w < params->input.w))) {
         tp_pointwise_s8(params, input, filter, bias, output);
         return TP_OK;
     }

@@ -530,7 +530,7 @@ tp_status tp_depthwise_conv_2d_s8(const tp_dwconv_s8_params *params, const int8_
                             c = in_c & ~3;
                         }
                     }
-                    if (mult >= 4 && ky_end > ky_start && kx_end > kx_start) {
+                    if (TP_DEPTHWISE_CONV_2D_S8_MULTIPLIER_GE4 && mult >= 4 && ky_end > ky_start && kx_end > kx_start) {
                         dw_window win;
                         win.rows = ky_end - ky_start;
                         win.taps = kx_end - kx_start;
