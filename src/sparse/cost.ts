@@ -123,6 +123,8 @@ export interface CallGeometry {
   /** int8: the activation range is all of int8 (tp_conv_2d_s8_small then saturates with one
    * SSAT instead of clamping). */
   fullRange?: boolean;
+  /** Depthwise 3x3, multiplier 1, dilation 1: the dsp kernel's MobileNet path. */
+  dw3x3?: boolean;
 }
 
 /** Whether the dense int8 kernel of this call is tp_conv_2d_s8_small (see smallPatch). */
@@ -268,6 +270,7 @@ export function callGeometry(op: SparseOp, params: FullyConnectedParams | Conv2D
   return {
     inputOffset, op, n, rows: p.outputDepth, cols: taps, taps, cin: 1, kw: p.filterWidth, denseMacsPerVector: (insideTaps / n) * p.outputDepth, inPlace: false, rowCopies: 0, insideTaps, runs: 0, runVec16: 0,
     smallPatch: p.inputDepth === 1 && taps >= 2 && taps <= 64, interiorPixels, fullRange,
+    dw3x3: p.filterHeight === 3 && p.filterWidth === 3 && p.dilationH === 1 && p.dilationW === 1 && p.outputDepth === p.inputDepth,
   };
 }
 
@@ -319,6 +322,13 @@ export function costFeatures(costFam: CostFamily, g: CallGeometry, dtype: Weight
     }
     // extra, patches, copies: the pixel's taps as the sparse kernels' patch would take them
     // (dense kernels walk the same kernel rows, in place or through a patch).
+    // The dsp 1x1 kernel is its own loop nest (pixel pairs, input expanded to int16 once,
+    // 2-channel blocks in assembly): its own coefficients for outputs, input bytes and MACs.
+    if (g.op === 'conv' && g.inPlace && family === 'dsp' && dtype === 'int8') return [1, 0, n, 0, 0, 0, n * g.rows, n * g.cols, 0, 0, n * macs, 0];
+    // So is its 3x3 depthwise path: 4-channel blocks in assembly, border windows gathered.
+    if (g.op === 'dw' && g.dw3x3 === true && family === 'dsp' && dtype === 'int8') {
+      return [1, 0, n, 0, 0, 0, n * g.rows, (n - (g.interiorPixels ?? n)) * g.rows, 0, 0, n * macs, 0];
+    }
     return [1, checked, n, n * g.rows, n * macs, n * units, 0, n * (g.op === 'conv' && !g.inPlace ? g.cols : 0), patches, copies, 0, n * vec];
   }
   const e = costEncoding(enc);
