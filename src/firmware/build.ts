@@ -210,8 +210,9 @@ function writeBoardFiles(target: Target, opts: BuildOptions, genDir: string): { 
 }
 
 /** The one gcc command that compiles the sources and links them with the platform objects. */
-function linkArgs(opts: BuildOptions, p: { codeFlags: string[]; files: OutputFiles; linkerScript: string; sources: string[]; platformObjects: string[] }): string[] {
-  const { outDir, genDir, map, elf } = p.files;
+/** The compiler flags of every translation unit of the firmware (codegen, warnings, includes, defines). */
+function compileFlags(opts: BuildOptions, p: { codeFlags: string[]; files: OutputFiles }): string[] {
+  const { outDir, genDir } = p.files;
   const warningFlags = ['-Wall', '-Wextra', ...(opts.warningsAsErrors === false ? [] : ['-Werror'])];
   const includeDirs = [genDir, platformDir(), ...(opts.includeDirs ?? []).map((d) => path.resolve(d))];
   return [
@@ -223,6 +224,13 @@ function linkArgs(opts: BuildOptions, p: { codeFlags: string[]; files: OutputFil
     ...includeDirs.map((d) => `-I${d}`),
     ...defineFlags(opts.defines),
     ...(opts.extraCFlags ?? []),
+  ];
+}
+
+function linkArgs(opts: BuildOptions, p: { codeFlags: string[]; files: OutputFiles; linkerScript: string; sources: string[]; platformObjects: string[] }): string[] {
+  const { map, elf } = p.files;
+  return [
+    ...compileFlags(opts, p),
     '--specs=nano.specs',
     '--specs=nosys.specs',
     '-nostartfiles',
@@ -285,6 +293,20 @@ async function readMemoryUse(exec: Exec, objdump: string, elf: string, target: T
   return memoryUse(h.stdout, target);
 }
 
+/** App sources compiled to objects without LTO (see buildFirmware). */
+async function compileApps(gcc: string, apps: string[], flags: string[], outDir: string, exec: Exec): Promise<string[]> {
+  const objects: string[] = [];
+  for (const src of apps) {
+    const obj = path.join(outDir, `${path.basename(src, '.c')}.app.o`);
+    const r = await exec(gcc, ['-c', ...flags.filter((f) => f !== '-flto'), '-fno-lto', src, '-o', obj], outDir);
+    if (r.exitCode !== 0) {
+      throw new TinypruneError('E_TOOL_FAILED', `compiling ${path.basename(src)} failed: ${firstErrorLine(r.stderr) ?? ''}\n${r.stderr.trim().slice(0, 4000)}`, { where: src });
+    }
+    objects.push(obj);
+  }
+  return objects;
+}
+
 export async function buildFirmware(opts: BuildOptions): Promise<BuildResult> {
   const target = buildTarget(opts);
   const tools = findTools();
@@ -312,7 +334,12 @@ export async function buildFirmware(opts: BuildOptions): Promise<BuildResult> {
   const sources = opts.sources.map((s) => path.resolve(s));
   if (needsBoot2(target)) sources.push(await writeBoot2Source(target.board.boot2!.kind, genDir, { gcc, objcopy }, exec));
 
-  const args = linkArgs(opts, { codeFlags, files, linkerScript, sources, platformObjects });
+  // The app (firmware/app: run, bench) stays out of LTO, so the model and kernels compile
+  // to the same code whichever app measures them (bench over a serial port = run's counts).
+  const appDir = path.join(platformDir(), '..', 'app') + path.sep;
+  const appObjects = await compileApps(gcc, sources.filter((s) => s.startsWith(appDir)), compileFlags(opts, { codeFlags, files }), outDir, exec);
+  const linked = [...sources.filter((s) => !s.startsWith(appDir)), ...appObjects];
+  const args = linkArgs(opts, { codeFlags, files, linkerScript, sources: linked, platformObjects });
   const r = await exec(gcc, args, outDir);
   if (r.exitCode !== 0) throw linkError(r, { target, linkerScript, gcc, args, outDir });
   await writeImages(exec, objcopy, files);

@@ -32,6 +32,10 @@ export function choicesFromPlan(p: SolveProblem, plan: PrunePlan): number[] {
         (sparsity === 0 && c.sparsity === 0 && format === undefined) ||
         (granularityName(parseGranularity(c.granularity)) === granularity && Math.abs(c.sparsity - sparsity) <= SPARSITY_TOLERANCE && (format === undefined || c.format === format)),
     );
+    // A layer whose output channels are tied to a group another layer owns (a residual ADD,
+    // a depthwise follower) has no channel choices: it loses the channels its group's owner
+    // loses, and its own entry is the dense one.
+    if (k < 0 && granularity === 'channel' && !l.choices.some((c) => granularityName(parseGranularity(c.granularity)) === 'channel')) return 0;
     if (k < 0) {
       throw new TinypruneError('E_SOLVE', `the plan's ${granularity} ${sparsity}${format === undefined ? '' : ` ${format}`} is not among the measured choices`, {
         where: `plan.layers['${l.name}']`,
