@@ -469,7 +469,7 @@ static TP_DW_NOINLINE void tp_dw3x3_layer(const tp_dwconv_s8_params *params, con
                     if (ky_start == 0 && ky_end == 3 && kx_start == 0 && kx_end == 3) {
                         tp_dw3x3_pixel(&L, in_b + (size_t)y0 * in_row_stride + (size_t)x0 * (size_t)in_c,
                                        (int32_t)in_row_stride, out);
-                    } else if (in_c <= TP_DW3_PATCH_C) {
+                    } else if (!TP_DEPTHWISE_CONV_2D_S8_WIDE || in_c <= TP_DW3_PATCH_C) {
                         tp_dw3x3_border(&L, in_b, &t3, out);
                     } else if (ky_end > ky_start && kx_end > kx_start) {
                         dw_window win;
@@ -479,7 +479,8 @@ static TP_DW_NOINLINE void tp_dw3x3_layer(const tp_dwconv_s8_params *params, con
                         tp_dwconv_s8_channels(params, in_b, filter, bias, &t3, 0, out);
                         continue;
                     }
-                    if ((in_c & 3) != 0) tp_dwconv_s8_channels(params, in_b, filter, bias, &t3, in_c & ~3, out);
+                    if (TP_DEPTHWISE_CONV_2D_S8_CHANNEL_TAIL && (in_c & 3) != 0)
+                        tp_dwconv_s8_channels(params, in_b, filter, bias, &t3, in_c & ~3, out);
                 }
             }
         }
@@ -492,9 +493,11 @@ tp_status tp_depthwise_conv_2d_s8(const tp_dwconv_s8_params *params, const int8_
     const tp_status st = tp_dwconv_s8_check(params, input, filter, output);
     (void)scratch;
     if (st != TP_OK) return st;
-    /* The 3x3 path (see above): multiplier 1, dilation 1, at least one 4-channel block. */
-    if (params->depth_multiplier == 1 && params->filter.h == 3 && params->filter.w == 3 &&
-        params->dilation_h == 1 && params->dilation_w == 1 && params->input.c >= 4) {
+    /* The 3x3 path (see above): multiplier 1, dilation 1, at least one 4-channel block. With
+     * TP_DEPTHWISE_CONV_2D_S8_ALL_3X3 (tp_config.h) every call is, and the rest drops out. */
+    if (TP_DEPTHWISE_CONV_2D_S8_ALL_3X3 ||
+        (params->depth_multiplier == 1 && params->filter.h == 3 && params->filter.w == 3 &&
+         params->dilation_h == 1 && params->dilation_w == 1 && params->input.c >= 4)) {
         tp_dw3x3_layer(params, input, filter, bias, output);
         return TP_OK;
     }
