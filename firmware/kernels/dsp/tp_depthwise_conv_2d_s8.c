@@ -471,13 +471,15 @@ static TP_DW_NOINLINE void tp_dw3x3_layer(const tp_dwconv_s8_params *params, con
                                        (int32_t)in_row_stride, out);
                     } else if (!TP_DEPTHWISE_CONV_2D_S8_WIDE || in_c <= TP_DW3_PATCH_C) {
                         tp_dw3x3_border(&L, in_b, &t3, out);
-                    } else if (ky_end > ky_start && kx_end > kx_start) {
-                        dw_window win;
-                        dw_window_m1(&win, params, in_b, filter, bias, &t3);
-                        dw_block4_m1(&win, off2, out, in_c / 4);
                     } else {
-                        tp_dwconv_s8_channels(params, in_b, filter, bias, &t3, 0, out);
-                        continue;
+                        /* An empty window (no tap inside the input) as no rows from the input's
+                         * start: the blocks' sums are their biases, as in the scalar loop, and
+                         * that loop is only needed for channel tails. */
+                        const tp_pixel_taps none = {0, 0, 0, 0, 0, 0};
+                        const int empty = ky_end <= ky_start || kx_end <= kx_start;
+                        dw_window win;
+                        dw_window_m1(&win, params, in_b, filter, bias, empty ? &none : &t3);
+                        dw_block4_m1(&win, off2, out, in_c / 4);
                     }
                     if (TP_DEPTHWISE_CONV_2D_S8_CHANNEL_TAIL && (in_c & 3) != 0)
                         tp_dwconv_s8_channels(params, in_b, filter, bias, &t3, in_c & ~3, out);
