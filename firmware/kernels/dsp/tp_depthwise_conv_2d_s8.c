@@ -439,7 +439,7 @@ static TP_DW_NOINLINE void tp_dw3x3_border(const tp_dw3_layer *L, const int8_t *
  * through the gathered patch (up to TP_DW3_PATCH_C channels; wider layers' border pixels take
  * dw_block4_m1), the channels after the last multiple of 4 the scalar loop. Out of line, so
  * that the general loop below compiles as it did without it. */
-static TP_DW_NOINLINE void tp_dw3x3_layer(const tp_dwconv_s8_params *params, const int8_t *input,
+static TP_DW_NOINLINE TP_NO_LIBCALL_LOOPS void tp_dw3x3_layer(const tp_dwconv_s8_params *params, const int8_t *input,
                                           const int8_t *filter, const int32_t *bias, int8_t *out) {
     const int32_t in_h = params->input.h, in_w = params->input.w, in_c = params->input.c;
     const uint32_t off2 = tp_dup16(params->input_offset);

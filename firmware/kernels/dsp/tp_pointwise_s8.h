@@ -385,7 +385,7 @@ static inline const int8_t *tp_pw_src(const tp_conv_s8_params *p, const int8_t *
 
 /* The whole layer: pixels in pairs (an odd last pixel pairs with itself, its output written
  * twice with the same bytes). With stride 1 the input pixels are the output pixels. */
-static void tp_pointwise_s8(const tp_conv_s8_params *p, const int8_t *input, const int8_t *filter,
+static TP_NO_LIBCALL_LOOPS void tp_pointwise_s8(const tp_conv_s8_params *p, const int8_t *input, const int8_t *filter,
                             const int32_t *bias, int8_t *output) {
     const int32_t pixels = p->output.n * p->output.h * p->output.w;
     const int32_t in_c = p->input.c, out_c = p->output.c;
