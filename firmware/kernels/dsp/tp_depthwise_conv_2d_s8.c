@@ -194,7 +194,8 @@ static TP_DW_NOINLINE void dw_block4_m1(const dw_window *win, uint32_t off2, int
         const int32_t rows = w->rows;
         int32_t ky, kx;
 #if TP_DOT4_ASM
-        if (w->taps == 3 && sx == sw) {
+        /* With TP_DEPTHWISE_CONV_2D_S8_ALL_3X3 every caller has dilation 1: the C row below drops out. */
+        if (w->taps == 3 && (TP_DEPTHWISE_CONV_2D_S8_ALL_3X3 || sx == sw)) {
             /* Full 3-tap rows where input and filter taps are the same distance apart (always
              * with dilation 1: both are C channels): the row in one asm statement, taps addressed
              * as [p], [p, s] and [p, s, lsl #1]. 12 registers (as tp_dot4_s8_asm): the filter
