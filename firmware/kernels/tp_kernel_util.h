@@ -29,6 +29,31 @@
 #ifndef TP_DEPTHWISE_CONV_2D_S8_MULTIPLIER_GE4
 #define TP_DEPTHWISE_CONV_2D_S8_MULTIPLIER_GE4 1
 #endif
+/* 1 when every int8 DEPTHWISE_CONV_2D call is 3x3, depth multiplier 1, dilation 1, with at
+ * least 4 channels: a depthwise kernel may then compile only that path. */
+#ifndef TP_DEPTHWISE_CONV_2D_S8_ALL_3X3
+#define TP_DEPTHWISE_CONV_2D_S8_ALL_3X3 0
+#endif
+/* 0 when no int8 DEPTHWISE_CONV_2D call has more than 128 channels (the dsp kernel's 3x3
+ * border patch, TP_DW3_PATCH_C): its border path for wider layers may drop out. */
+#ifndef TP_DEPTHWISE_CONV_2D_S8_WIDE
+#define TP_DEPTHWISE_CONV_2D_S8_WIDE 1
+#endif
+/* 0 when every int8 DEPTHWISE_CONV_2D call's channel count is a multiple of 4: no channels
+ * after the last 4-channel block. */
+#ifndef TP_DEPTHWISE_CONV_2D_S8_CHANNEL_TAIL
+#define TP_DEPTHWISE_CONV_2D_S8_CHANNEL_TAIL 1
+#endif
+/* 0 when no int8 CONV_2D call has more than 256 input channels (the dsp pointwise kernel's
+ * expanded pixel pair, TP_PW_XMAX): its path for deeper inputs may drop out. */
+#ifndef TP_CONV_2D_S8_DEEP
+#define TP_CONV_2D_S8_DEEP 1
+#endif
+/* 0 when every int8 CONV_2D call has a multiple of 4 input channels and an even number of
+ * output channels: no channel tails. */
+#ifndef TP_CONV_2D_S8_CHANNEL_TAIL
+#define TP_CONV_2D_S8_CHANNEL_TAIL 1
+#endif
 
 #if TP_KERNEL_CHECKS
 /* Return early with a status when a condition fails. */
@@ -51,6 +76,15 @@
 #define TP_NOINLINE __attribute__((noinline))
 #else
 #define TP_NOINLINE
+#endif
+
+/* On a function whose loops fill a few words once per layer (a zero bias chunk): GCC would turn
+ * them into calls to newlib's memset, 162 bytes of flash (issue #14). Not on the 3x3 border
+ * patch's copy: without memcpy kws took 0.4% more instructions for 312 bytes. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define TP_NO_LIBCALL_LOOPS __attribute__((optimize("no-tree-loop-distribute-patterns")))
+#else
+#define TP_NO_LIBCALL_LOOPS
 #endif
 
 static inline int tp_dims4_ok(const tp_dims4 *d) {

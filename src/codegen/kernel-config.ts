@@ -43,6 +43,28 @@ export function isPointwiseConv(c: KernelCall): boolean {
   );
 }
 
+/**
+ * Whether an int8 DEPTHWISE_CONV_2D call takes the 3x3 path of the dsp kernel: 3x3 filter,
+ * depth multiplier 1, dilation 1, at least one 4-channel block (the test
+ * firmware/kernels/dsp/tp_depthwise_conv_2d_s8.c makes at run time); unreadable counts as not.
+ */
+export function isDepthwise3x3(c: KernelCall): boolean {
+  const p = c.params;
+  return (
+    field(p, 'depth_multiplier') === 1 &&
+    field(p, 'filter', 'h') === 3 &&
+    field(p, 'filter', 'w') === 3 &&
+    field(p, 'dilation_h') === 1 &&
+    field(p, 'dilation_w') === 1 &&
+    (field(p, 'input', 'c') ?? 0) >= 4
+  );
+}
+
+/** The dsp depthwise kernel's 3x3 border patch holds this many channels (TP_DW3_PATCH_C). */
+const DW3_PATCH_C = 128;
+/** The dsp pointwise kernel expands pixel pairs of up to this many input channels (TP_PW_XMAX). */
+const PW_XMAX = 256;
+
 /** The macros of a plan's tp_config.h (its calls' parameters are checked first: E_CODEGEN). */
 export function kernelConfig(plan: Pick<KernelPlan, 'calls' | 'consts'>): ConfigMacro[] {
   assertKernelParams(plan);
@@ -67,6 +89,33 @@ export function kernelConfig(plan: Pick<KernelPlan, 'calls' | 'consts'>): Config
       value: depthwise.some((c) => (field(c.params, 'depth_multiplier') ?? 4) >= 4) ? 1 : 0,
       comment:
         '1: some int8 DEPTHWISE_CONV_2D of this model has a depth multiplier of 4 or more (the dsp\n * kernel\'s dw_block8/dw_block4 path). 0: none has, a kernel may leave that path out.',
+    },
+    {
+      name: 'TP_DEPTHWISE_CONV_2D_S8_ALL_3X3',
+      value: depthwise.length > 0 && depthwise.every(isDepthwise3x3) ? 1 : 0,
+      comment:
+        '1: every int8 DEPTHWISE_CONV_2D of this model is 3x3, depth multiplier 1, dilation 1, with at\n * least 4 channels (src/codegen/kernel-config.ts isDepthwise3x3): a kernel may leave its other\n * paths out. 0: keep them.',
+    },
+    {
+      name: 'TP_DEPTHWISE_CONV_2D_S8_WIDE',
+      // Channels that cannot be read count as wide, and as a tail below.
+      value: depthwise.some((c) => (field(c.params, 'input', 'c') ?? Infinity) > DW3_PATCH_C) ? 1 : 0,
+      comment: `1: some int8 DEPTHWISE_CONV_2D of this model has more than ${DW3_PATCH_C} channels (the dsp kernel's\n * 3x3 border patch). 0: none has, a kernel may leave its path for wider layers out.`,
+    },
+    {
+      name: 'TP_DEPTHWISE_CONV_2D_S8_CHANNEL_TAIL',
+      value: depthwise.some((c) => (field(c.params, 'input', 'c') ?? 1) % 4 !== 0) ? 1 : 0,
+      comment: '1: some int8 DEPTHWISE_CONV_2D of this model has a channel count that is not a multiple of 4.\n * 0: none has, a kernel may leave its per-channel tail out.',
+    },
+    {
+      name: 'TP_CONV_2D_S8_DEEP',
+      value: convs.some((c) => (field(c.params, 'input', 'c') ?? Infinity) > PW_XMAX) ? 1 : 0,
+      comment: `1: some int8 CONV_2D of this model has more than ${PW_XMAX} input channels (the dsp pointwise\n * kernel's expanded pixel pair). 0: none has, a kernel may leave its path for deeper inputs out.`,
+    },
+    {
+      name: 'TP_CONV_2D_S8_CHANNEL_TAIL',
+      value: convs.some((c) => (field(c.params, 'input', 'c') ?? 1) % 4 !== 0 || (field(c.params, 'output', 'c') ?? 1) % 2 !== 0) ? 1 : 0,
+      comment: '1: some int8 CONV_2D of this model has input channels not a multiple of 4 or an odd number\n * of output channels. 0: none has, a kernel may leave its channel tails out.',
     },
   ];
 }

@@ -91,3 +91,53 @@ describe('kernelConfig: TP_DEPTHWISE_CONV_2D_S8_MULTIPLIER_GE4', () => {
     expect(value([])).toBe(0);
   });
 });
+
+describe('kernelConfig: the dsp kernels\' shape macros', () => {
+  const dims = (c: number | undefined): Record<string, string> => (c === undefined ? {} : { n: '1', h: '6', w: '6', c: `${c}` });
+  const dw = (c: number | undefined, k = 3, mult = 1, dil = 1): KernelCall => ({
+    index: 1,
+    opcode: 'DEPTHWISE_CONV_2D',
+    kernel: 'tp_depthwise_conv_2d_s8',
+    paramsType: 'tp_dwconv_s8_params',
+    params: { input: dims(c), filter: { n: '1', h: `${k}`, w: `${k}`, c: `${c ?? 8}` }, depth_multiplier: `${mult}`, dilation_h: `${dil}`, dilation_w: `${dil}` },
+    args: [],
+    scratchBytes: 0,
+    alias: false,
+    name: 'd',
+  });
+  const pw = (inC: number | undefined, outC: number): KernelCall => ({
+    ...conv(0).calls[0]!,
+    params: { ...(conv(0).calls[0]!.params as object), input: dims(inC), output: dims(outC) },
+  });
+  const value = (name: string, calls: KernelCall[]): number => kernelConfig({ calls, consts: conv(0).consts }).find((x) => x.name === name)!.value;
+
+  it('TP_DEPTHWISE_CONV_2D_S8_ALL_3X3: every depthwise call 3x3, multiplier 1, dilation 1, >= 4 channels', () => {
+    const v = (calls: KernelCall[]): number => value('TP_DEPTHWISE_CONV_2D_S8_ALL_3X3', calls);
+    expect(v([dw(8), dw(256)])).toBe(1);
+    expect(v([dw(8), dw(8, 5)])).toBe(0);
+    expect(v([dw(8), dw(8, 3, 2)])).toBe(0);
+    expect(v([dw(8), dw(8, 3, 1, 2)])).toBe(0);
+    expect(v([dw(3)])).toBe(0);
+    expect(v([dw(undefined)])).toBe(0);
+    expect(v([])).toBe(0);
+  });
+
+  it('TP_DEPTHWISE_CONV_2D_S8_WIDE and _CHANNEL_TAIL: channels above 128, not a multiple of 4, or unknown', () => {
+    expect(value('TP_DEPTHWISE_CONV_2D_S8_WIDE', [dw(64), dw(128)])).toBe(0);
+    expect(value('TP_DEPTHWISE_CONV_2D_S8_WIDE', [dw(64), dw(256)])).toBe(1);
+    expect(value('TP_DEPTHWISE_CONV_2D_S8_WIDE', [dw(undefined)])).toBe(1);
+    expect(value('TP_DEPTHWISE_CONV_2D_S8_CHANNEL_TAIL', [dw(64), dw(256)])).toBe(0);
+    expect(value('TP_DEPTHWISE_CONV_2D_S8_CHANNEL_TAIL', [dw(64), dw(6)])).toBe(1);
+    expect(value('TP_DEPTHWISE_CONV_2D_S8_CHANNEL_TAIL', [dw(undefined)])).toBe(1);
+  });
+
+  it('TP_CONV_2D_S8_DEEP and _CHANNEL_TAIL: input channels above 256 or not a multiple of 4, odd outputs, or unknown', () => {
+    expect(value('TP_CONV_2D_S8_DEEP', [pw(256, 8)])).toBe(0);
+    expect(value('TP_CONV_2D_S8_DEEP', [pw(256, 8), pw(512, 8)])).toBe(1);
+    expect(value('TP_CONV_2D_S8_DEEP', [pw(undefined, 8)])).toBe(1);
+    expect(value('TP_CONV_2D_S8_CHANNEL_TAIL', [pw(16, 8), pw(256, 2)])).toBe(0);
+    expect(value('TP_CONV_2D_S8_CHANNEL_TAIL', [pw(16, 8), pw(18, 8)])).toBe(1);
+    expect(value('TP_CONV_2D_S8_CHANNEL_TAIL', [pw(16, 7)])).toBe(1);
+    expect(value('TP_CONV_2D_S8_CHANNEL_TAIL', [pw(undefined, 8)])).toBe(1);
+  });
+});

@@ -194,7 +194,8 @@ static TP_DW_NOINLINE void dw_block4_m1(const dw_window *win, uint32_t off2, int
         const int32_t rows = w->rows;
         int32_t ky, kx;
 #if TP_DOT4_ASM
-        if (w->taps == 3 && sx == sw) {
+        /* With TP_DEPTHWISE_CONV_2D_S8_ALL_3X3 every caller has dilation 1: the C row below drops out. */
+        if (w->taps == 3 && (TP_DEPTHWISE_CONV_2D_S8_ALL_3X3 || sx == sw)) {
             /* Full 3-tap rows where input and filter taps are the same distance apart (always
              * with dilation 1: both are C channels): the row in one asm statement, taps addressed
              * as [p], [p, s] and [p, s, lsl #1]. 12 registers (as tp_dot4_s8_asm): the filter
@@ -439,7 +440,7 @@ static TP_DW_NOINLINE void tp_dw3x3_border(const tp_dw3_layer *L, const int8_t *
  * through the gathered patch (up to TP_DW3_PATCH_C channels; wider layers' border pixels take
  * dw_block4_m1), the channels after the last multiple of 4 the scalar loop. Out of line, so
  * that the general loop below compiles as it did without it. */
-static TP_DW_NOINLINE void tp_dw3x3_layer(const tp_dwconv_s8_params *params, const int8_t *input,
+static TP_DW_NOINLINE TP_NO_LIBCALL_LOOPS void tp_dw3x3_layer(const tp_dwconv_s8_params *params, const int8_t *input,
                                           const int8_t *filter, const int32_t *bias, int8_t *out) {
     const int32_t in_h = params->input.h, in_w = params->input.w, in_c = params->input.c;
     const uint32_t off2 = tp_dup16(params->input_offset);
@@ -469,17 +470,20 @@ static TP_DW_NOINLINE void tp_dw3x3_layer(const tp_dwconv_s8_params *params, con
                     if (ky_start == 0 && ky_end == 3 && kx_start == 0 && kx_end == 3) {
                         tp_dw3x3_pixel(&L, in_b + (size_t)y0 * in_row_stride + (size_t)x0 * (size_t)in_c,
                                        (int32_t)in_row_stride, out);
-                    } else if (in_c <= TP_DW3_PATCH_C) {
+                    } else if (!TP_DEPTHWISE_CONV_2D_S8_WIDE || in_c <= TP_DW3_PATCH_C) {
                         tp_dw3x3_border(&L, in_b, &t3, out);
-                    } else if (ky_end > ky_start && kx_end > kx_start) {
-                        dw_window win;
-                        dw_window_m1(&win, params, in_b, filter, bias, &t3);
-                        dw_block4_m1(&win, off2, out, in_c / 4);
                     } else {
-                        tp_dwconv_s8_channels(params, in_b, filter, bias, &t3, 0, out);
-                        continue;
+                        /* An empty window (no tap inside the input) as no rows from the input's
+                         * start: the blocks' sums are their biases, as in the scalar loop, and
+                         * that loop is only needed for channel tails. */
+                        const tp_pixel_taps none = {0, 0, 0, 0, 0, 0};
+                        const int empty = ky_end <= ky_start || kx_end <= kx_start;
+                        dw_window win;
+                        dw_window_m1(&win, params, in_b, filter, bias, empty ? &none : &t3);
+                        dw_block4_m1(&win, off2, out, in_c / 4);
                     }
-                    if ((in_c & 3) != 0) tp_dwconv_s8_channels(params, in_b, filter, bias, &t3, in_c & ~3, out);
+                    if (TP_DEPTHWISE_CONV_2D_S8_CHANNEL_TAIL && (in_c & 3) != 0)
+                        tp_dwconv_s8_channels(params, in_b, filter, bias, &t3, in_c & ~3, out);
                 }
             }
         }
@@ -492,9 +496,11 @@ tp_status tp_depthwise_conv_2d_s8(const tp_dwconv_s8_params *params, const int8_
     const tp_status st = tp_dwconv_s8_check(params, input, filter, output);
     (void)scratch;
     if (st != TP_OK) return st;
-    /* The 3x3 path (see above): multiplier 1, dilation 1, at least one 4-channel block. */
-    if (params->depth_multiplier == 1 && params->filter.h == 3 && params->filter.w == 3 &&
-        params->dilation_h == 1 && params->dilation_w == 1 && params->input.c >= 4) {
+    /* The 3x3 path (see above): multiplier 1, dilation 1, at least one 4-channel block. With
+     * TP_DEPTHWISE_CONV_2D_S8_ALL_3X3 (tp_config.h) every call is, and the rest drops out. */
+    if (TP_DEPTHWISE_CONV_2D_S8_ALL_3X3 ||
+        (params->depth_multiplier == 1 && params->filter.h == 3 && params->filter.w == 3 &&
+         params->dilation_h == 1 && params->dilation_w == 1 && params->input.c >= 4)) {
         tp_dw3x3_layer(params, input, filter, bias, output);
         return TP_OK;
     }

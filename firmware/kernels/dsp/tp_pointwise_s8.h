@@ -345,7 +345,7 @@ static void tp_pw_pair16(const tp_pw_layer *L, const int8_t *x0, const int8_t *x
     for (b0 = 0; b0 < pairs; b0 += TP_PW_BLOCKS_MAX) {
         const int32_t nb = pairs - b0 < TP_PW_BLOCKS_MAX ? pairs - b0 : TP_PW_BLOCKS_MAX, oc0 = 2 * b0;
         const int8_t *w = L->filter + (size_t)oc0 * (size_t)n;
-        if (steps > 0) {
+        if (!TP_CONV_2D_S8_CHANNEL_TAIL || steps > 0) {
             tp_pw_blocks_x16(xb, w, n, acc, steps, nb, L->bias + oc0 * L->bias_step);
         } else {
             int32_t i;
@@ -354,7 +354,7 @@ static void tp_pw_pair16(const tp_pw_layer *L, const int8_t *x0, const int8_t *x
                 acc[4 * i + 2] = acc[4 * i + 3] = L->bias[oc0 * L->bias_step + 2 * i + 1];
             }
         }
-        if (n4 < n) {
+        if (TP_CONV_2D_S8_CHANNEL_TAIL && n4 < n) {
             int32_t c;
             for (c = 0; c < 2 * nb; ++c) {
                 const int8_t *wc = w + (size_t)c * (size_t)n;
@@ -366,7 +366,7 @@ static void tp_pw_pair16(const tp_pw_layer *L, const int8_t *x0, const int8_t *x
         }
         tp_pw_requant(acc, mul + oc0, sh + oc0, 2 * nb, &L->rq, L->mode, o0 + oc0, o1 + oc0);
     }
-    if ((out_c & 1) != 0) {
+    if (TP_CONV_2D_S8_CHANNEL_TAIL && (out_c & 1) != 0) {
         const int32_t oc = out_c - 1;
         const int8_t *w0 = L->filter + (size_t)oc * (size_t)n;
         const int32_t b = L->bias_step ? L->bias[oc] : 0;
@@ -385,7 +385,7 @@ static inline const int8_t *tp_pw_src(const tp_conv_s8_params *p, const int8_t *
 
 /* The whole layer: pixels in pairs (an odd last pixel pairs with itself, its output written
  * twice with the same bytes). With stride 1 the input pixels are the output pixels. */
-static void tp_pointwise_s8(const tp_conv_s8_params *p, const int8_t *input, const int8_t *filter,
+static TP_NO_LIBCALL_LOOPS void tp_pointwise_s8(const tp_conv_s8_params *p, const int8_t *input, const int8_t *filter,
                             const int32_t *bias, int8_t *output) {
     const int32_t pixels = p->output.n * p->output.h * p->output.w;
     const int32_t in_c = p->input.c, out_c = p->output.c;
@@ -403,7 +403,7 @@ static void tp_pointwise_s8(const tp_conv_s8_params *p, const int8_t *input, con
         const int32_t j = i + 1 < pixels ? i + 1 : i;
         const int8_t *x0 = dense ? input + (size_t)i * (size_t)in_c : tp_pw_src(p, input, i);
         const int8_t *x1 = dense ? input + (size_t)j * (size_t)in_c : tp_pw_src(p, input, j);
-        if (in_c <= TP_PW_XMAX) {
+        if (!TP_CONV_2D_S8_DEEP || in_c <= TP_PW_XMAX) {
             tp_pw_pair16(&L, x0, x1, output + (size_t)i * (size_t)out_c, output + (size_t)j * (size_t)out_c);
         } else {
             tp_pw_pixels2(p, x0, x1, filter, bias, output + (size_t)i * (size_t)out_c,
