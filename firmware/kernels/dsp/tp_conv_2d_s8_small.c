@@ -2,7 +2,7 @@
  * CONV_2D, int8, small filter patches — DSP-extension variant (Cortex-M4/M7/M33, and M55),
  * bit-identical to the plain tp_conv_2d_s8 (issues #13, #14).
  *
- * A first layer (C_in = 1..4, a 3x3 or 10x4 filter) has patches of 9..64 taps: the generic
+ * A first layer (C_in = 1..4, a 3x3, 10x4 or 10x8 filter) has patches of 9..128 taps: the generic
  * kernel spends more on per-row setup, on the int8 -> int16 split of every weight word and
  * on the requantisation than on its multiplies (~11 instructions per MAC on mnist-dscnn's
  * 28x28x1 -> 16 layer). Here, per output pixel:
