@@ -28,6 +28,27 @@ static inline int8_t requant(const tp_fc_s8_params *p, int32_t acc, int32_t q) {
     return (int8_t)tp_clamp_i32(acc, p->activation_min, p->activation_max);
 }
 
+/* The output's requantisation parameters, read once per call rather than per output. */
+typedef struct {
+    const int32_t *mult, *shift;
+    int32_t step; /* 1 per channel, 0 per tensor */
+    int32_t offset, lo, hi;
+} fc_requant;
+
+/* tp_mbqm + offset, clamped (requant above), with a branch on the shift's sign instead of
+ * computing both the left-shifted and the plain products: for shift <= 0 it is
+ * RoundingDivideByPOT(SRDHM(acc, m), -shift), for shift > 0 SRDHM(acc * 2^shift, m) (the
+ * division by 2^0 is the identity). */
+static inline int8_t requant_q(const fc_requant *r, int32_t acc, int32_t o) {
+    const int32_t m = r->mult[o * r->step], shift = r->shift[o * r->step];
+    int32_t v;
+    if (shift <= 0)
+        v = tp_rdivpot(tp_srdhm_nosat(acc, m), -shift);
+    else
+        v = tp_srdhm_nosat(tp_wrap_shl(acc, shift), m);
+    return (int8_t)tp_clamp_i32(v + r->offset, r->lo, r->hi);
+}
+
 /* (w + filter_offset) * (x + input_offset): the per-tensor path with asymmetric weights. */
 static void fc_with_filter_offset(const tp_fc_s8_params *p, const int8_t *input,
                                   const int8_t *filter, const int32_t *bias, int8_t *output) {
@@ -59,7 +80,8 @@ tp_status tp_fully_connected_s8(const tp_fc_s8_params *params, const int8_t *inp
     {
         const int32_t depth = params->input_depth, outs = params->output_depth;
         const int32_t off = params->input_offset;
-        const int per_channel = params->per_channel != 0;
+        const fc_requant rq = {params->output_multiplier, params->output_shift, params->per_channel != 0,
+                               params->output_offset, params->activation_min, params->activation_max};
         int32_t b, o;
         for (b = 0; b < params->batches; ++b) {
             const int8_t *x = input + (size_t)b * (size_t)depth;
@@ -75,12 +97,12 @@ tp_status tp_fully_connected_s8(const tp_fc_s8_params *params, const int8_t *inp
                     acc[3] = bias[o + 3];
                 }
                 tp_dot4_s8(x, w, depth, depth, off, acc);
-                for (r = 0; r < 4; ++r) y[o + r] = requant(params, acc[r], per_channel ? o + r : 0);
+                for (r = 0; r < 4; ++r) y[o + r] = requant_q(&rq, acc[r], o + r);
             }
             for (; o < outs; ++o) {
                 const int32_t acc = tp_dot1_s8(x, filter + (size_t)o * (size_t)depth, depth, off,
                                                bias ? bias[o] : 0);
-                y[o] = requant(params, acc, per_channel ? o : 0);
+                y[o] = requant_q(&rq, acc, o);
             }
         }
     }
