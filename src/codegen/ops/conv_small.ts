@@ -12,9 +12,11 @@
  */
 import type { CExpr, CInit } from '../types.js';
 import type { LowerContext, LoweredCall } from './context.js';
+import { SMALL_PATCH_MAX_TAPS } from '../../sparse/cost.js';
 
-/** Largest patch (taps) of tp_conv_2d_s8_small: TP_CONV_SMALL_MAX_PATCH in tp_kernels.h. */
-export const SMALL_CONV_MAX_PATCH = 128;
+/** Largest patch (taps) of tp_conv_2d_s8_small: TP_CONV_SMALL_MAX_PATCH in tp_kernels.h (the
+ * cost model's smallPatch test: SMALL_PATCH_MAX_TAPS). */
+export const SMALL_CONV_MAX_PATCH = SMALL_PATCH_MAX_TAPS;
 
 /** Number of int16 pairs of an n-tap patch (tp_conv_small_pairs): the last group of 4 taps
  * needs its second pair only if it has 2 taps or more. */
