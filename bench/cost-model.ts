@@ -17,7 +17,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { COST_FAMILIES, FEATURE_NAMES, callCostKey, costEncoding, costFeatures, fitCost, smallPatchConv, predict, type CallGeometry, type CostEncoding, type CostEntry, type CostFamily, type CostTable } from '../src/sparse/cost.js';
+import { COST_FAMILIES, FEATURE_NAMES, SMALL_PATCH_MAX_TAPS, callCostKey, costEncoding, costFeatures, fitCost, smallPatchConv, predict, type CallGeometry, type CostEncoding, type CostEntry, type CostFamily, type CostTable } from '../src/sparse/cost.js';
 import { COST_TABLE } from '../src/sparse/cost-table.js';
 import { sparseFormatsFor, type SparseOp } from '../src/sparse/formats/index.js';
 import { measureCases, type MeasureCase, type MeasuredLayer } from '../src/measure/measure.js';
@@ -62,13 +62,13 @@ export function sampleCases(op: SparseOp, dtype: 'int8' | 'float32', format: For
     const spec: LayerSpec = { op, dtype, prune: (m, rs) => pruneMatrix(m, rs, g, s), activation: 'RELU' };
     if (smallPatch) {
       // First layers for tp_conv_2d_s8_small: 1..4 input channels (a depthwise one: 1), at
-      // most 64 taps per output channel.
+      // most SMALL_PATCH_MAX_TAPS taps per output channel (micro_speech's 10x8 too).
       const hw = small ? [6, 8, 10] : [8, 16, 24, 32, 48];
-      const k = pick([[3, 3], [3, 3], [5, 5], [4, 2]] as const);
-      const cin = op === 'dw' ? 1 : rng.int(1, Math.min(4, Math.floor(64 / (k[0] * k[1]))));
+      const k = pick([[3, 3], [3, 3], [5, 5], [4, 2], [10, 8]] as const);
+      const cin = op === 'dw' ? 1 : rng.int(1, Math.min(4, Math.floor(SMALL_PATCH_MAX_TAPS / (k[0] * k[1]))));
       const cout = pick([3, 8, 12, 16, 32]);
       Object.assign(spec, {
-        height: pick(hw), width: pick(hw), cin, kh: k[0], kw: k[1],
+        height: Math.max(pick(hw), k[0]), width: Math.max(pick(hw), k[1]), cin, kh: k[0], kw: k[1],
         ...(op === 'dw' ? { depthMultiplier: cout } : { cout }),
         stride: i % 3 === 2 ? [2, 2] : [1, 1], padding: i % 2 === 0 ? 'SAME' : 'VALID',
         // Both requantisation ends: a clamp, or the whole int8 range (one SSAT).

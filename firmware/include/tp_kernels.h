@@ -181,7 +181,7 @@ int32_t tp_conv_2d_s8_get_scratch_size(const tp_conv_s8_params *params);
  * output offset are one SMMLAR). output_multiplier / output_shift in params must hold the
  * same values (the plain kernel requantises from them). TP_ERR_PARAM if a shift is > -1 or the
  * patch is too long; the other bounds are not checked here. */
-#define TP_CONV_SMALL_MAX_PATCH 64
+#define TP_CONV_SMALL_MAX_PATCH 128
 static inline int32_t tp_conv_small_pairs(int32_t n) { return 2 * ((n - 1) / 4) + (((n - 1) & 3) != 0 ? 2 : 1); }
 typedef struct {
     int32_t bias2;      /* 2 * bias[o] (0 without a bias) */

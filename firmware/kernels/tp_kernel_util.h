@@ -291,4 +291,16 @@ static inline void tp_tap_range(int32_t origin, int32_t dilation, int32_t k_size
     *end = e;
 }
 
+/* n int8 values from src to dst, four bytes at a time, then the bytes left: inline (a memcpy
+ * call costs more than a row of a patch) and linear in n. The 4-byte memcpy is one LDR/STR on
+ * cores with unaligned access, byte moves elsewhere. */
+static inline void tp_copy_s8(int8_t *dst, const int8_t *src, int32_t n) {
+    for (; n >= 4; n -= 4, src += 4, dst += 4) {
+        uint32_t w;
+        __builtin_memcpy(&w, src, 4);
+        __builtin_memcpy(dst, &w, 4);
+    }
+    for (; n > 0; --n) *dst++ = *src++;
+}
+
 #endif /* TP_KERNEL_UTIL_H */

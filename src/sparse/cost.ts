@@ -115,7 +115,7 @@ export interface CallGeometry {
    * weights alongside: two 2-row loops instead of one 4-row loop). */
   inputOffset: boolean;
   /** Dense int8: the code generator calls tp_conv_2d_s8_small (a CONV_2D without groups or a
-   * DEPTHWISE_CONV_2D of one input channel, 2..64 taps per output channel; its quantisation
+   * DEPTHWISE_CONV_2D of one input channel, 2..128 taps per output channel; its quantisation
    * bounds hold in every model seen). Absent in samples measured before it existed. */
   smallPatch?: boolean;
   /** Convolutions: output pixels whose whole window lies inside the input. */
@@ -137,6 +137,10 @@ export function callCostKey(family: CostFamily, g: CallGeometry, dtype: WeightDT
   const key = costKey(family, g.op, dtype, format);
   return format === 'dense' && smallPatchConv(g, dtype) ? `${key}-small` : key;
 }
+
+/** Largest patch of tp_conv_2d_s8_small: SMALL_CONV_MAX_PATCH in src/codegen/ops/conv_small.ts
+ * (which this folder cannot import: codegen depends on it). */
+export const SMALL_PATCH_MAX_TAPS = 128;
 
 /** Pairs of taps of tp_conv_2d_s8_small's patch (tp_conv_small_pairs in tp_kernels.h). */
 const smallPairs = (n: number): number => 2 * Math.floor((n - 1) / 4) + ((n - 1) % 4 !== 0 ? 2 : 1);
@@ -264,12 +268,12 @@ export function callGeometry(op: SparseOp, params: FullyConnectedParams | Conv2D
       inputOffset, op, n, rows: q.outputDepth, cols: taps * q.filterInputDepth, taps, cin: q.filterInputDepth, kw: p.filterWidth,
       denseMacsPerVector: (insideTaps / n) * q.filterInputDepth * q.outputDepth, inPlace, rowCopies: inPlace ? 0 : rowCopies,
       insideTaps, runs: runs * p.batches, runVec16: runVec16 * p.batches,
-      smallPatch: q.filterInputDepth === q.inputDepth && taps >= 2 && taps * q.inputDepth <= 64, interiorPixels, fullRange,
+      smallPatch: q.filterInputDepth === q.inputDepth && taps >= 2 && taps * q.inputDepth <= SMALL_PATCH_MAX_TAPS, interiorPixels, fullRange,
     };
   }
   return {
     inputOffset, op, n, rows: p.outputDepth, cols: taps, taps, cin: 1, kw: p.filterWidth, denseMacsPerVector: (insideTaps / n) * p.outputDepth, inPlace: false, rowCopies: 0, insideTaps, runs: 0, runVec16: 0,
-    smallPatch: p.inputDepth === 1 && taps >= 2 && taps <= 64, interiorPixels, fullRange,
+    smallPatch: p.inputDepth === 1 && taps >= 2 && taps <= SMALL_PATCH_MAX_TAPS, interiorPixels, fullRange,
     dw3x3: p.filterHeight === 3 && p.filterWidth === 3 && p.dilationH === 1 && p.dilationW === 1 && p.outputDepth === p.inputDepth,
   };
 }
@@ -295,10 +299,16 @@ export function costFeatures(costFam: CostFamily, g: CallGeometry, dtype: Weight
     // and channel (stored; the plain kernel: the taps inside the input), the channels left
     // over one by one (tail), a requantisation per output (n*rows), a clamp per output unless
     // the range is all of int8 (patches). The plain kernel has the same structure, one channel
-    // at a time; its gather loops over the taps, then their channels (runs: n*taps).
+    // at a time; its gather loops over the taps, then their channels (runs: n*taps). The dsp
+    // kernel (mve too) copies the patch a filter row at a time, words then the bytes left:
+    // n*kh rows and n*kh*(row bytes % 4) bytes in place of n*taps.
     const pairs = smallPairs(g.cols);
     const border = n - (g.interiorPixels ?? n);
-    return [1, 0, n, n * g.rows, n * g.rows * pairs, n * dotCalls(g.rows), n * g.taps, n * g.cols, g.fullRange ? 0 : n * g.rows, border * g.cols, n * (g.rows % 4) * pairs, 0];
+    const rowCopy = family !== 'plain';
+    const kh = g.taps / g.kw;
+    const gather = rowCopy ? n * kh : n * g.taps;
+    const tailBytes = rowCopy ? n * kh * ((g.kw * g.cin) % 4) : 0;
+    return [1, 0, n, n * g.rows, n * g.rows * pairs, n * dotCalls(g.rows), gather, n * g.cols, g.fullRange ? 0 : n * g.rows, border * g.cols, n * (g.rows % 4) * pairs, tailBytes];
   }
   if (!enc || enc.format === 'dense') {
     // Dense kernels (units = dot products): four output channels per dot product (the rest

@@ -2,12 +2,13 @@
  * CONV_2D, int8, small filter patches — DSP-extension variant (Cortex-M4/M7/M33, and M55),
  * bit-identical to the plain tp_conv_2d_s8 (issues #13, #14).
  *
- * A first layer (C_in = 1..4, a 3x3 or 10x4 filter) has patches of 9..64 taps: the generic
+ * A first layer (C_in = 1..4, a 3x3, 10x4 or 10x8 filter) has patches of 9..128 taps: the generic
  * kernel spends more on per-row setup, on the int8 -> int16 split of every weight word and
  * on the requantisation than on its multiplies (~11 instructions per MAC on mnist-dscnn's
  * 28x28x1 -> 16 layer). Here, per output pixel:
- *  - the patch is gathered once, 4 taps to a word through a table of tap offsets made per
- *    call (padding taps read as the input zero point), and each word split into int16 pairs
+ *  - the patch is gathered once into a byte buffer in tap order, each filter row's taps that
+ *    fall inside the input copied from the input row a word at a time (at the border the
+ *    buffer is first filled with the input zero point), and each word split into int16 pairs
  *    with the input offset added (two SXTAB16; exact, as |x + off| <= 383): pair 2i = taps
  *    (4i, 4i+2), pair 2i+1 = taps (4i+1, 4i+3);
  *  - the weights are already int16 pairs in that order, doubled, laid out by the code
@@ -57,6 +58,14 @@ static inline int8_t requant(int32_t acc2, const tp_conv_small_requant *q, int32
     return (int8_t)v;
 }
 
+/* The block loop of pixel_channels in assembly (LDRD with post-increment, 15 instructions for
+ * 16 MACs): GCC splits the LDRDs of the C form into single loads under LTO. */
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP && !defined(TP_DSP_EMULATE)
+#define TP_SMALL_ASM 1
+#else
+#define TP_SMALL_ASM 0
+#endif
+
 /* Two consecutive words (of word-aligned arrays) in one LDRD: GCC 12 keeps the pairs of
  * loads of the channel block separate otherwise, one LDR each. */
 static inline void load2(const uint32_t *p, uint32_t *lo, uint32_t *hi) {
@@ -91,7 +100,33 @@ static ALWAYS_INLINE void pixel_channels(const uint32_t *pairs, int32_t np, cons
             a3 = tp_smlad(w[3], xv, a3);
             w += 4;
         }
-        for (; x != x_end; x += 2, w += 8) {
+        /* np - (np & 1) >= 2 pairs left (n >= 2 taps: np >= 2). */
+#if TP_SMALL_ASM
+        {
+            uint32_t xa, xb, w0, w1;
+            __asm__ volatile("1:\n\t"
+                             "ldrd   %[xa], %[xb], [%[x]], #8\n\t"
+                             "ldrd   %[w0], %[w1], [%[w]], #8\n\t"
+                             "smlad  %[a0], %[w0], %[xa], %[a0]\n\t"
+                             "smlad  %[a1], %[w1], %[xa], %[a1]\n\t"
+                             "ldrd   %[w0], %[w1], [%[w]], #8\n\t"
+                             "smlad  %[a2], %[w0], %[xa], %[a2]\n\t"
+                             "smlad  %[a3], %[w1], %[xa], %[a3]\n\t"
+                             "ldrd   %[w0], %[w1], [%[w]], #8\n\t"
+                             "smlad  %[a0], %[w0], %[xb], %[a0]\n\t"
+                             "smlad  %[a1], %[w1], %[xb], %[a1]\n\t"
+                             "ldrd   %[w0], %[w1], [%[w]], #8\n\t"
+                             "smlad  %[a2], %[w0], %[xb], %[a2]\n\t"
+                             "smlad  %[a3], %[w1], %[xb], %[a3]\n\t"
+                             "cmp    %[x], %[xend]\n\t"
+                             "bne    1b"
+                             : [x] "+&r"(x), [w] "+&r"(w), [a0] "+&r"(a0), [a1] "+&r"(a1), [a2] "+&r"(a2),
+                               [a3] "+&r"(a3), [xa] "=&r"(xa), [xb] "=&r"(xb), [w0] "=&r"(w0), [w1] "=&r"(w1)
+                             : [xend] "r"(x_end)
+                             : "cc", "memory");
+        }
+#else
+        do {
             uint32_t xa, xb, w0, w1;
             load2(x, &xa, &xb);
             load2(w, &w0, &w1);
@@ -106,7 +141,10 @@ static ALWAYS_INLINE void pixel_channels(const uint32_t *pairs, int32_t np, cons
             load2(w + 6, &w0, &w1);
             a2 = tp_smlad(w0, xb, a2);
             a3 = tp_smlad(w1, xb, a3);
-        }
+            x += 2;
+            w += 8;
+        } while (x != x_end);
+#endif
         out[oc] = requant(a0, &q[0], act_min, act_max, full);
         out[oc + 1] = requant(a1, &q[1], act_min, act_max, full);
         out[oc + 2] = requant(a2, &q[2], act_min, act_max, full);
@@ -140,71 +178,57 @@ tp_status tp_conv_2d_s8_small(const tp_conv_s8_params *params, const int8_t *inp
         const int32_t np = n <= TP_CONV_SMALL_MAX_PATCH ? tp_conv_small_pairs(n) : 0;
         const int32_t n_words = (n + 3) / 4;
         const int32_t dil_h = params->dilation_h, dil_w = params->dilation_w;
-        const int32_t span_w = (k_w - 1) * dil_w; /* the window's width - 1 */
+        const int32_t row_taps = k_w * in_c; /* taps of one filter row */
         const uint32_t off2 = tp_dup16(params->input_offset);
-        const int8_t pad = (int8_t)(-params->input_offset);
+        const uint32_t pad4 = (uint32_t)(uint8_t)(-params->input_offset) * 0x01010101u;
         const int32_t *shift = params->output_shift;
         const int32_t act_min = params->activation_min, act_max = params->activation_max;
         const int full = act_min == -128 && act_max == 127;
-        /* Tap k's offset from the window origin (in bytes of the input), and its ky, kx. */
-        int32_t tap_off[4 * MAX_WORDS];
-        uint8_t tap_ky[4 * MAX_WORDS], tap_kx[4 * MAX_WORDS];
+        /* The pixel's patch, tap k at byte k (OHWI order), whole words. */
+        union {
+            uint32_t w[MAX_WORDS];
+            int8_t b[4 * MAX_WORDS];
+        } patch;
         uint32_t pairs[MAX_PAIRS];
         int32_t b, oy, ox, oc, i;
         int8_t *out = output;
         if (params->filter.c != in_c || np == 0) return TP_ERR_PARAM;
         for (oc = 0; oc < out_c; ++oc)
             if (shift[oc] > -1) return TP_ERR_PARAM;
-        /* Taps past n (in the last word) meet zero weights: they read the window origin's
-         * first tap (in the input for an interior pixel, the zero point at the border). */
-        for (i = 0; i < 4 * n_words; ++i) {
-            const int32_t k = i < n ? i : 0;
-            const int32_t ky = k / (k_w * in_c), kx = (k / in_c) % k_w, ci = k % in_c;
-            tap_off[i] = (ky * dil_h * in_w + kx * dil_w) * in_c + ci;
-            tap_ky[i] = (uint8_t)ky;
-            tap_kx[i] = (uint8_t)kx;
-        }
+        /* Taps past n (in the last word) meet zero weights; they stay 0. */
+        patch.w[n_words - 1] = 0;
         for (b = 0; b < params->input.n; ++b) {
             const int8_t *in_b = input + (size_t)b * (size_t)in_h * (size_t)in_w * (size_t)in_c;
             for (oy = 0; oy < params->output.h; ++oy) {
                 const int32_t y0 = oy * params->stride_h - params->pad_h;
                 int32_t ky_start, ky_end;
                 tp_tap_range(y0, dil_h, k_h, in_h, &ky_start, &ky_end);
-                const int row_inside = ky_start == 0 && ky_end == k_h;
                 for (ox = 0; ox < params->output.w; ++ox) {
                     const int32_t x0 = ox * params->stride_w - params->pad_w;
-                    if (row_inside && x0 >= 0 && x0 + span_w < in_w) {
-                        const int8_t *px = in_b + ((size_t)y0 * (size_t)in_w + (size_t)x0) * (size_t)in_c;
-                        for (i = 0; i < n_words; ++i) {
-                            const int32_t *t = tap_off + 4 * i;
-                            const uint32_t xw = (uint32_t)(uint8_t)px[t[0]] | ((uint32_t)(uint8_t)px[t[1]] << 8) |
-                                                ((uint32_t)(uint8_t)px[t[2]] << 16) |
-                                                ((uint32_t)(uint8_t)px[t[3]] << 24);
-                            pairs[2 * i] = tp_sxtab16(off2, xw);
-                            pairs[2 * i + 1] = tp_sxtab16_ror8(off2, xw);
-                        }
-                    } else {
+                    int32_t kx_start, kx_end, ky;
+                    tp_tap_range(x0, dil_w, k_w, in_w, &kx_start, &kx_end);
+                    if (ky_end - ky_start != k_h || kx_end - kx_start != k_w) {
                         /* At the border: taps outside the input read as the zero point. */
-                        const int32_t base = (y0 * in_w + x0) * in_c;
-                        int32_t kx_start, kx_end;
-                        uint32_t ky_n, kx_n;
-                        tp_tap_range(x0, dil_w, k_w, in_w, &kx_start, &kx_end);
-                        ky_n = (uint32_t)(ky_end - ky_start);
-                        kx_n = (uint32_t)(kx_end - kx_start);
-                        for (i = 0; i < n_words; ++i) {
-                            uint32_t xw = 0;
-                            int32_t j;
-                            for (j = 3; j >= 0; --j) {
-                                const int32_t k = 4 * i + j;
-                                /* ky in [ky_start, ky_end) and kx in [kx_start, kx_end), one
-                                 * unsigned compare each and no branch between them. */
-                                const int inside = ((uint32_t)(tap_ky[k] - ky_start) < ky_n) &
-                                                   ((uint32_t)(tap_kx[k] - kx_start) < kx_n);
-                                xw = (xw << 8) | (uint8_t)(inside ? in_b[base + tap_off[k]] : pad);
-                            }
-                            pairs[2 * i] = tp_sxtab16(off2, xw);
-                            pairs[2 * i + 1] = tp_sxtab16_ror8(off2, xw);
-                        }
+                        for (i = 0; i < n / 4; ++i) patch.w[i] = pad4;
+                        for (i = 4 * (n / 4); i < n; ++i) patch.b[i] = (int8_t)pad4;
+                    }
+                    /* Each filter row's taps inside the input, copied from the input row. */
+                    for (ky = ky_start; ky < ky_end; ++ky) {
+                        const int32_t row = (y0 + ky * dil_h) * in_w; /* the input row's first pixel */
+                        int8_t *dst = patch.b + ky * row_taps;
+                        int32_t kx;
+                        if (dil_w == 1)
+                            tp_copy_s8(dst + kx_start * in_c, in_b + (row + x0 + kx_start) * in_c,
+                                       (kx_end - kx_start) * in_c);
+                        else
+                            for (kx = kx_start; kx < kx_end; ++kx)
+                                tp_copy_s8(dst + kx * in_c, in_b + (row + x0 + kx * dil_w) * in_c, in_c);
+                    }
+                    /* Pairs with the input offset added: pair 2i = taps (4i, 4i+2), 2i+1 = (4i+1, 4i+3). */
+                    for (i = 0; i < n_words; ++i) {
+                        const uint32_t xw = patch.w[i];
+                        pairs[2 * i] = tp_sxtab16(off2, xw);
+                        pairs[2 * i + 1] = tp_sxtab16_ror8(off2, xw);
                     }
                     if (full)
                         pixel_channels(pairs, np, filter, requant, out_c, out, act_min, act_max, 1);

@@ -28,6 +28,38 @@ static inline int8_t requant(const tp_fc_s8_params *p, int32_t acc, int32_t q) {
     return (int8_t)tp_clamp_i32(acc, p->activation_min, p->activation_max);
 }
 
+/* The output's requantisation parameters, read once per call rather than per output. */
+typedef struct {
+    const int32_t *mult, *shift;
+    int32_t mask; /* channel o's parameters are at o & mask: -1 per channel, 0 per tensor */
+    int32_t offset, lo, hi;
+    int32_t narrow; /* the activation range is narrower than int8's */
+} fc_requant;
+
+/* v saturated to int8 (SSAT). */
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP && !defined(TP_DSP_EMULATE)
+static inline int32_t sat8(int32_t v) { return __ssat(v, 8); }
+#else
+static inline int32_t sat8(int32_t v) { return v < -128 ? -128 : v > 127 ? 127 : v; }
+#endif
+
+/* tp_mbqm + offset, clamped (requant above), with a branch on the shift's sign instead of
+ * computing both the left-shifted and the plain products: for shift <= 0 it is
+ * RoundingDivideByPOT(SRDHM(acc, m), -shift), for shift > 0 SRDHM(acc * 2^shift, m) (the
+ * division by 2^0 is the identity). */
+static inline int8_t requant_q(const fc_requant *r, int32_t acc, int32_t o) {
+    const int32_t m = r->mult[o & r->mask], shift = r->shift[o & r->mask];
+    int32_t v;
+    if (__builtin_expect(shift <= 0, 1))
+        v = tp_rdivpot(tp_srdhm_nosat(acc, m), -shift);
+    else
+        v = tp_srdhm_nosat(tp_wrap_shl(acc, shift), m);
+    /* lo >= -128 and hi <= 127 (int8 activations), so clamping to int8 first changes nothing;
+     * a range of all of int8 (no activation, or a ReLU at zero point -128) needs only that. */
+    v = sat8(v + r->offset);
+    return (int8_t)(r->narrow ? tp_clamp_i32(v, r->lo, r->hi) : v);
+}
+
 /* (w + filter_offset) * (x + input_offset): the per-tensor path with asymmetric weights. */
 static void fc_with_filter_offset(const tp_fc_s8_params *p, const int8_t *input,
                                   const int8_t *filter, const int32_t *bias, int8_t *output) {
@@ -59,7 +91,9 @@ tp_status tp_fully_connected_s8(const tp_fc_s8_params *params, const int8_t *inp
     {
         const int32_t depth = params->input_depth, outs = params->output_depth;
         const int32_t off = params->input_offset;
-        const int per_channel = params->per_channel != 0;
+        const fc_requant rq = {params->output_multiplier, params->output_shift, params->per_channel ? -1 : 0,
+                               params->output_offset, params->activation_min, params->activation_max,
+                               params->activation_min > -128 || params->activation_max < 127};
         int32_t b, o;
         for (b = 0; b < params->batches; ++b) {
             const int8_t *x = input + (size_t)b * (size_t)depth;
@@ -67,7 +101,6 @@ tp_status tp_fully_connected_s8(const tp_fc_s8_params *params, const int8_t *inp
             for (o = 0; o + 4 <= outs; o += 4) {
                 const int8_t *w = filter + (size_t)o * (size_t)depth;
                 int32_t acc[4] = {0, 0, 0, 0};
-                int r;
                 if (bias) {
                     acc[0] = bias[o];
                     acc[1] = bias[o + 1];
@@ -75,12 +108,21 @@ tp_status tp_fully_connected_s8(const tp_fc_s8_params *params, const int8_t *inp
                     acc[3] = bias[o + 3];
                 }
                 tp_dot4_s8(x, w, depth, depth, off, acc);
-                for (r = 0; r < 4; ++r) y[o + r] = requant(params, acc[r], per_channel ? o + r : 0);
+                {
+                    /* All four before the stores: an int8 store may alias anything, which would
+                     * reload every parameter after it. */
+                    const int8_t v0 = requant_q(&rq, acc[0], o), v1 = requant_q(&rq, acc[1], o + 1);
+                    const int8_t v2 = requant_q(&rq, acc[2], o + 2), v3 = requant_q(&rq, acc[3], o + 3);
+                    y[o] = v0;
+                    y[o + 1] = v1;
+                    y[o + 2] = v2;
+                    y[o + 3] = v3;
+                }
             }
             for (; o < outs; ++o) {
                 const int32_t acc = tp_dot1_s8(x, filter + (size_t)o * (size_t)depth, depth, off,
                                                bias ? bias[o] : 0);
-                y[o] = requant(params, acc, per_channel ? o : 0);
+                y[o] = requant_q(&rq, acc, o);
             }
         }
     }

@@ -257,14 +257,7 @@ static inline tp_status tp_sp_fc_f32_run(const tp_sparse_fc_f32_params *p, int32
 /* Copies and fills for the patches, four bytes at a time: inline (a memcpy call costs more
  * than a 32-byte row of a patch) and linear in the length, which the cost model relies on.
  * The 4-byte memcpy is one LDR/STR on cores with unaligned access, byte moves elsewhere. */
-static inline void tp_sp_copy_s8(int8_t *dst, const int8_t *src, int32_t n) {
-    for (; n >= 4; n -= 4, src += 4, dst += 4) {
-        uint32_t w;
-        memcpy(&w, src, 4);
-        memcpy(dst, &w, 4);
-    }
-    for (; n > 0; --n) *dst++ = *src++;
-}
+static inline void tp_sp_copy_s8(int8_t *dst, const int8_t *src, int32_t n) { tp_copy_s8(dst, src, n); }
 
 static inline void tp_sp_fill_s8(int8_t *dst, int8_t value, int32_t n) {
     const uint32_t w = 0x01010101u * (uint8_t)value;

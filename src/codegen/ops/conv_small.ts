@@ -3,7 +3,7 @@
  * tp_conv_2d_s8_small, which takes its weights as int16 pairs laid out for SMLAD (the layout
  * is documented with the kernel in firmware/include/tp_kernels.h). A CONV_2D without groups
  * and a DEPTHWISE_CONV_2D of one input channel (the same operation, the filter 1HWO instead of
- * OHWI) qualify when the patch has 2..64 taps and the kernel's requantisation shortcut is
+ * OHWI) qualify when the patch has 2..128 taps and the kernel's requantisation shortcut is
  * exact: every shift in [-31, -1], every channel's |bias| + 383 * sum |w| < 2^30 (383 bounds
  * |input + input_offset|), and (|output_offset| + 1) * 2^right + 2^30 < 2^31 (right = -shift).
  * Anything else keeps the generic kernel. The weights are doubled (the kernel accumulates
@@ -12,9 +12,11 @@
  */
 import type { CExpr, CInit } from '../types.js';
 import type { LowerContext, LoweredCall } from './context.js';
+import { SMALL_PATCH_MAX_TAPS } from '../../sparse/cost.js';
 
-/** Largest patch (taps) of tp_conv_2d_s8_small: TP_CONV_SMALL_MAX_PATCH in tp_kernels.h. */
-export const SMALL_CONV_MAX_PATCH = 64;
+/** Largest patch (taps) of tp_conv_2d_s8_small: TP_CONV_SMALL_MAX_PATCH in tp_kernels.h (the
+ * cost model's smallPatch test: SMALL_PATCH_MAX_TAPS). */
+export const SMALL_CONV_MAX_PATCH = SMALL_PATCH_MAX_TAPS;
 
 /** Number of int16 pairs of an n-tap patch (tp_conv_small_pairs): the last group of 4 taps
  * needs its second pair only if it has 2 taps or more. */
