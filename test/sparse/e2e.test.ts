@@ -2,8 +2,8 @@
  * End to end: kws_ref_model (MLPerf Tiny KWS) magnitude-pruned to 80% without retraining,
  * built with sparse formats chosen per layer, run in QEMU on Cortex-M4F and Cortex-M55: its
  * outputs equal the reference interpreter's on the same pruned weights (model.tflite in the
- * build directory is the pruned model), and the report shows fewer instructions and fewer
- * flash bytes than the dense build of the same pruned model.
+ * build directory is the pruned model), and the report shows fewer flash bytes than the dense
+ * build of the same pruned model and no more instructions (within 1%).
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -50,7 +50,12 @@ describe.skipIf(!hasShared || !haveTools)('kws_ref_model pruned to 80%, sparse b
         expect(l.predictedInstructions).not.toBeNull();
         expect(l.measuredInstructions).toBeGreaterThan(0);
       }
-      expect(sparse.measured!.instructions).toBeLessThan(dense.measured!.instructions);
+      // Since the dense DSP kernels of issue 14 (1.3 instructions per MAC on 1x1 layers), 80%
+      // element sparsity no longer beats them on kws's convolutions: 'speed' keeps those dense
+      // and the sparse build's gain is bytes. It must not be slower than dense by more than the
+      // noise of whole-program optimisation (-flto inlines differently when a sparse kernel is
+      // linked: ~0.1% on kws).
+      expect(sparse.measured!.instructions).toBeLessThan(dense.measured!.instructions * 1.01);
       expect(sparse.flash.weights).toBeLessThan(dense.flash.weights);
       expect(sparse.flash.total).toBeLessThan(dense.flash.total);
       console.info(
