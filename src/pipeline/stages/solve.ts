@@ -81,8 +81,14 @@ export const solve: Stage<PipelineContext> = {
       c.attempts = within.attempts;
       const over = await build(c, attempt);
       if (!over) return;
-      tighten.flash += over.flash > 0 ? over.flash + 256 : 0;
-      tighten.ram += over.ram > 0 ? over.ram + 64 : 0;
+      // The real build missed the prediction by (limit + overshoot) - predicted: the next plan
+      // must be predicted at least that much under the limit, or the solver returns the same
+      // plan (a sparse convolution loses its in-place overlap, which the RAM model ignores).
+      const t = c.result.totals;
+      const next = (limit: number, predicted: number, o: number, margin: number, sofar: number): number =>
+        o > 0 ? Math.max(sofar + o + margin, Math.ceil(Math.max(0, limit - predicted) + o + margin)) : sofar;
+      tighten.flash = next(c.problem.budget.flash, t.flash, over.flash, 256, tighten.flash);
+      tighten.ram = next(c.problem.budget.ram, t.ram, over.ram, 64, tighten.ram);
       c.log(`the build overshot the prediction by ${over.flash} B flash, ${over.ram} B RAM: re-solving with a tighter budget`);
     }
     throw new TinypruneError('E_SOLVE', 'the pipeline ended without a build');
@@ -96,7 +102,7 @@ async function measure(c: PipelineContext, plan: PrunePlan, note: string): Promi
   writeJsonAtomic(path.join(c.work, 'plan.json'), versionedPlan(plan));
   const t = evaluateChoices(c.problem, choicesFromPlan(c.problem, plan)).totals;
   const lossUnit = c.data ? 'pt (predicted accuracy loss)' : '(weight energy removed, summed over layers)';
-  c.log(`plan${note}: predicted flash ${t.flash} B, RAM ${t.ram} B, ${t.instructions} instructions, loss ${c.data ? (t.loss * 100).toFixed(2) : t.loss.toFixed(3)} ${lossUnit}`);
+  c.log(`plan${note}: predicted flash ${t.flash} B, RAM ${Math.ceil(t.ram)} B, ${t.instructions} instructions, loss ${c.data ? (t.loss * 100).toFixed(2) : t.loss.toFixed(3)} ${lossUnit}`);
   await runStage(prune, c, c.run);
   return c.pruned.accuracy;
 }
