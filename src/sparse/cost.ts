@@ -32,14 +32,14 @@
  * squares to exact QEMU instruction counts by bench/cost-model.ts, which regenerates
  * cost-table.ts. Dense kernels have entries too (stored = MACs per vector).
  */
-import type { Conv2DParams } from '../interp/kernels/conv_2d.js';
-import type { DepthwiseConv2DParams } from '../interp/kernels/depthwise_conv_2d.js';
-import type { FullyConnectedParams } from '../interp/kernels/fully_connected.js';
 import type { Core } from '../boards/schema.js';
 import type { SparseOp } from './formats/index.js';
 import type { KernelFamily } from './kernels.js';
 import type { EncodedMatrix, FormatName, WeightDType } from './types.js';
 import { COST_TABLE } from './cost-table.js';
+import type { CallGeometry } from './cost-geometry.js';
+
+export { callGeometry, SMALL_PATCH_MAX_TAPS, type CallGeometry } from './cost-geometry.js';
 
 export const FEATURE_NAMES = ['fixed', 'rows', 'n', 'n*rows', 'n*stored', 'n*units', 'n*runs', 'n*extra', 'patches', 'copies', 'n*tail', 'n*vec'] as const;
 
@@ -86,47 +86,6 @@ export function costKey(family: CostFamily, op: SparseOp, dtype: WeightDType, fo
   return `${family}/${op}/${dtype === 'int8' ? 's8' : 'f32'}/${format}`;
 }
 
-/** The geometry a call's cost depends on, from the interpreter's prepared parameters. */
-export interface CallGeometry {
-  op: SparseOp;
-  /** Input vectors: batches (FULLY_CONNECTED) or output pixels (convolutions). */
-  n: number;
-  rows: number;
-  cols: number;
-  taps: number;
-  /** Convolutions: input channels; 1x1 convolutions with no padding read the input in place. */
-  cin: number;
-  /** Kernel width (1 for FULLY_CONNECTED). */
-  kw: number;
-  /** Dense convolutions skip taps outside the input: the MACs they really do, per vector. */
-  denseMacsPerVector: number;
-  /** The conv patch is the input pixel itself (1x1, in bounds): no im2col copy. */
-  inPlace: boolean;
-  /** Convolutions: copies that build the patches (whole kernel rows inside the input, else taps). */
-  rowCopies: number;
-  /** Convolutions: taps inside the input, summed over the output pixels. */
-  insideTaps: number;
-  /** Convolutions: kernel rows inside the input, summed over the output pixels (the dense
-   * kernels' dot-product runs: each is one contiguous run of input bytes). */
-  runs: number;
-  /** Convolutions: 16-byte iterations of those runs (sum of ceil(run bytes / 16)). */
-  runVec16: number;
-  /** int8: the input zero point is not 0 (the Helium dense kernels then sum each row's
-   * weights alongside: two 2-row loops instead of one 4-row loop). */
-  inputOffset: boolean;
-  /** Dense int8: the code generator calls tp_conv_2d_s8_small (a CONV_2D without groups or a
-   * DEPTHWISE_CONV_2D of one input channel, 2..128 taps per output channel; its quantisation
-   * bounds hold in every model seen). Absent in samples measured before it existed. */
-  smallPatch?: boolean;
-  /** Convolutions: output pixels whose whole window lies inside the input. */
-  interiorPixels?: number;
-  /** int8: the activation range is all of int8 (tp_conv_2d_s8_small then saturates with one
-   * SSAT instead of clamping). */
-  fullRange?: boolean;
-  /** Depthwise 3x3, multiplier 1, dilation 1: the dsp kernel's MobileNet path. */
-  dw3x3?: boolean;
-}
-
 /** Whether the dense int8 kernel of this call is tp_conv_2d_s8_small (see smallPatch). */
 export function smallPatchConv(g: CallGeometry, dtype: WeightDType): boolean {
   return dtype === 'int8' && g.smallPatch === true;
@@ -137,10 +96,6 @@ export function callCostKey(family: CostFamily, g: CallGeometry, dtype: WeightDT
   const key = costKey(family, g.op, dtype, format);
   return format === 'dense' && smallPatchConv(g, dtype) ? `${key}-small` : key;
 }
-
-/** Largest patch of tp_conv_2d_s8_small: SMALL_CONV_MAX_PATCH in src/codegen/ops/conv_small.ts
- * (which this folder cannot import: codegen depends on it). */
-export const SMALL_PATCH_MAX_TAPS = 128;
 
 /** Pairs of taps of tp_conv_2d_s8_small's patch (tp_conv_small_pairs in tp_kernels.h). */
 const smallPairs = (n: number): number => 2 * Math.floor((n - 1) / 4) + ((n - 1) % 4 !== 0 ? 2 : 1);
@@ -204,80 +159,6 @@ export function costEncoding(e: EncodedMatrix | CostEncoding): CostEncoding {
   return { format: e.format, aux: e.aux, aux2: e.aux2, taps: e.taps, cols: e.cols, stored: e.stored, units: e.units, counts };
 }
 
-export function callGeometry(op: SparseOp, params: FullyConnectedParams | Conv2DParams | DepthwiseConv2DParams): CallGeometry {
-  const inputOffset = ((params as { inputOffset?: number }).inputOffset ?? 0) !== 0;
-  if (op === 'fc') {
-    const p = params as FullyConnectedParams;
-    return { inputOffset, op, n: p.batches, rows: p.outputDepth, cols: p.accumDepth, taps: 1, cin: p.accumDepth, kw: 1, denseMacsPerVector: p.outputDepth * p.accumDepth, inPlace: true, rowCopies: 0, insideTaps: 0, runs: 0, runVec16: 0 };
-  }
-  const p = params as Conv2DParams | DepthwiseConv2DParams;
-  const taps = p.filterHeight * p.filterWidth;
-  // Count the taps that fall inside the input, summed over output pixels.
-  const inside = (outSize: number, stride: number, pad: number, dil: number, k: number, inSize: number): number => {
-    let s = 0;
-    for (let o = 0; o < outSize; o++) for (let t = 0; t < k; t++) {
-      const i = o * stride - pad + t * dil;
-      if (i >= 0 && i < inSize) s++;
-    }
-    return s;
-  };
-  const n = p.batches * p.outputHeight * p.outputWidth;
-  const fullRange = p.kind === 'int8' && p.activationMin === -128 && p.activationMax === 127;
-  const fits = (outSize: number, stride: number, pad: number, dil: number, k: number, inSize: number): number => {
-    let c = 0;
-    for (let o = 0; o < outSize; o++) if (o * stride - pad >= 0 && o * stride - pad + (k - 1) * dil < inSize) c++;
-    return c;
-  };
-  const interiorPixels =
-    fits(p.outputHeight, p.strideH, p.padH, p.dilationH, p.filterHeight, p.inputHeight) *
-    fits(p.outputWidth, p.strideW, p.padW, p.dilationW, p.filterWidth, p.inputWidth) * p.batches;
-  const insideTaps =
-    inside(p.outputHeight, p.strideH, p.padH, p.dilationH, p.filterHeight, p.inputHeight) *
-    inside(p.outputWidth, p.strideW, p.padW, p.dilationW, p.filterWidth, p.inputWidth) * p.batches;
-  if (op === 'conv') {
-    const q = p as Conv2DParams;
-    // Per output pixel and kernel row: one copy when the whole row lies inside the input
-    // (dilation 1), else one per tap (tp_sp_patch_s8). The dense kernels instead run one dot
-    // product per kernel row inside the input, over the taps of the row that are inside.
-    let rowCopies = 0;
-    let runs = 0;
-    let runVec16 = 0;
-    for (let oy = 0; oy < p.outputHeight; oy++) {
-      for (let ox = 0; ox < p.outputWidth; ox++) {
-        const x0 = ox * p.strideW - p.padW;
-        const rowFits = p.dilationW === 1 && x0 >= 0 && x0 + p.filterWidth <= p.inputWidth;
-        let rowTaps = 0;
-        for (let kx = 0; kx < p.filterWidth; kx++) {
-          const x = x0 + kx * p.dilationW;
-          if (x >= 0 && x < p.inputWidth) rowTaps++;
-        }
-        for (let ky = 0; ky < p.filterHeight; ky++) {
-          const y = oy * p.strideH - p.padH + ky * p.dilationH;
-          const rowInside = y >= 0 && y < p.inputHeight;
-          rowCopies += rowFits && rowInside ? 1 : p.filterWidth;
-          if (rowInside && rowTaps > 0) {
-            runs++;
-            runVec16 += Math.ceil((rowTaps * q.filterInputDepth) / 16);
-          }
-        }
-      }
-    }
-    rowCopies *= p.batches;
-    const inPlace = taps === 1 && p.padH === 0 && p.padW === 0;
-    return {
-      inputOffset, op, n, rows: q.outputDepth, cols: taps * q.filterInputDepth, taps, cin: q.filterInputDepth, kw: p.filterWidth,
-      denseMacsPerVector: (insideTaps / n) * q.filterInputDepth * q.outputDepth, inPlace, rowCopies: inPlace ? 0 : rowCopies,
-      insideTaps, runs: runs * p.batches, runVec16: runVec16 * p.batches,
-      smallPatch: q.filterInputDepth === q.inputDepth && taps >= 2 && taps * q.inputDepth <= SMALL_PATCH_MAX_TAPS, interiorPixels, fullRange,
-    };
-  }
-  return {
-    inputOffset, op, n, rows: p.outputDepth, cols: taps, taps, cin: 1, kw: p.filterWidth, denseMacsPerVector: (insideTaps / n) * p.outputDepth, inPlace: false, rowCopies: 0, insideTaps, runs: 0, runVec16: 0,
-    smallPatch: p.inputDepth === 1 && taps >= 2 && taps <= SMALL_PATCH_MAX_TAPS, interiorPixels, fullRange,
-    dw3x3: p.filterHeight === 3 && p.filterWidth === 3 && p.dilationH === 1 && p.dilationW === 1 && p.outputDepth === p.inputDepth,
-  };
-}
-
 /** Kernels whose inner loops are Helium vector loops (firmware/kernels/mve, sparse/mve). */
 function helium(family: KernelFamily, g: CallGeometry, dtype: WeightDType, format: FormatName): boolean {
   return family === 'mve' && dtype === 'int8' && g.op !== 'dw' && ['dense', 'block1x16', 'channel', 'csr16', 'csr8', 'filterlet'].includes(format);
@@ -286,14 +167,13 @@ function helium(family: KernelFamily, g: CallGeometry, dtype: WeightDType, forma
 /** Rows done as groups of four plus one at a time (dot4 kernels): dot-product calls. */
 const dotCalls = (rows: number): number => Math.floor(rows / 4) + (rows % 4);
 
-/** The feature vector of a call (dense when `e` is undefined). */
-export function costFeatures(costFam: CostFamily, g: CallGeometry, dtype: WeightDType, enc: EncodedMatrix | CostEncoding | undefined): number[] {
-  const family = kernelFamilyOf(costFam);
+/** The feature vector of a dense call (costFeatures with no encoding). */
+function denseFeatures(family: KernelFamily, g: CallGeometry, dtype: WeightDType): number[] {
   const n = g.n;
   const copies = g.op === 'conv' ? g.rowCopies : n * g.taps;
   const checked = g.op === 'fc' ? g.rows : 0;
   const patches = g.op === 'conv' && !g.inPlace ? n : 0;
-  if ((!enc || enc.format === 'dense') && smallPatchConv(g, dtype)) {
+  if (smallPatchConv(g, dtype)) {
     // tp_conv_2d_s8_small: per pixel a gather of the patch (extra; border pixels take a
     // slower path, copies), then blocks of 4 channels (units) with one SMLAD per pair of taps
     // and channel (stored; the plain kernel: the taps inside the input), the channels left
@@ -310,37 +190,45 @@ export function costFeatures(costFam: CostFamily, g: CallGeometry, dtype: Weight
     const tailBytes = rowCopy ? n * kh * ((g.kw * g.cin) % 4) : 0;
     return [1, 0, n, n * g.rows, n * g.rows * pairs, n * dotCalls(g.rows), gather, n * g.cols, g.fullRange ? 0 : n * g.rows, border * g.cols, n * (g.rows % 4) * pairs, tailBytes];
   }
-  if (!enc || enc.format === 'dense') {
-    // Dense kernels (units = dot products): four output channels per dot product (the rest
-    // one by one), one per kernel row inside the input (dsp: one per pixel for 1x1 kernels and
-    // for the short rows it gathers into a patch, kw * cin < 32 bytes).
-    let units = 0;
-    let vec = 0;
-    let macs = g.denseMacsPerVector;
-    // Helium with an input offset: each group of four rows is two loops over the input.
-    const loops = helium(family, g, dtype, 'dense') && g.inputOffset ? 2 : 1;
-    if (g.op === 'fc') {
-      units = dotCalls(g.rows);
-      if (helium(family, g, dtype, 'dense')) vec = loops * units * Math.ceil(g.cols / 16);
-    } else if (g.op === 'conv') {
-      const gathered = family === 'dsp' && dtype === 'int8' && (g.inPlace || (g.taps > 1 && g.kw * g.cin < 32 && g.cols <= 512));
-      // The plain C kernel loops over output channels, then the kernel rows inside the input.
-      units = family === 'plain' ? (g.rows * g.runs) / n : dotCalls(g.rows) * (gathered ? 1 : g.runs / n);
-      // A gathered patch holds the padding too, and the dot products run over all of it.
-      if (gathered && !g.inPlace) macs = g.rows * g.cols;
-      if (helium(family, g, dtype, 'dense')) vec = (loops * dotCalls(g.rows) * g.runVec16) / n;
-    }
-    // extra, patches, copies: the pixel's taps as the sparse kernels' patch would take them
-    // (dense kernels walk the same kernel rows, in place or through a patch).
-    // The dsp 1x1 kernel is its own loop nest (pixel pairs, input expanded to int16 once,
-    // 2-channel blocks in assembly): its own coefficients for outputs, input bytes and MACs.
-    if (g.op === 'conv' && g.inPlace && family === 'dsp' && dtype === 'int8') return [1, 0, n, 0, 0, 0, n * g.rows, n * g.cols, 0, 0, n * macs, 0];
-    // So is its 3x3 depthwise path: 4-channel blocks in assembly, border windows gathered.
-    if (g.op === 'dw' && g.dw3x3 === true && family === 'dsp' && dtype === 'int8') {
-      return [1, 0, n, 0, 0, 0, n * g.rows, (n - (g.interiorPixels ?? n)) * g.rows, 0, 0, n * macs, 0];
-    }
-    return [1, checked, n, n * g.rows, n * macs, n * units, 0, n * (g.op === 'conv' && !g.inPlace ? g.cols : 0), patches, copies, 0, n * vec];
+  // Dense kernels (units = dot products): four output channels per dot product (the rest
+  // one by one), one per kernel row inside the input (dsp: one per pixel for 1x1 kernels and
+  // for the short rows it gathers into a patch, kw * cin < 32 bytes).
+  let units = 0;
+  let vec = 0;
+  let macs = g.denseMacsPerVector;
+  // Helium with an input offset: each group of four rows is two loops over the input.
+  const loops = helium(family, g, dtype, 'dense') && g.inputOffset ? 2 : 1;
+  if (g.op === 'fc') {
+    units = dotCalls(g.rows);
+    if (helium(family, g, dtype, 'dense')) vec = loops * units * Math.ceil(g.cols / 16);
+  } else if (g.op === 'conv') {
+    const gathered = family === 'dsp' && dtype === 'int8' && (g.inPlace || (g.taps > 1 && g.kw * g.cin < 32 && g.cols <= 512));
+    // The plain C kernel loops over output channels, then the kernel rows inside the input.
+    units = family === 'plain' ? (g.rows * g.runs) / n : dotCalls(g.rows) * (gathered ? 1 : g.runs / n);
+    // A gathered patch holds the padding too, and the dot products run over all of it.
+    if (gathered && !g.inPlace) macs = g.rows * g.cols;
+    if (helium(family, g, dtype, 'dense')) vec = (loops * dotCalls(g.rows) * g.runVec16) / n;
   }
+  // extra, patches, copies: the pixel's taps as the sparse kernels' patch would take them
+  // (dense kernels walk the same kernel rows, in place or through a patch).
+  // The dsp 1x1 kernel is its own loop nest (pixel pairs, input expanded to int16 once,
+  // 2-channel blocks in assembly): its own coefficients for outputs, input bytes and MACs.
+  if (g.op === 'conv' && g.inPlace && family === 'dsp' && dtype === 'int8') return [1, 0, n, 0, 0, 0, n * g.rows, n * g.cols, 0, 0, n * macs, 0];
+  // So is its 3x3 depthwise path: 4-channel blocks in assembly, border windows gathered.
+  if (g.op === 'dw' && g.dw3x3 === true && family === 'dsp' && dtype === 'int8') {
+    return [1, 0, n, 0, 0, 0, n * g.rows, (n - (g.interiorPixels ?? n)) * g.rows, 0, 0, n * macs, 0];
+  }
+  return [1, checked, n, n * g.rows, n * macs, n * units, 0, n * (g.op === 'conv' && !g.inPlace ? g.cols : 0), patches, copies, 0, n * vec];
+}
+
+/** The feature vector of a call (dense when `e` is undefined). */
+export function costFeatures(costFam: CostFamily, g: CallGeometry, dtype: WeightDType, enc: EncodedMatrix | CostEncoding | undefined): number[] {
+  const family = kernelFamilyOf(costFam);
+  const n = g.n;
+  const copies = g.op === 'conv' ? g.rowCopies : n * g.taps;
+  const checked = g.op === 'fc' ? g.rows : 0;
+  const patches = g.op === 'conv' && !g.inPlace ? n : 0;
+  if (!enc || enc.format === 'dense') return denseFeatures(family, g, dtype);
   const e = costEncoding(enc);
   let extra = 0;
   let c = copies;
