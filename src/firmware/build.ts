@@ -8,7 +8,7 @@
  * memcpy reads in int8 kernels into calls (5x slower).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { CORE_FACTS, resolveTarget, type BoardProfile, type Target } from '../boards/index.js';
@@ -298,11 +298,13 @@ async function readMemoryUse(exec: Exec, objdump: string, elf: string, target: T
 }
 
 /** App sources compiled to objects without LTO (see buildFirmware). */
-async function compileApps(gcc: string, apps: string[], flags: string[], outDir: string, exec: Exec): Promise<string[]> {
+async function compileApps(gcc: string, apps: string[], flags: string[], objDir: string, cwd: string, exec: Exec): Promise<string[]> {
   const objects: string[] = [];
   for (const src of apps) {
-    const obj = path.join(outDir, `${path.basename(src, '.c')}.app.o`);
-    const r = await exec(gcc, ['-c', ...flags.filter((f) => f !== '-flto'), '-fno-lto', src, '-o', obj], outDir);
+    // cwd = the output directory, which -ffile-prefix-map maps to '.': the same debug info
+    // (and firmware bytes) wherever the build runs.
+    const obj = path.join(objDir, `${path.basename(src, '.c')}.app.o`);
+    const r = await exec(gcc, ['-c', ...flags.filter((f) => f !== '-flto'), '-fno-lto', src, '-o', obj], cwd);
     if (r.exitCode !== 0) {
       throw new TinypruneError('E_TOOL_FAILED', `compiling ${path.basename(src)} failed: ${firstErrorLine(r.stderr) ?? ''}\n${r.stderr.trim().slice(0, 4000)}`, { where: src });
     }
@@ -341,10 +343,14 @@ export async function buildFirmware(opts: BuildOptions): Promise<BuildResult> {
   // The app (firmware/app: run, bench) stays out of LTO, so the model and kernels compile
   // to the same code whichever app measures them (bench over a serial port = run's counts).
   const appDir = path.join(platformDir(), '..', 'app') + path.sep;
-  const appObjects = await compileApps(gcc, sources.filter((s) => s.startsWith(appDir)), compileFlags(opts, { codeFlags, files }), outDir, exec);
+  // Its objects are removed once linked: the output directory holds only what a build
+  // publishes (an earlier build's directory is recognised by its files).
+  const appObjects = await compileApps(gcc, sources.filter((s) => s.startsWith(appDir)), compileFlags(opts, { codeFlags, files }), outDir, outDir, exec);
   const linked = [...sources.filter((s) => !s.startsWith(appDir)), ...appObjects];
   const args = linkArgs(opts, { codeFlags, files, linkerScript, sources: linked, platformObjects });
-  const r = await exec(gcc, args, outDir);
+  const r = await exec(gcc, args, outDir).finally(() => {
+    for (const o of appObjects) rmSync(o, { force: true });
+  });
   if (r.exitCode !== 0) throw linkError(r, { target, linkerScript, gcc, args, outDir });
   await writeImages(exec, objcopy, files);
   const { sections, flash, ram } = await readMemoryUse(exec, tools.objdump, elf, target);
