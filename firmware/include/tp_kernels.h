@@ -124,6 +124,37 @@ tp_status tp_fully_connected_s8(const tp_fc_s8_params *params, const int8_t *inp
                                 void *scratch);
 int32_t tp_fully_connected_s8_get_scratch_size(const tp_fc_s8_params *params);
 
+/* int8 FULLY_CONNECTED whose input arrives in slices (patch-based execution, issue #14: the
+ * layer that produces the input runs a band of output rows at a time, and the full input
+ * never exists). With batches == 1, for the input columns [col0, col0 + cols), x holding
+ * those columns:
+ *   acc[o] = (col0 == 0 ? bias[o] (0 without bias) : acc[o])
+ *            + sum_{d in [col0, col0 + cols)} (w[o][d] + filter_offset') * (x[d - col0] + input_offset)
+ * (filter_offset' as in tp_fully_connected_s8), and tp_fully_connected_s8_stream_end turns
+ * acc into the output as tp_fully_connected_s8 would: the int32 sums are exact, so summing
+ * slice by slice gives the same bytes. acc holds output_depth int32s. */
+tp_status tp_fully_connected_s8_stream(const tp_fc_s8_params *params, const int8_t *x,
+                                       const int8_t *filter, const int32_t *bias, int32_t col0,
+                                       int32_t cols, int32_t *acc);
+tp_status tp_fully_connected_s8_stream_end(const tp_fc_s8_params *params, const int32_t *acc,
+                                           int8_t *output);
+
+/* The input rows a band of output rows [r0, r1) of a windowed layer reads (the convolutions,
+ * depthwise convolutions and pools: output row r reads input rows r * stride - pad +
+ * k * dilation, k < filter height), as the kernel call that computes only that band sees
+ * them: it starts at input row *first, has *rows rows, and *pad rows of padding above. */
+static inline void tp_band_input(int32_t r0, int32_t r1, int32_t stride, int32_t pad,
+                                 int32_t filter_h, int32_t dilation, int32_t input_h,
+                                 int32_t *first, int32_t *rows, int32_t *pad_top) {
+    const int32_t top = r0 * stride - pad;
+    const int32_t lo = top > 0 ? top : 0;
+    int32_t hi = (r1 - 1) * stride - pad + (filter_h - 1) * dilation + 1;
+    if (hi > input_h) hi = input_h;
+    *first = lo;
+    *rows = hi - lo;
+    *pad_top = lo - top;
+}
+
 /* float FULLY_CONNECTED (TFLM reference_ops::FullyConnected):
  *   total = 0; for d: total += x[b][d] * w[o][d];  y = clamp(total + bias[o]) */
 typedef struct {

@@ -25,6 +25,8 @@ export interface GenerateOptions {
   toolVersion: string;
   /** Layers that run sparse kernels: operator index → encoded weights (src/sparse). */
   sparse?: ReadonlyMap<number, EncodedMatrix>;
+  /** Patch-based execution (LowerOptions.stream); default true. */
+  stream?: boolean | number;
 }
 
 export interface GeneratedFile {
@@ -40,7 +42,7 @@ export interface GeneratedSources {
 
 export function generateSources(graph: ModelGraph, opts: GenerateOptions): GeneratedSources {
   const prefix = assertValidIdentifier(opts.prefix ?? 'tp_model', 'symbol prefix');
-  const plan = lowerModel(graph, { prefix, source: opts.source, ...(opts.sparse ? { sparse: opts.sparse } : {}) });
+  const plan = lowerModel(graph, { prefix, source: opts.source, ...(opts.sparse ? { sparse: opts.sparse } : {}), ...(opts.stream !== undefined ? { stream: opts.stream } : {}) });
   return renderPlan(plan, opts);
 }
 
@@ -98,9 +100,14 @@ export function renderPlan(plan: KernelPlan, opts: GenerateOptions): GeneratedSo
       paramsType: c.paramsType ?? '',
       paramsSymbol: c.paramsSymbol ?? '',
       paramsInit: c.params === undefined ? '' : cInit(c.params),
-      argsText: c.args.join(', '),
+      callText: c.bands ? `${c.bands.fn}()` : `${c.kernel ?? ''}(${c.args.join(', ')})`,
       comment: cComment(`'${c.name}'`),
     })),
+    bandLoops: plan.calls.flatMap((c) => {
+      if (!c.bands) return [];
+      const s = plan.arena.streams.find((x) => x.producer === c.index)!;
+      return [{ ...c.bands, index: c.index, opcode: c.opcode, kernel: c.kernel, paramsType: c.paramsType, paramsSymbol: c.paramsSymbol, rest: c.bands.rest.join(', '), bandBytes: s.bandBytes, fullBytes: s.fullBytes }];
+    }),
   };
   const config = kernelConfig(plan);
   const files: GeneratedFile[] = [

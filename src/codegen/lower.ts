@@ -8,12 +8,13 @@ import { DTYPE_BYTES, tensorElements, type ModelGraph, type Tensor } from '../ir
 import { prepare, type ExecutionPlan, type PlannedOp } from '../interp/prepare.js';
 import { planArena, type ArenaPlan, type BufferRequest } from '../plan/arena.js';
 import { inPlaceCandidates } from './in-place.js';
+import { bandChoices, streamCandidates, type Stream } from './stream.js';
 import { sanitizeIdentifier } from './cgen.js';
 import type { LowerContext, LoweredCall } from './ops/context.js';
 import { LOWERINGS } from './ops/index.js';
 import { lowerSparse, type SparseLowerContext } from './ops/sparse.js';
 import type { EncodedMatrix } from '../sparse/types.js';
-import type { ArenaEntry, CExpr, ConstArray, CType, IoTensor, KernelCall, KernelPlan } from './types.js';
+import type { ArenaEntry, BandLoop, CExpr, ConstArray, CType, IoTensor, KernelCall, KernelPlan } from './types.js';
 
 export interface LowerOptions {
   /** Symbol prefix of everything generated (a C identifier). */
@@ -26,7 +27,19 @@ export interface LowerOptions {
   sparse?: ReadonlyMap<number, EncodedMatrix>;
   /** Let audited layers write their output over their dying input (src/plan/overlap.ts); default true. */
   inPlace?: boolean;
+  /**
+   * Let a layer feeding a FULLY_CONNECTED run band by band where that lowers the arena
+   * (src/codegen/stream.ts); default true. A number streams every such layer with that many
+   * rows a band, whatever the arena (tests).
+   */
+  stream?: boolean | number;
 }
+
+/** Arena buffer id of a streamed FULLY_CONNECTED's int32 accumulators (tensors are >= 0, scratch -1 - op). */
+const accumulatorId = (consumer: number): number => -(1 << 20) - consumer;
+
+/** The kernel a streamed FULLY_CONNECTED's band loop calls for every band. */
+const STREAM_KERNEL = 'tp_fully_connected_s8_stream';
 
 const CTYPE_BYTES: Readonly<Record<CType, number>> = { int8_t: 1, uint8_t: 1, int16_t: 2, uint16_t: 2, int32_t: 4, uint32_t: 4, float: 4 };
 
@@ -83,6 +96,8 @@ interface ArenaLayout {
   life: Map<number, Lifetime>;
   scratchOf: Map<number, number>;
   arena: ArenaPlan;
+  /** Producers that run band by band into a FULLY_CONNECTED (src/codegen/stream.ts). */
+  streams: Stream[];
 }
 
 export function lowerModel(graph: ModelGraph, opts: LowerOptions): KernelPlan {
@@ -94,7 +109,9 @@ export function lowerModel(graph: ModelGraph, opts: LowerOptions): KernelPlan {
   // Pass 2: real lowering with arena offsets and constant arrays.
   const consts: ConstArray[] = [];
   const ptr = pointerTo(graph, layout, prefix, consts);
-  const calls = plan.ops.map((op) => lowerCall(graph, op, opts, layout, ptr, consts));
+  const calls = streamCalls(plan.ops.map((op) => lowerCall(graph, op, opts, layout, ptr, consts)), layout, prefix);
+  const kernels = new Set(calls.flatMap((c) => (c.kernel ? [c.kernel] : [])));
+  if (layout.streams.length > 0) kernels.add(STREAM_KERNEL);
 
   const io = (t: number): IoTensor => {
     const tensor = graph.tensors[t]!;
@@ -121,10 +138,18 @@ export function lowerModel(graph: ModelGraph, opts: LowerOptions): KernelPlan {
     source: opts.source,
     calls,
     consts,
-    arena: { bytes: arena.peak, lowerBound: arena.lowerBound, entries, scratchOffset: 0, scratchBytes, inPlace: arena.inPlace },
+    arena: {
+      bytes: arena.peak,
+      lowerBound: arena.lowerBound,
+      entries,
+      scratchOffset: 0,
+      scratchBytes,
+      inPlace: arena.inPlace,
+      streams: layout.streams.map((s) => ({ producer: s.producer, consumer: s.consumer, rowsPerBand: s.rowsPerBand, outputHeight: s.geometry.outputHeight, bandBytes: s.rowsPerBand * s.rowBytes, fullBytes: s.geometry.outputHeight * s.rowBytes })),
+    },
     inputs: graph.inputs.map(io),
     outputs: graph.outputs.map(io),
-    kernels: [...new Set(calls.flatMap((c) => (c.kernel ? [c.kernel] : [])))].sort(),
+    kernels: [...kernels].sort(),
     includes: opts.sparse && opts.sparse.size > 0 ? ['tp_sparse.h'] : [],
     dtype: ioTypes.size === 1 && ioTypes.has('float32') ? 'float32' : ioTypes.size === 1 && ioTypes.has('int8') ? 'int8' : 'mixed',
   };
@@ -148,11 +173,38 @@ function layoutArena(graph: ModelGraph, plan: ExecutionPlan, opts: LowerOptions)
     if ((lowered.scratchBytes ?? 0) > 0) scratchOf.set(op.index, lowered.scratchBytes!);
   }
   const life = bufferLifetimes(graph, plan, alias);
-  const requests: BufferRequest[] = [...life.entries()].map(([id, l]) => ({ id, ...l }));
-  for (const [index, bytes] of scratchOf) requests.push({ id: -1 - index, bytes, first: index, last: index });
-  const inPlace = opts.inPlace === false ? [] : inPlaceCandidates(plan.ops, kernelOf, (t) => (life.has(rootOf(alias, t)) ? rootOf(alias, t) : undefined));
-  const arena = planArena(requests, opts.alignment ?? 16, inPlace);
-  return { alias, life, scratchOf, arena };
+  const bufferOf = (t: number): number | undefined => (life.has(rootOf(alias, t)) ? rootOf(alias, t) : undefined);
+  const inPlace = opts.inPlace === false ? [] : inPlaceCandidates(plan.ops, kernelOf, bufferOf);
+  const planWith = (streams: readonly Stream[]): ArenaPlan => {
+    const banded = new Map(streams.map((s) => [s.buffer, s]));
+    const requests: BufferRequest[] = [...life.entries()].map(([id, l]) => {
+      const s = banded.get(id);
+      // A streamed output is one band, alive only while its producer runs.
+      return s ? { id, bytes: s.rowsPerBand * s.rowBytes, first: s.producer, last: s.producer } : { id, ...l };
+    });
+    for (const [index, bytes] of scratchOf) requests.push({ id: -1 - index, bytes, first: index, last: index });
+    for (const s of streams) requests.push({ id: accumulatorId(s.consumer), bytes: 4 * s.outputs, first: s.producer, last: s.consumer });
+    // A band is rewritten while later input rows are still to be read: no overlap for a streamed producer.
+    const producers = new Set(streams.map((s) => s.producer));
+    return planArena(requests, opts.alignment ?? 16, inPlace.filter((c) => !producers.has(c.op)));
+  };
+  // Streams the planner keeps: each candidate with the band height of the smallest peak (the
+  // fewest bands among equals), only where that is below the peak without it.
+  const streams: Stream[] = [];
+  let arena = planWith(streams);
+  const forced = typeof opts.stream === 'number' ? opts.stream : undefined;
+  for (const c of opts.stream === false ? [] : streamCandidates(plan.ops, kernelOf, bufferOf, life)) {
+    let best: { arena: ArenaPlan; stream: Stream } | undefined;
+    for (const rowsPerBand of forced !== undefined ? [Math.min(forced, c.geometry.outputHeight)] : bandChoices(c)) {
+      const stream = { ...c, rowsPerBand };
+      const trial = planWith([...streams, stream]);
+      if (forced !== undefined || (trial.peak < arena.peak && (!best || trial.peak <= best.arena.peak))) best = { arena: trial, stream };
+    }
+    if (!best) continue;
+    streams.push(best.stream);
+    arena = best.arena;
+  }
+  return { alias, life, scratchOf, arena, streams };
 }
 
 /** Lifetimes of arena buffers (one per alias root that is not a constant). */
@@ -255,6 +307,49 @@ function lowerCall(
     alias: false,
     name,
   };
+}
+
+/**
+ * The calls of streamed pairs rewritten: the producer's call runs in a band loop (BandLoop,
+ * rendered by the template), the FULLY_CONNECTED's becomes tp_fully_connected_s8_stream_end
+ * on the accumulators the loop filled.
+ */
+function streamCalls(calls: KernelCall[], layout: ArenaLayout, prefix: string): KernelCall[] {
+  if (layout.streams.length === 0) return calls;
+  const byIndex = new Map(calls.map((c) => [c.index, c]));
+  const out = new Map<number, KernelCall>();
+  for (const s of layout.streams) {
+    const producer = byIndex.get(s.producer)!;
+    const fc = byIndex.get(s.consumer)!;
+    const acc = `(int32_t *)&${prefix}_arena[${layout.arena.offsets.get(accumulatorId(s.consumer))!}]`;
+    // tp_fully_connected_s8's operands: &params, input, filter, bias, output, scratch.
+    const [fcParams, , fcFilter, fcBias, fcOutput] = fc.args;
+    const [, input, ...rest] = producer.args;
+    const g = s.geometry;
+    const bands: BandLoop = {
+      fn: `${prefix}_op${s.producer}_bands`,
+      consumer: s.consumer,
+      rowsPerBand: s.rowsPerBand,
+      outputHeight: g.outputHeight,
+      inputHeight: g.inputHeight,
+      strideH: g.strideH,
+      padH: g.padH,
+      filterHeight: g.filterHeight,
+      dilationH: g.dilationH,
+      inputRowElements: g.inputWidth * g.inputDepth,
+      rowElements: s.rowBytes,
+      input: input!,
+      rest,
+      fcParams: fcParams!,
+      fcFilter: fcFilter!,
+      fcBias: fcBias!,
+      band: fc.args[1]!,
+      acc,
+    };
+    out.set(s.producer, { ...producer, bands });
+    out.set(s.consumer, { ...fc, kernel: 'tp_fully_connected_s8_stream_end', args: [fcParams!, acc, fcOutput!], scratchBytes: 0 });
+  }
+  return calls.map((c) => out.get(c.index) ?? c);
 }
 
 function lowerOne(

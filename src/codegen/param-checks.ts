@@ -63,6 +63,7 @@ export const HOST_CHECKED_KERNELS: ReadonlySet<string> = new Set([
   'tp_conv_2d_s8_small',
   'tp_depthwise_conv_2d_s8',
   'tp_fully_connected_s8',
+  'tp_fully_connected_s8_stream_end',
   'tp_average_pool_2d_s8',
   'tp_max_pool_2d_s8',
   'tp_softmax_s8',

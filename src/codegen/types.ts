@@ -41,6 +41,50 @@ export interface KernelCall {
   alias: boolean;
   /** Output tensor name, for comments and reports. */
   name: string;
+  /** The call runs band by band into a streamed FULLY_CONNECTED (src/codegen/stream.ts). */
+  bands?: BandLoop;
+}
+
+/**
+ * The loop generated around a streamed producer's kernel call: for each band of
+ * `rowsPerBand` output rows, the kernel on the band's input rows (tp_band_input), then
+ * tp_fully_connected_s8_stream on the band. The geometry is the producer's, as literals.
+ */
+export interface BandLoop {
+  /** The static function in the generated source that runs the loop. */
+  fn: string;
+  consumer: number;
+  rowsPerBand: number;
+  outputHeight: number;
+  inputHeight: number;
+  strideH: number;
+  padH: number;
+  filterHeight: number;
+  dilationH: number;
+  /** Elements of one input row (width x channels). */
+  inputRowElements: number;
+  /** Elements of one output row, i.e. FULLY_CONNECTED input columns per band row. */
+  rowElements: number;
+  /** The producer's first argument (its input) and the others after it, `&params` excluded. */
+  input: CExpr;
+  rest: CExpr[];
+  /** tp_fully_connected_s8_stream's operands: the consumer's params, weights, bias, the band, the accumulators. */
+  fcParams: CExpr;
+  fcFilter: CExpr;
+  fcBias: CExpr;
+  band: CExpr;
+  acc: CExpr;
+}
+
+/** A producer → FULLY_CONNECTED pair the arena planner streams (report: bytes saved). */
+export interface StreamedPair {
+  producer: number;
+  consumer: number;
+  rowsPerBand: number;
+  outputHeight: number;
+  bandBytes: number;
+  /** Bytes of the producer's whole output, which never exists. */
+  fullBytes: number;
 }
 
 export interface IoTensor {
@@ -67,7 +111,8 @@ export interface KernelPlan {
   calls: KernelCall[];
   consts: ConstArray[];
   /** `inPlace`: operators whose output overlaps their dying input (src/plan/overlap.ts). */
-  arena: { bytes: number; lowerBound: number; entries: ArenaEntry[]; scratchOffset: number; scratchBytes: number; inPlace: InPlaceOverlap[] };
+  /** `streams`: layers run band by band into a FULLY_CONNECTED (src/codegen/stream.ts). */
+  arena: { bytes: number; lowerBound: number; entries: ArenaEntry[]; scratchOffset: number; scratchBytes: number; inPlace: InPlaceOverlap[]; streams: StreamedPair[] };
   inputs: IoTensor[];
   outputs: IoTensor[];
   /** Runtime kernel functions used, sorted: only their sources are compiled. */

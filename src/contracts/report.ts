@@ -40,6 +40,13 @@ export interface LayerReport {
    * (bytes; the kernel is unchanged, so nothing is recomputed).
    */
   inPlace?: { savedBytes: number; displacement: number };
+  /**
+   * Present when the layer runs band by band into the FULLY_CONNECTED `into` (patch-based
+   * execution, src/codegen/stream.ts): its whole output (`fullBytes`) never exists, the arena
+   * holds one band of `rowsPerBand` rows (`bandBytes`) and the consumer's int32 accumulators.
+   * `recomputedMacs` is what the bands compute twice (0: bands share no output rows).
+   */
+  streamed?: { into: number; bands: number; rowsPerBand: number; bandBytes: number; fullBytes: number; recomputedMacs: number };
 }
 
 export interface BuildReport {

@@ -19,6 +19,9 @@
  * a convolution the solver gives a sparse format loses its overlap (sparse kernels are not
  * audited for it); the build's real arena then exceeds the prediction and the solve stage
  * re-solves with the budget tightened by the overshoot (src/pipeline/stages/solve.ts).
+ * A layer the planner streams into a FULLY_CONNECTED (patch-based execution,
+ * src/codegen/stream.ts) counts one band of its output (a share proportional to its
+ * channels) and the consumer's accumulators, as the dense plan has them.
  * Buffers are aligned by the planner (16 B) but counted here unaligned: the prediction may
  * be under the built arena by less than 16 B per buffer live at the peak.
  */
@@ -43,6 +46,14 @@ export function ramPoints(graph: ModelGraph, layerOf: ReadonlyMap<number, number
     const both = tensorBytes(graph.tensors[op.inputs[0]!]!) + tensorBytes(graph.tensors[op.outputs[0]!]!);
     spanShare.set(o.op, Math.max(0, both - o.saved) / both);
   }
+  // Layers the planner runs band by band into a FULLY_CONNECTED (src/codegen/stream.ts): the
+  // producer holds one band of its output, the consumer none of it, both the int32 accumulators.
+  const streamShare = new Map<number, { tensor: number; share: number; accumulators: number }>();
+  for (const s of dense.streams) {
+    const accumulators = 4 * tensorBytes(graph.tensors[graph.ops[s.consumer]!.outputs[0]!]!);
+    streamShare.set(s.producer, { tensor: graph.ops[s.producer]!.outputs[0]!, share: s.bandBytes / s.fullBytes, accumulators });
+    streamShare.set(s.consumer, { tensor: graph.ops[s.consumer]!.inputs[0]!, share: 0, accumulators });
+  }
   let densePeak = 0;
   graph.ops.forEach((op, index) => {
     if (op.opcode === 'RESHAPE') return; // aliased in the arena: no new bytes
@@ -51,9 +62,15 @@ export function ramPoints(graph: ModelGraph, layerOf: ReadonlyMap<number, number
     const perLayer = new Map<number, number>();
     const live = [...new Set([...op.inputs, ...op.outputs].filter((t) => t >= 0 && !isConst(t)))];
     const share = spanShare.get(index);
+    const streamed = streamShare.get(index);
+    if (streamed) {
+      constant += streamed.accumulators;
+      total += streamed.accumulators;
+    }
     for (const t of live) {
       const tensor = graph.tensors[t]!;
-      const bytes = tensorBytes(tensor) * (share !== undefined && (t === op.inputs[0] || t === op.outputs[0]) ? share : 1);
+      const bytes =
+        tensorBytes(tensor) * (share !== undefined && (t === op.inputs[0] || t === op.outputs[0]) ? share : 1) * (streamed?.tensor === t ? streamed.share : 1);
       total += bytes;
       const slots = analysis.slotClass[t];
       const channels = tensor.shape[tensor.shape.length - 1] ?? 1;

@@ -339,5 +339,6 @@ export function writeReportHtml(dir: string, report: ReportInput, graph?: ModelG
 /** '; N layers write over their own input' when the arena planner overlapped them (src/plan/overlap.ts). */
 function inPlaceNote(layers: readonly LayerReport[]): string {
   const n = layers.filter((l) => l.inPlace).length;
-  return n === 0 ? '' : `; ${n} layer${n === 1 ? ' writes' : 's write'} over ${n === 1 ? 'its' : 'their'} own input`;
+  const streamed = layers.filter((l) => l.streamed).map((l) => `; layer ${l.index} runs in ${l.streamed!.bands} bands into layer ${l.streamed!.into} (its ${l.streamed!.fullBytes} B output never exists whole)`);
+  return (n === 0 ? '' : `; ${n} layer${n === 1 ? ' writes' : 's write'} over ${n === 1 ? 'its' : 'their'} own input`) + streamed.join('');
 }

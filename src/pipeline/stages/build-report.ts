@@ -78,6 +78,12 @@ export function makeReport(p: ReportParts): BuildReport {
     const o = gen.plan.arena.inPlace.find((x) => x.op === index);
     return o ? { inPlace: { savedBytes: o.saved, displacement: o.displacement } } : {};
   };
+  const streamedOf = (index: number): Pick<LayerReport, 'streamed'> => {
+    const s = gen.plan.arena.streams.find((x) => x.producer === index);
+    if (!s) return {};
+    const bands = Math.ceil(s.outputHeight / s.rowsPerBand);
+    return { streamed: { into: s.consumer, bands, rowsPerBand: s.rowsPerBand, bandBytes: s.bandBytes, fullBytes: s.fullBytes, recomputedMacs: 0 } };
+  };
   const layer = (c: GeneratedSources['plan']['calls'][number]): LayerReport => {
     const choice = choices?.get(c.index);
     const base = {
@@ -90,6 +96,7 @@ export function makeReport(p: ReportParts): BuildReport {
       macs: macsOf(graph, graph.ops[c.index]!),
       predictedInstructions: choice?.predictedInstructions ?? null,
       ...inPlaceOf(c.index),
+      ...streamedOf(c.index),
     };
     return choice
       ? { ...base, dense: { weightBytes: choice.dense.bytes, predictedInstructions: choice.dense.predictedInstructions ?? null }, output: c.name }
