@@ -2,7 +2,7 @@
  * Fits the sparse cost model (src/sparse/cost.ts) to exact QEMU instruction counts and
  * regenerates src/sparse/cost-table.ts:
  *
- *   npm run bench:cost-model [-- --family plain|dsp|mve|m0] [--formats a,b] [--samples N] [--seeds 1,777] [--reuse] [--check]
+ *   npm run bench:cost-model [-- --family plain|dsp|mve|m0] [--ops fc,conv,dw] [--formats a,b] [--samples N] [--seeds 1,777] [--reuse] [--check]
  *
  * For every cost family (the kernel variants a core runs: plain C on Cortex-M3, SMLAD on
  * M4/M7/M33, Helium on M55; and m0, the plain C compiled to Thumb-1 for Cortex-M0/M0+), every
@@ -135,8 +135,8 @@ const FOLDS = 4;
 
 const RESULTS = path.join(path.dirname(new URL(import.meta.url).pathname), 'results');
 
-async function measureFamily(family: CostFamily, samples: number, seed: number, reuse: boolean, formats: string[] | undefined): Promise<Sample[]> {
-  const tag = `${seed === 1 ? '' : `-${seed}`}${formats ? `-${formats.join('-')}` : ''}`;
+async function measureFamily(family: CostFamily, samples: number, seed: number, reuse: boolean, formats: string[] | undefined, ops: string[] | undefined): Promise<Sample[]> {
+  const tag = `${seed === 1 ? '' : `-${seed}`}${ops ? `-${ops.join('-')}` : ''}${formats ? `-${formats.join('-')}` : ''}`;
   const cache = path.join(RESULTS, `cost-samples-${family}${tag}.json`);
   if (reuse && existsSync(cache)) {
     const kept = JSON.parse(readFileSync(cache, 'utf8')) as Sample[];
@@ -146,9 +146,9 @@ async function measureFamily(family: CostFamily, samples: number, seed: number, 
     }
     return kept;
   }
-  // Seeds follow the position in the full list, so a --formats run measures the same cases.
+  // Seeds follow the position in the full list, so a --formats or --ops run measures the same cases.
   const cases = combos().flatMap((c, k) =>
-    formats && !formats.includes(c.smallPatch ? 'dense-small' : c.format) ? [] : sampleCases(c.op, c.dtype, c.format, samples, seed + 1000 * k, SMALL_RAM.has(family), c.smallPatch),
+    (formats && !formats.includes(c.smallPatch ? 'dense-small' : c.format)) || (ops && !ops.includes(c.op)) ? [] : sampleCases(c.op, c.dtype, c.format, samples, seed + 1000 * k, SMALL_RAM.has(family), c.smallPatch),
   );
   const t = Date.now();
   const r: MeasuredLayer[] = await measureCases(MACHINES[family], cases, {
@@ -220,6 +220,8 @@ async function main(): Promise<void> {
   const reuse = process.argv.includes('--reuse');
   // --formats a,b: measure and refit only these (other entries of the table are kept).
   const formats = arg('formats')?.split(',');
+  // --ops a,b: only these ops (fc, conv, dw), with --formats or alone.
+  const ops = arg('ops')?.split(',');
   const families: CostFamily[] = only ? [only] : [...COST_FAMILIES];
   const table: CostTable = { source: COST_TABLE.source, machines: MACHINES, entries: { ...COST_TABLE.entries } };
   const fit = (ls: Sample[]): CostEntry => fitCost(ls.map((l) => ({ features: featuresOf(l), instructions: l.instructions })));
@@ -228,7 +230,7 @@ async function main(): Promise<void> {
     process.stderr.write(`${family}: measuring on ${MACHINES[family]}\n`);
     if (check) {
       // Fresh cases, seeded apart from the fitted sets.
-      const byKey = groupByKey(await measureFamily(family, samples, 4099, reuse, formats));
+      const byKey = groupByKey(await measureFamily(family, samples, 4099, reuse, formats, ops));
       let worst = 0;
       for (const [key, ls] of [...byKey].sort()) {
         const e = COST_TABLE.entries[key];
@@ -244,7 +246,7 @@ async function main(): Promise<void> {
       continue;
     }
     const sets: Map<string, Sample[]>[] = [];
-    for (const seed of seeds) sets.push(groupByKey(await measureFamily(family, samples, seed, reuse, formats)));
+    for (const seed of seeds) sets.push(groupByKey(await measureFamily(family, samples, seed, reuse, formats, ops)));
     let worst = 0;
     let worstHeld = 0;
     for (const key of [...sets[0]!.keys()].sort()) {

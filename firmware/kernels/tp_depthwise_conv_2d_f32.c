@@ -6,8 +6,8 @@
 #include "tp_kernel_util.h"
 #include "tp_kernels.h"
 
-tp_status tp_depthwise_conv_2d_f32(const tp_dwconv_f32_params *params, const float *input,
-                                   const float *filter, const float *bias, float *output) {
+TP_NO_IPA tp_status tp_depthwise_conv_2d_f32(const tp_dwconv_f32_params *params, const float *input,
+                                             const float *filter, const float *bias, float *output) {
     TP_CHECK(params && input && filter && output, TP_ERR_NULL);
     TP_CHECK(tp_dims4_ok(&params->input) && tp_dims4_ok(&params->filter) &&
                  tp_dims4_ok(&params->output),

@@ -29,7 +29,9 @@ export interface CallGeometry {
   /** Convolutions: taps inside the input, summed over the output pixels. */
   insideTaps: number;
   /** Convolutions: kernel rows inside the input, summed over the output pixels (the dense
-   * kernels' dot-product runs: each is one contiguous run of input bytes). */
+   * kernels' dot-product runs: each is one contiguous run of input bytes). Depthwise: the
+   * kernel rows inside the input, summed over the output pixels (the plain kernel's row loop,
+   * once per output channel). */
   runs: number;
   /** Convolutions: 16-byte iterations of those runs (sum of ceil(run bytes / 16)). */
   runVec16: number;
@@ -120,8 +122,9 @@ export function callGeometry(op: SparseOp, params: FullyConnectedParams | Conv2D
       smallPatch: q.filterInputDepth === q.inputDepth && taps >= 2 && taps * q.inputDepth <= SMALL_PATCH_MAX_TAPS, interiorPixels, fullRange,
     };
   }
+  const runs = inside(p.outputHeight, p.strideH, p.padH, p.dilationH, p.filterHeight, p.inputHeight) * p.outputWidth * p.batches;
   return {
-    inputOffset, op, n, rows: p.outputDepth, cols: taps, taps, cin: 1, kw: p.filterWidth, denseMacsPerVector: (insideTaps / n) * p.outputDepth, inPlace: false, rowCopies: 0, insideTaps, runs: 0, runVec16: 0,
+    inputOffset, op, n, rows: p.outputDepth, cols: taps, taps, cin: 1, kw: p.filterWidth, denseMacsPerVector: (insideTaps / n) * p.outputDepth, inPlace: false, rowCopies: 0, insideTaps, runs, runVec16: 0,
     smallPatch: p.inputDepth === 1 && taps >= 2 && taps <= SMALL_PATCH_MAX_TAPS, interiorPixels, fullRange,
     dw3x3: p.filterHeight === 3 && p.filterWidth === 3 && p.dilationH === 1 && p.dilationW === 1 && p.outputDepth === p.inputDepth,
   };

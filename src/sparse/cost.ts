@@ -214,10 +214,18 @@ function denseFeatures(family: KernelFamily, g: CallGeometry, dtype: WeightDType
   // The dsp 1x1 kernel is its own loop nest (pixel pairs, input expanded to int16 once,
   // 2-channel blocks in assembly): its own coefficients for outputs, input bytes and MACs.
   if (g.op === 'conv' && g.inPlace && family === 'dsp' && dtype === 'int8') return [1, 0, n, 0, 0, 0, n * g.rows, n * g.cols, 0, 0, n * macs, 0];
-  // So is its 3x3 depthwise path: 4-channel blocks in assembly, border windows gathered.
+  // So is its 3x3 depthwise path: per pixel all 9 taps of 4-channel blocks in assembly and
+  // the requantisation (n*runs: outputs), a border pixel's window first gathered into a patch
+  // (patches: the border pixels, n*extra: their window's channels). The requantisation's form
+  // (tp_rq_mode) is not a feature: every sample is a RELU layer with right shifts, so the
+  // samples could not tell the forms apart.
   if (g.op === 'dw' && g.dw3x3 === true && family === 'dsp' && dtype === 'int8') {
-    return [1, 0, n, 0, 0, 0, n * g.rows, (n - (g.interiorPixels ?? n)) * g.rows, 0, 0, n * macs, 0];
+    const border = n - (g.interiorPixels ?? n);
+    return [1, 0, n, 0, 0, 0, n * g.rows, border * g.rows, border, 0, 0, 0];
   }
+  // The generic depthwise loops (plain C, any float kernel): per output channel a loop over
+  // the kernel rows inside the input (n*units), then over their taps.
+  if (g.op === 'dw' && (family === 'plain' || dtype === 'float32')) units = (g.rows * g.runs) / n;
   return [1, checked, n, n * g.rows, n * macs, n * units, 0, n * (g.op === 'conv' && !g.inPlace ? g.cols : 0), patches, copies, 0, n * vec];
 }
 

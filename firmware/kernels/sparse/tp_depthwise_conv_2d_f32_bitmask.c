@@ -25,9 +25,9 @@ static void pixel_bitmask(const tp_sparse_matrix *w, const float *const *px, int
     }
 }
 
-tp_status tp_depthwise_conv_2d_f32_bitmask(const tp_sparse_dwconv_f32_params *params,
-                                           const float *input, const float *bias, float *output,
-                                           void *scratch) {
+TP_NO_IPA tp_status tp_depthwise_conv_2d_f32_bitmask(const tp_sparse_dwconv_f32_params *params,
+                                                     const float *input, const float *bias, float *output,
+                                                     void *scratch) {
     return tp_sp_dw_f32_run(params, TP_SPARSE_BITMASK, input, bias, output, scratch,
                             pixel_bitmask);
 }

@@ -20,8 +20,8 @@ static void pixel_csr8(const tp_sparse_matrix *w, const float *const *px, int32_
     }
 }
 
-tp_status tp_depthwise_conv_2d_f32_csr8(const tp_sparse_dwconv_f32_params *params,
-                                        const float *input, const float *bias, float *output,
-                                        void *scratch) {
+TP_NO_IPA tp_status tp_depthwise_conv_2d_f32_csr8(const tp_sparse_dwconv_f32_params *params,
+                                                  const float *input, const float *bias, float *output,
+                                                  void *scratch) {
     return tp_sp_dw_f32_run(params, TP_SPARSE_CSR8, input, bias, output, scratch, pixel_csr8);
 }
