@@ -11,7 +11,7 @@ import { packageRoot } from '../util/paths.js';
 import { assertValidIdentifier, cArrayBody, cComment, cFloat, cInit, cInt } from './cgen.js';
 import { lowerModel } from './lower.js';
 import { kernelConfig } from './kernel-config.js';
-import type { ConstArray, IoTensor, KernelPlan } from './types.js';
+import type { BandCall, ConstArray, IoTensor, KernelPlan } from './types.js';
 import type { EncodedMatrix } from '../sparse/types.js';
 
 export interface GenerateOptions {
@@ -96,6 +96,8 @@ export function renderPlan(plan: KernelPlan, opts: GenerateOptions): GeneratedSo
       index: c.index,
       opcode: c.opcode,
       alias: c.alias,
+      inBands: c.inBandsOf !== undefined,
+      inBandsOf: c.inBandsOf,
       kernel: c.kernel ?? '',
       paramsType: c.paramsType ?? '',
       paramsSymbol: c.paramsSymbol ?? '',
@@ -106,7 +108,9 @@ export function renderPlan(plan: KernelPlan, opts: GenerateOptions): GeneratedSo
     bandLoops: plan.calls.flatMap((c) => {
       if (!c.bands) return [];
       const s = plan.arena.streams.find((x) => x.producer === c.index)!;
-      return [{ ...c.bands, index: c.index, opcode: c.opcode, kernel: c.kernel, paramsType: c.paramsType, paramsSymbol: c.paramsSymbol, rest: c.bands.rest.join(', '), bandBytes: s.bandBytes, fullBytes: s.fullBytes }];
+      const call = (b: BandCall) => ({ ...b, rest: b.rest.join(', ') });
+      const consumer = plan.calls.find((x) => x.index === c.bands!.consumer)!;
+      return [{ ...c.bands, producer: call(c.bands.producer), window: c.bands.window && call(c.bands.window), index: c.index, opcode: c.opcode, consumerOpcode: consumer.opcode, bandBytes: s.bandBytes, fullBytes: s.fullBytes }];
     }),
   };
   const config = kernelConfig(plan);

@@ -6,15 +6,16 @@
 import { TinypruneError } from '../errors.js';
 import { DTYPE_BYTES, tensorElements, type ModelGraph, type Tensor } from '../ir/graph.js';
 import { prepare, type ExecutionPlan, type PlannedOp } from '../interp/prepare.js';
-import { planArena, type ArenaPlan, type BufferRequest } from '../plan/arena.js';
+import { footprint, planArena, type ArenaPlan, type BufferRequest } from '../plan/arena.js';
 import { inPlaceCandidates } from './in-place.js';
-import { bandChoices, streamCandidates, type Stream } from './stream.js';
+import { bandChoices, bandedHeight, bandRows, streamCandidates, type Stream, type StreamCandidate } from './stream.js';
 import { sanitizeIdentifier } from './cgen.js';
 import type { LowerContext, LoweredCall } from './ops/context.js';
 import { LOWERINGS } from './ops/index.js';
 import { lowerSparse, type SparseLowerContext } from './ops/sparse.js';
 import type { EncodedMatrix } from '../sparse/types.js';
-import type { ArenaEntry, BandLoop, CExpr, ConstArray, CType, IoTensor, KernelCall, KernelPlan } from './types.js';
+import type { ArenaEntry, BandCall, BandRows, CExpr, ConstArray, CType, IoTensor, KernelCall, KernelPlan } from './types.js';
+import type { WindowGeometry } from '../plan/overlap.js';
 
 export interface LowerOptions {
   /** Symbol prefix of everything generated (a C identifier). */
@@ -90,6 +91,13 @@ interface Lifetime {
   bytes: number;
 }
 
+/** An arena plan with the streams it assumes, and its sum over steps of the highest live byte. */
+interface Trial {
+  arena: ArenaPlan;
+  streams: readonly Stream[];
+  footprint: number;
+}
+
 /** The arena-related facts pass 2 and the I/O description need. */
 interface ArenaLayout {
   alias: Map<number, number>;
@@ -111,7 +119,7 @@ export function lowerModel(graph: ModelGraph, opts: LowerOptions): KernelPlan {
   const ptr = pointerTo(graph, layout, prefix, consts);
   const calls = streamCalls(plan.ops.map((op) => lowerCall(graph, op, opts, layout, ptr, consts)), layout, prefix);
   const kernels = new Set(calls.flatMap((c) => (c.kernel ? [c.kernel] : [])));
-  if (layout.streams.length > 0) kernels.add(STREAM_KERNEL);
+  if (layout.streams.some((s) => s.into.kind === 'fc')) kernels.add(STREAM_KERNEL);
 
   const io = (t: number): IoTensor => {
     const tensor = graph.tensors[t]!;
@@ -145,7 +153,7 @@ export function lowerModel(graph: ModelGraph, opts: LowerOptions): KernelPlan {
       scratchOffset: 0,
       scratchBytes,
       inPlace: arena.inPlace,
-      streams: layout.streams.map((s) => ({ producer: s.producer, consumer: s.consumer, rowsPerBand: s.rowsPerBand, outputHeight: s.geometry.outputHeight, bandBytes: s.rowsPerBand * s.rowBytes, fullBytes: s.geometry.outputHeight * s.rowBytes })),
+      streams: layout.streams.map((s) => ({ producer: s.producer, consumer: s.consumer, rowsPerBand: s.rowsPerBand, height: bandedHeight(s), bandBytes: bandRows(s) * s.rowBytes, fullBytes: s.geometry.outputHeight * s.rowBytes })),
     },
     inputs: graph.inputs.map(io),
     outputs: graph.outputs.map(io),
@@ -175,35 +183,59 @@ function layoutArena(graph: ModelGraph, plan: ExecutionPlan, opts: LowerOptions)
   const life = bufferLifetimes(graph, plan, alias);
   const bufferOf = (t: number): number | undefined => (life.has(rootOf(alias, t)) ? rootOf(alias, t) : undefined);
   const inPlace = opts.inPlace === false ? [] : inPlaceCandidates(plan.ops, kernelOf, bufferOf);
-  const planWith = (streams: readonly Stream[]): ArenaPlan => {
+  const alignment = opts.alignment ?? 16;
+  const planWith = (streams: readonly Stream[]): Trial => {
     const banded = new Map(streams.map((s) => [s.buffer, s]));
+    // A windowed consumer's output is written while its producer's loop runs.
+    const early = new Map(streams.flatMap((s) => (s.into.kind === 'window' ? [[s.into.output, s.producer] as const] : [])));
     const requests: BufferRequest[] = [...life.entries()].map(([id, l]) => {
       const s = banded.get(id);
-      // A streamed output is one band, alive only while its producer runs.
-      return s ? { id, bytes: s.rowsPerBand * s.rowBytes, first: s.producer, last: s.producer } : { id, ...l };
+      // A streamed output is one band, alive only while its producer's loop runs.
+      if (s) return { id, bytes: bandRows(s) * s.rowBytes, first: s.producer, last: s.producer };
+      return { id, ...l, first: Math.min(l.first, early.get(id) ?? l.first) };
     });
     for (const [index, bytes] of scratchOf) requests.push({ id: -1 - index, bytes, first: index, last: index });
-    for (const s of streams) requests.push({ id: accumulatorId(s.consumer), bytes: 4 * s.outputs, first: s.producer, last: s.consumer });
-    // A band is rewritten while later input rows are still to be read: no overlap for a streamed producer.
-    const producers = new Set(streams.map((s) => s.producer));
-    return planArena(requests, opts.alignment ?? 16, inPlace.filter((c) => !producers.has(c.op)));
-  };
-  // Streams the planner keeps: each candidate with the band height of the smallest peak (the
-  // fewest bands among equals), only where that is below the peak without it.
-  const streams: Stream[] = [];
-  let arena = planWith(streams);
-  const forced = typeof opts.stream === 'number' ? opts.stream : undefined;
-  for (const c of opts.stream === false ? [] : streamCandidates(plan.ops, kernelOf, bufferOf, life)) {
-    let best: { arena: ArenaPlan; stream: Stream } | undefined;
-    for (const rowsPerBand of forced !== undefined ? [Math.min(forced, c.geometry.outputHeight)] : bandChoices(c)) {
-      const stream = { ...c, rowsPerBand };
-      const trial = planWith([...streams, stream]);
-      if (forced !== undefined || (trial.peak < arena.peak && (!best || trial.peak <= best.arena.peak))) best = { arena: trial, stream };
+    for (const s of streams) {
+      if (s.into.kind === 'fc') requests.push({ id: accumulatorId(s.consumer), bytes: 4 * s.into.outputs, first: s.producer, last: s.consumer });
     }
-    if (!best) continue;
-    streams.push(best.stream);
-    arena = best.arena;
+    // A band is rewritten while later rows are still to be read: no overlap for either layer of a pair.
+    const paired = new Set(streams.flatMap((s) => [s.producer, s.consumer]));
+    const arena = planArena(requests, alignment, inPlace.filter((c) => !paired.has(c.op)));
+    return { arena, streams, footprint: footprint(requests, arena.offsets, alignment) };
+  };
+  const plain = planWith([]);
+  const trials = (streams: readonly Stream[], c: StreamCandidate): Trial[] =>
+    (forced !== undefined ? [Math.min(forced, bandedHeight(c))] : bandChoices(c)).map((rowsPerBand) => planWith([...streams, { ...c, rowsPerBand }]));
+  const forced = typeof opts.stream === 'number' ? opts.stream : undefined;
+  let cur = plain;
+  // 1. Add each candidate (a layer takes part in one pair at most) at the band height of the
+  //    lowest peak, then the smallest sum over steps of the highest live byte, where that does
+  //    not raise the peak and lowers the sum: two pairs may have to stream together before the
+  //    peak drops.
+  for (const c of opts.stream === false ? [] : streamCandidates(plan.ops, kernelOf, bufferOf, life)) {
+    if (cur.streams.some((s) => [s.producer, s.consumer].some((op) => op === c.producer || op === c.consumer))) continue;
+    const best = trials(cur.streams, c).reduce((a, b) => (b.arena.peak < a.arena.peak || (b.arena.peak === a.arena.peak && b.footprint < a.footprint) ? b : a));
+    if (forced !== undefined || (best.arena.peak <= cur.arena.peak && best.footprint < cur.footprint)) cur = best;
   }
+  if (forced === undefined && cur.streams.length > 0) {
+    // 2. Drop the pairs the peak does not need, then give each kept pair the fewest bands that
+    //    keep the peak (every band is a kernel call).
+    for (const s of [...cur.streams].reverse()) {
+      const t = planWith(cur.streams.filter((x) => x !== s));
+      if (t.arena.peak <= cur.arena.peak) cur = t;
+    }
+    for (const s of [...cur.streams]) {
+      const others = cur.streams.filter((x) => x !== s);
+      for (const t of trials(others, s)) {
+        const mine = t.streams[t.streams.length - 1]!;
+        if (t.arena.peak <= cur.arena.peak && mine.rowsPerBand > s.rowsPerBand) cur = { ...t, streams: [...others, mine].sort((a, b) => a.producer - b.producer) };
+      }
+    }
+    // 3. Nothing streams unless the peak is lower for it.
+    if (cur.arena.peak >= plain.arena.peak) cur = plain;
+  }
+  const arena = cur.arena;
+  const streams = [...cur.streams].sort((a, b) => a.producer - b.producer);
   return { alias, life, scratchOf, arena, streams };
 }
 
@@ -309,45 +341,42 @@ function lowerCall(
   };
 }
 
+const bandRowsOf = (g: WindowGeometry): BandRows => ({ strideH: g.strideH, padH: g.padH, filterHeight: g.filterHeight, dilationH: g.dilationH, inputHeight: g.inputHeight });
+
+/** A call inside a band loop: its operands after `&params`, the input first. */
+function bandCall(c: KernelCall, g: WindowGeometry, rest: CExpr[]): BandCall {
+  return { kernel: c.kernel!, paramsType: c.paramsType!, paramsSymbol: c.paramsSymbol!, rows: bandRowsOf(g), inputRowElements: g.inputWidth * g.inputDepth, input: c.args[1]!, rest };
+}
+
 /**
  * The calls of streamed pairs rewritten: the producer's call runs in a band loop (BandLoop,
- * rendered by the template), the FULLY_CONNECTED's becomes tp_fully_connected_s8_stream_end
- * on the accumulators the loop filled.
+ * rendered by the template). A FULLY_CONNECTED consumer becomes tp_fully_connected_s8_stream_end
+ * on the accumulators the loop filled; a windowed consumer runs inside the loop, writing its
+ * output rows band by band, and has no code of its own.
  */
 function streamCalls(calls: KernelCall[], layout: ArenaLayout, prefix: string): KernelCall[] {
   if (layout.streams.length === 0) return calls;
   const byIndex = new Map(calls.map((c) => [c.index, c]));
   const out = new Map<number, KernelCall>();
+  const arenaPtr = (id: number, ctype: string): CExpr => `(${ctype} *)&${prefix}_arena[${layout.arena.offsets.get(id)!}]`;
   for (const s of layout.streams) {
     const producer = byIndex.get(s.producer)!;
-    const fc = byIndex.get(s.consumer)!;
-    const acc = `(int32_t *)&${prefix}_arena[${layout.arena.offsets.get(accumulatorId(s.consumer))!}]`;
-    // tp_fully_connected_s8's operands: &params, input, filter, bias, output, scratch.
-    const [fcParams, , fcFilter, fcBias, fcOutput] = fc.args;
-    const [, input, ...rest] = producer.args;
-    const g = s.geometry;
-    const bands: BandLoop = {
-      fn: `${prefix}_op${s.producer}_bands`,
-      consumer: s.consumer,
-      rowsPerBand: s.rowsPerBand,
-      outputHeight: g.outputHeight,
-      inputHeight: g.inputHeight,
-      strideH: g.strideH,
-      padH: g.padH,
-      filterHeight: g.filterHeight,
-      dilationH: g.dilationH,
-      inputRowElements: g.inputWidth * g.inputDepth,
-      rowElements: s.rowBytes,
-      input: input!,
-      rest,
-      fcParams: fcParams!,
-      fcFilter: fcFilter!,
-      fcBias: fcBias!,
-      band: fc.args[1]!,
-      acc,
-    };
-    out.set(s.producer, { ...producer, bands });
-    out.set(s.consumer, { ...fc, kernel: 'tp_fully_connected_s8_stream_end', args: [fcParams!, acc, fcOutput!], scratchBytes: 0 });
+    const consumer = byIndex.get(s.consumer)!;
+    const loop = { fn: `${prefix}_op${s.producer}_bands`, consumer: s.consumer, rowsPerBand: s.rowsPerBand, height: bandedHeight(s), producer: bandCall(producer, s.geometry, producer.args.slice(2)) };
+    if (s.into.kind === 'fc') {
+      const acc = arenaPtr(accumulatorId(s.consumer), 'int32_t');
+      // tp_fully_connected_s8's operands: &params, input, filter, bias, output, scratch.
+      const [params, band, filter, bias, output] = consumer.args as [CExpr, CExpr, CExpr, CExpr, CExpr];
+      out.set(s.producer, { ...producer, bands: { ...loop, fc: { params, filter, bias, band, acc, rowElements: s.rowBytes } } });
+      out.set(s.consumer, { ...consumer, kernel: 'tp_fully_connected_s8_stream_end', args: [params, acc, output], scratchBytes: 0 });
+    } else {
+      const g = s.into.geometry;
+      const output = arenaPtr(s.into.output, 'int8_t');
+      if (!consumer.args.includes(output)) throw new Error(`operator ${s.consumer}: output operand ${output} not found (lowering bug)`);
+      const rest = consumer.args.slice(2).map((a) => (a === output ? `${a} + r0 * ${g.outputWidth * g.outputDepth}` : a));
+      out.set(s.producer, { ...producer, bands: { ...loop, window: bandCall(consumer, g, rest) } });
+      out.set(s.consumer, { ...consumer, inBandsOf: s.producer });
+    }
   }
   return calls.map((c) => out.get(c.index) ?? c);
 }

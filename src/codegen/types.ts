@@ -41,47 +41,59 @@ export interface KernelCall {
   alias: boolean;
   /** Output tensor name, for comments and reports. */
   name: string;
-  /** The call runs band by band into a streamed FULLY_CONNECTED (src/codegen/stream.ts). */
+  /** The call runs band by band into the next layer (src/codegen/stream.ts). */
   bands?: BandLoop;
+  /** The call runs inside operator `inBandsOf`'s band loop: no code at its own place. */
+  inBandsOf?: number;
+}
+
+/** The row geometry of a banded kernel call (tp_band_input's arguments), as literals. */
+export interface BandRows {
+  strideH: number;
+  padH: number;
+  filterHeight: number;
+  dilationH: number;
+  inputHeight: number;
+}
+
+/** A kernel call inside a band loop: its params copied to a local, input rows moved per band. */
+export interface BandCall {
+  kernel: string;
+  paramsType: string;
+  paramsSymbol: string;
+  rows: BandRows;
+  /** Elements of one input row (width x channels): the input pointer moves by these per row. */
+  inputRowElements: number;
+  /** Its first argument (the input) and the others after it, `&params` excluded; `r0` is the band's first row. */
+  input: CExpr;
+  rest: CExpr[];
 }
 
 /**
- * The loop generated around a streamed producer's kernel call: for each band of
- * `rowsPerBand` output rows, the kernel on the band's input rows (tp_band_input), then
- * tp_fully_connected_s8_stream on the band. The geometry is the producer's, as literals.
+ * The loop generated for a streamed pair (src/codegen/stream.ts), rendered by the template:
+ * for each band of `rowsPerBand` rows of `height`, the producer on the band's input rows
+ * (tp_band_input), then either tp_fully_connected_s8_stream on the band (`fc`) or the
+ * consumer's kernel on the band, writing its output rows [r0, r1) (`window`).
  */
 export interface BandLoop {
   /** The static function in the generated source that runs the loop. */
   fn: string;
   consumer: number;
   rowsPerBand: number;
-  outputHeight: number;
-  inputHeight: number;
-  strideH: number;
-  padH: number;
-  filterHeight: number;
-  dilationH: number;
-  /** Elements of one input row (width x channels). */
-  inputRowElements: number;
-  /** Elements of one output row, i.e. FULLY_CONNECTED input columns per band row. */
-  rowElements: number;
-  /** The producer's first argument (its input) and the others after it, `&params` excluded. */
-  input: CExpr;
-  rest: CExpr[];
-  /** tp_fully_connected_s8_stream's operands: the consumer's params, weights, bias, the band, the accumulators. */
-  fcParams: CExpr;
-  fcFilter: CExpr;
-  fcBias: CExpr;
-  band: CExpr;
-  acc: CExpr;
+  height: number;
+  producer: BandCall;
+  fc?: { params: CExpr; filter: CExpr; bias: CExpr; band: CExpr; acc: CExpr; rowElements: number };
+  window?: BandCall;
 }
 
-/** A producer → FULLY_CONNECTED pair the arena planner streams (report: bytes saved). */
+/** A pair the arena planner streams (report: bytes saved). */
 export interface StreamedPair {
   producer: number;
   consumer: number;
   rowsPerBand: number;
-  outputHeight: number;
+  /** Rows the bands step through: the producer's output rows (into a FULLY_CONNECTED) or the consumer's. */
+  height: number;
+  /** Arena bytes of the band (the producer's output rows one band holds). */
   bandBytes: number;
   /** Bytes of the producer's whole output, which never exists. */
   fullBytes: number;

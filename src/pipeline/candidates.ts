@@ -8,6 +8,7 @@
  * on the graph with those channels removed: the layer itself, the depthwise layers on its
  * channels (`followers`) and, by the pair, the layer its channels feed (`byInputChannels`).
  */
+import { lowerModel } from '../codegen/lower.js';
 import type { ModelGraph } from '../ir/graph.js';
 import { analyzeChannels, removeWeakestChannels } from '../prune/structured.js';
 import { chooseFormats } from '../sparse/plan.js';
@@ -68,7 +69,7 @@ export interface CandidateGrid {
 }
 
 /** Bumped when what the candidates hold changes, so a cached candidates stage is not reused. */
-export const CANDIDATES_VERSION = 2;
+export const CANDIDATES_VERSION = 3;
 
 /** The grid the pipeline explores: fine-grained, SIMD blocks along the outputs, whole channels. */
 export const DEFAULT_GRID: CandidateGrid = {
@@ -274,6 +275,10 @@ function denseCost(x: LayerContext, graph: ModelGraph, ops: readonly number[]): 
 
 export function layerCandidates(graph: ModelGraph, family: KernelFamily, grid: CandidateGrid = DEFAULT_GRID, opts: CandidateOptions = {}): LayerCandidates[] {
   const x: LayerContext = { graph, family, grid, opts, own: ownership(graph) };
+  // Layers the dense arena plan runs band by band (src/codegen/stream.ts) keep the dense kernel
+  // (dense or channel-pruned): a sparse kernel does not run in bands, and the solver's RAM model
+  // (src/pipeline/ram.ts) counts their bands.
+  const banded = new Set(lowerModel(graph, { prefix: 'tp_model', source: 'candidates' }).arena.streams.flatMap((s) => [s.producer, s.consumer]));
   const seen = new Set<number>();
   const layers: (LayerCandidates & { pruned: Map<EncodedOption, ModelGraph> })[] = [];
   graph.ops.forEach((op, index) => {
@@ -282,7 +287,9 @@ export function layerCandidates(graph: ModelGraph, family: KernelFamily, grid: C
     seen.add(lw.tensor);
     const name = graph.tensors[lw.tensor]!.name;
     if (opts.only && !opts.only.has(name)) return;
-    const { options, pruned } = encodeLayer(x, graph, index);
+    const encoded = encodeLayer(x, graph, index);
+    const pruned = encoded.pruned;
+    const options = banded.has(index) ? encoded.options.filter((o) => o.format === 'dense' || o.format === 'channel') : encoded.options;
     const owner = x.own.inputOwner.get(index);
     layers.push({ name, op: index, opcode: op.opcode, outChannels: lw.matrix.rows, options: paretoPrune(options), followers: [], ...(owner !== undefined ? { inputOwner: owner } : {}), pruned });
   });

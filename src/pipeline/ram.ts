@@ -19,9 +19,10 @@
  * a convolution the solver gives a sparse format loses its overlap (sparse kernels are not
  * audited for it); the build's real arena then exceeds the prediction and the solve stage
  * re-solves with the budget tightened by the overshoot (src/pipeline/stages/solve.ts).
- * A layer the planner streams into a FULLY_CONNECTED (patch-based execution,
- * src/codegen/stream.ts) counts one band of its output (a share proportional to its
- * channels) and the consumer's accumulators, as the dense plan has them.
+ * A layer the planner streams into the next (patch-based execution, src/codegen/stream.ts)
+ * counts one band of its output (a share proportional to its channels) and, with it, a
+ * FULLY_CONNECTED consumer's accumulators or a windowed consumer's output, as the dense plan
+ * has them.
  * Buffers are aligned by the planner (16 B) but counted here unaligned: the prediction may
  * be under the built arena by less than 16 B per buffer live at the peak.
  */
@@ -46,13 +47,16 @@ export function ramPoints(graph: ModelGraph, layerOf: ReadonlyMap<number, number
     const both = tensorBytes(graph.tensors[op.inputs[0]!]!) + tensorBytes(graph.tensors[op.outputs[0]!]!);
     spanShare.set(o.op, Math.max(0, both - o.saved) / both);
   }
-  // Layers the planner runs band by band into a FULLY_CONNECTED (src/codegen/stream.ts): the
-  // producer holds one band of its output, the consumer none of it, both the int32 accumulators.
-  const streamShare = new Map<number, { tensor: number; share: number; accumulators: number }>();
+  // Layers the planner runs band by band into the next layer (src/codegen/stream.ts): the
+  // producer holds one band of its output, the consumer none of it; a FULLY_CONNECTED consumer
+  // adds its int32 accumulators to both, a windowed one's output is written during the producer's loop.
+  const streamShare = new Map<number, { tensor: number; share: number; accumulators: number; alsoLive?: number }>();
   for (const s of dense.streams) {
-    const accumulators = 4 * tensorBytes(graph.tensors[graph.ops[s.consumer]!.outputs[0]!]!);
-    streamShare.set(s.producer, { tensor: graph.ops[s.producer]!.outputs[0]!, share: s.bandBytes / s.fullBytes, accumulators });
-    streamShare.set(s.consumer, { tensor: graph.ops[s.consumer]!.inputs[0]!, share: 0, accumulators });
+    const consumer = graph.ops[s.consumer]!;
+    const fc = consumer.opcode === 'FULLY_CONNECTED';
+    const accumulators = fc ? 4 * tensorBytes(graph.tensors[consumer.outputs[0]!]!) : 0;
+    streamShare.set(s.producer, { tensor: graph.ops[s.producer]!.outputs[0]!, share: s.bandBytes / s.fullBytes, accumulators, ...(fc ? {} : { alsoLive: consumer.outputs[0]! }) });
+    streamShare.set(s.consumer, { tensor: consumer.inputs[0]!, share: 0, accumulators });
   }
   let densePeak = 0;
   graph.ops.forEach((op, index) => {
@@ -60,9 +64,9 @@ export function ramPoints(graph: ModelGraph, layerOf: ReadonlyMap<number, number
     let constant = 0;
     let total = 0;
     const perLayer = new Map<number, number>();
-    const live = [...new Set([...op.inputs, ...op.outputs].filter((t) => t >= 0 && !isConst(t)))];
-    const share = spanShare.get(index);
     const streamed = streamShare.get(index);
+    const live = [...new Set([...op.inputs, ...op.outputs, streamed?.alsoLive ?? -1].filter((t) => t >= 0 && !isConst(t)))];
+    const share = spanShare.get(index);
     if (streamed) {
       constant += streamed.accumulators;
       total += streamed.accumulators;

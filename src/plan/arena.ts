@@ -126,7 +126,7 @@ function placeGroups(groups: readonly Group[], alignment: number): { offsets: Ma
 }
 
 /** Σ over op steps of the highest end offset among the buffers live there: the tie-break. */
-function footprint(requests: readonly BufferRequest[], offsets: ReadonlyMap<number, number>, alignment: number): number {
+export function footprint(requests: readonly BufferRequest[], offsets: ReadonlyMap<number, number>, alignment: number): number {
   const top = new Map<number, number>();
   for (const r of requests) {
     const end = offsets.get(r.id)! + sizeOf(r, alignment);

@@ -11,15 +11,16 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateSources, kernelSources, runtimeIncludeDir } from '../../src/codegen/generate.js';
 import { lowerModel } from '../../src/codegen/lower.js';
+import { bandInput } from '../../src/codegen/stream.js';
 import { buildHost, runHost } from '../../src/firmware/host.js';
 import { packageRoot } from '../../src/firmware/paths.js';
 import { hasTool } from '../../src/firmware/toolchain.js';
 import { interpret } from '../../src/interp/index.js';
 import { GraphBuilder, perTensor, quantizeSymmetricPerChannel } from '../../src/ir/builder.js';
 import { Prng } from '../../src/util/prng.js';
-import { producerIntoFc, type Producer } from '../helpers/stream-models.js';
+import { producerIntoFc, type Consumer, type Producer } from '../helpers/stream-models.js';
 
-describe.skipIf(!hasTool('cc'))('tp_band_input (tp_kernels.h)', () => {
+describe.skipIf(!hasTool('cc'))('tp_band_input (tp_kernels.h) and its TypeScript twin', () => {
   it('gives every output row of a band the input rows it reads in the whole input', async () => {
     // The C helper the band loops call, compiled for the host, on 300 random geometries.
     const dir = mkdtempSync(join(tmpdir(), 'tp-band-'));
@@ -58,6 +59,8 @@ describe.skipIf(!hasTool('cc'))('tp_band_input (tp_kernels.h)', () => {
     expect(lines).toHaveLength(cases.length);
     cases.forEach(({ g, r0, r1 }, i) => {
       const [first, rows, pad] = lines[i]!.split(' ').map(Number) as [number, number, number];
+      // The generator sizes bands with the TypeScript twin: the same numbers.
+      expect(bandInput(g, r0, r1)).toEqual({ first, rows, pad });
       expect(first).toBeGreaterThanOrEqual(0);
       expect(pad).toBeGreaterThanOrEqual(0);
       expect(first + rows).toBeLessThanOrEqual(g.inputHeight);
@@ -105,19 +108,27 @@ if (!haveCc) console.warn('[skip] streamed layers on the host: no C compiler (cc
 
 describe.skipIf(!haveCc)('streamed layers on the host, bit-exact with the reference interpreter', () => {
   const root = mkdtempSync(join(tmpdir(), 'tp-stream-'));
-  const kinds: Producer[] = ['conv3x3', 'conv-dilated', 'small', 'dw3x3', 'dw-mult2', 'max', 'avg'];
+  const pairs: [Producer, Consumer][] = [
+    ...(['conv3x3', 'conv-dilated', 'small', 'dw3x3', 'dw-mult2', 'max', 'avg'] as const).map((p) => [p, 'fc'] as [Producer, Consumer]),
+    ['conv3x3', 'maxpool2'],
+    ['small', 'avgpool3'],
+    ['dw-mult2', 'pointwise'],
+    ['conv-dilated', 'maxpool2'],
+    ['max', 'avgpool3'],
+  ];
   for (const family of ['plain', 'dsp'] as const) {
-    it(`${family} kernels, every producer, band heights 1, 2, 3 and the planner's`, async () => {
-      for (const kind of kinds) {
-        const graph = producerIntoFc(kind, 7);
+    it(`${family} kernels, every producer into a FULLY_CONNECTED or a windowed layer, band heights 1–3 and the planner's`, async () => {
+      for (const [kind, consumer] of pairs) {
+        const graph = producerIntoFc(kind, 7, consumer);
         const rng = new Prng(11);
         const inShape = graph.tensors[graph.inputs[0]!]!.shape;
         const inputs = [0, 1].map(() => Uint8Array.from({ length: inShape.reduce((a, v) => a * v, 1) }, () => rng.int(0, 255)));
-        for (const stream of [1, 2, 3, true] as const) {
+        // Band heights: 1 (and ASan/UBSan) and 3 with the plain kernels, 2 with the dsp ones, and the planner's.
+        for (const stream of family === 'plain' ? ([1, 3, true] as const) : ([2, true] as const)) {
           const gen = generateSources(graph, { source: kind, toolVersion: 'test', stream });
           // Forced band heights always stream; the planner's choice streams where it pays.
-          if (stream !== true) expect(gen.plan.arena.streams, `${kind} stream ${stream}`).toHaveLength(1);
-          const dir = join(root, `${family}-${kind}-${stream}`);
+          if (stream !== true) expect(gen.plan.arena.streams, `${kind} into ${consumer}, stream ${stream}`).toHaveLength(1);
+          const dir = join(root, `${family}-${kind}-${consumer}-${stream}`);
           mkdirSync(dir, { recursive: true });
           for (const f of gen.files) writeFileSync(join(dir, f.name), f.content);
           const { exe } = await buildHost({
@@ -131,7 +142,7 @@ describe.skipIf(!haveCc)('streamed layers on the host, bit-exact with the refere
             const want = interpret(graph, [input]).outputs[0]!;
             const r = await runHost(exe, input, 60_000);
             expect(r.exitCode, r.stderr).toBe(0);
-            expect(Buffer.from(r.stdout).equals(Buffer.from(want)), `${family} ${kind} stream ${stream}`).toBe(true);
+            expect(Buffer.from(r.stdout).equals(Buffer.from(want)), `${family} ${kind} into ${consumer}, stream ${stream}`).toBe(true);
           }
         }
       }

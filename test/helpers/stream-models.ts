@@ -1,6 +1,7 @@
 /**
  * Small int8 models for patch-based execution (src/codegen/stream.ts): one windowed layer
- * whose output, the largest tensor, goes whole into a FULLY_CONNECTED.
+ * whose output, the largest tensor, goes whole into a FULLY_CONNECTED or into a windowed
+ * layer whose windows share no row.
  */
 import { GraphBuilder, perTensor, quantizeBias, quantizeSymmetricPerChannel } from '../../src/ir/builder.js';
 import type { ModelGraph } from '../../src/ir/graph.js';
@@ -9,8 +10,13 @@ import { Prng } from '../../src/util/prng.js';
 /** The producers a band loop can run, each feeding a FULLY_CONNECTED of 10 outputs. */
 export type Producer = 'conv3x3' | 'conv-dilated' | 'small' | 'dw3x3' | 'dw-mult2' | 'max' | 'avg';
 
-/** input [1, H, W, C] → producer → RESHAPE → FULLY_CONNECTED(10): the producer's output is the largest tensor. */
-export function producerIntoFc(kind: Producer, seed: number): ModelGraph {
+/** What reads the producer's output: a FULLY_CONNECTED(10) after a RESHAPE, a 2x2 max pool of
+ * stride 2 (VALID), a 3x3 average pool of stride 3 (SAME: padded, uneven bands) or a 1x1
+ * convolution to 6 channels. */
+export type Consumer = 'fc' | 'maxpool2' | 'avgpool3' | 'pointwise';
+
+/** input [1, H, W, C] → producer → consumer: the producer's output is the largest tensor. */
+export function producerIntoFc(kind: Producer, seed: number, consumer: Consumer = 'fc'): ModelGraph {
   const rng = new Prng(seed);
   const b = new GraphBuilder(`stream ${kind}`);
   const q = perTensor(0.05, 3);
@@ -59,6 +65,23 @@ export function producerIntoFc(kind: Producer, seed: number): ModelGraph {
     case 'dw-mult2': dw(2, 3, 1); break;
     case 'max': pool('MAX_POOL_2D'); break;
     case 'avg': pool('AVERAGE_POOL_2D'); break;
+  }
+  if (consumer !== 'fc') {
+    const [, oh, ow, oc] = out as [number, number, number, number];
+    if (consumer === 'pointwise') {
+      const wq = quantizeSymmetricPerChannel(weights(6 * oc), [6, 1, 1, oc], 0);
+      const bias = quantizeBias(weights(6), 0.08, wq.quant.scale);
+      const o = b.tensor('out', [1, oh, ow, 6], 'int8', perTensor(0.1, -3));
+      b.op('CONV_2D', [yT, b.constInt8('pw/w', [6, 1, 1, oc], wq.values, wq.quant), b.constInt32('pw/b', [6], bias.values, bias.quant)], [o], 'Conv2DOptions', { ...same(1), fusedActivationFunction: 'NONE' }, 3);
+      b.markOutput(o);
+    } else {
+      const f = consumer === 'maxpool2' ? 2 : 3;
+      const valid = consumer === 'maxpool2';
+      const o = b.tensor('out', [1, valid ? Math.floor(oh / f) : Math.ceil(oh / f), valid ? Math.floor(ow / f) : Math.ceil(ow / f), oc], 'int8', perTensor(0.08, -128));
+      b.op(valid ? 'MAX_POOL_2D' : 'AVERAGE_POOL_2D', [yT], [o], 'Pool2DOptions', { padding: valid ? 'VALID' : 'SAME', strideW: f, strideH: f, filterWidth: f, filterHeight: f, fusedActivationFunction: 'NONE' }, 2);
+      b.markOutput(o);
+    }
+    return b.build();
   }
   const depth = out.reduce((a, v) => a * v, 1);
   const flat = b.tensor('flat', [1, depth], 'int8', perTensor(0.08, -128));

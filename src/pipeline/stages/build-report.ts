@@ -81,7 +81,7 @@ export function makeReport(p: ReportParts): BuildReport {
   const streamedOf = (index: number): Pick<LayerReport, 'streamed'> => {
     const s = gen.plan.arena.streams.find((x) => x.producer === index);
     if (!s) return {};
-    const bands = Math.ceil(s.outputHeight / s.rowsPerBand);
+    const bands = Math.ceil(s.height / s.rowsPerBand);
     return { streamed: { into: s.consumer, bands, rowsPerBand: s.rowsPerBand, bandBytes: s.bandBytes, fullBytes: s.fullBytes, recomputedMacs: 0 } };
   };
   const layer = (c: GeneratedSources['plan']['calls'][number]): LayerReport => {

@@ -5,7 +5,7 @@
  * make it. If the real build overshoots the prediction (arena alignment, bias folding,
  * re-quantized weights), the budget is tightened by the overshoot and the plan solved again.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import type { PipelineReport } from '../../contracts/report.js';
@@ -15,6 +15,7 @@ import type { ModelGraph } from '../../ir/graph.js';
 import { versionedPlan } from '../../prune/plan-file.js';
 import { choicesFromPlan, evaluate as evaluateChoices } from '../../solve/index.js';
 import type { FormatName } from '../../sparse/types.js';
+import { layerWeights } from '../../sparse/matrix.js';
 import { writeTflite } from '../../tflite/index.js';
 import { clearStaging } from '../../util/outdir.js';
 import type { PrunePlan } from '../../contracts/plan.js';
@@ -61,11 +62,16 @@ export const solve: Stage<PipelineContext> = {
   rewritesGraph: true,
   async run(c) {
     c.problem = makeProblem(c);
-    const tighten = { flash: 0, ram: 0 };
+    // A re-run of the same problem starts from the tightening an earlier run needed, so it
+    // solves and prunes to the plan that was built (and reuses that pruning).
+    const tightenFile = path.join(c.work, 'solve-tighten.json');
+    const tightenKey = hash(c.baseKey, c.problem.budget, c.req.objective ?? 'fit', c.req.maxLoss ?? DEFAULT_MAX_LOSS, c.userPlan ?? null);
+    const tighten = learnedTightening(tightenFile, tightenKey);
     for (let attempt = 0; attempt < BUILD_ATTEMPTS; attempt++) {
       const budget = { ...c.problem.budget, flash: c.problem.budget.flash - tighten.flash, ram: c.problem.budget.ram - tighten.ram };
       if (budget.flash <= 0 || budget.ram <= 0) throw noRoom(c);
-      const note = attempt > 0 ? ` (attempt ${attempt + 1}, budget tightened by ${tighten.flash} B flash, ${tighten.ram} B RAM)` : '';
+      const tightened = tighten.flash > 0 || tighten.ram > 0 ? `budget tightened by ${tighten.flash} B flash, ${tighten.ram} B RAM` : '';
+      const note = attempt > 0 ? ` (attempt ${attempt + 1}, ${tightened})` : tightened ? ` (${tightened}, as an earlier build of this output needed)` : '';
       const within = await solveWithinBudget({
         problem: c.problem,
         budget,
@@ -80,7 +86,10 @@ export const solve: Stage<PipelineContext> = {
       c.result = within.result;
       c.attempts = within.attempts;
       const over = await build(c, attempt);
-      if (!over) return;
+      if (!over) {
+        writeJsonAtomic(tightenFile, { key: tightenKey, ...tighten });
+        return;
+      }
       // The real build missed the prediction by (limit + overshoot) - predicted: the next plan
       // must be predicted at least that much under the limit, or the solver returns the same
       // plan (a sparse convolution loses its in-place overlap, which the RAM model ignores).
@@ -94,6 +103,17 @@ export const solve: Stage<PipelineContext> = {
     throw new TinypruneError('E_SOLVE', 'the pipeline ended without a build');
   },
 };
+
+/** The tightening saved by an earlier run of the same problem (none if absent or another problem's). */
+function learnedTightening(file: string, key: string): { flash: number; ram: number } {
+  try {
+    const j = JSON.parse(readFileSync(file, 'utf8')) as { key?: string; flash?: number; ram?: number };
+    if (j.key === key && Number.isInteger(j.flash) && Number.isInteger(j.ram) && j.flash! >= 0 && j.ram! >= 0) return { flash: j.flash!, ram: j.ram! };
+  } catch {
+    // absent or unreadable: start untightened
+  }
+  return { flash: 0, ram: 0 };
+}
 
 /** Solve's measure: prune to `plan` (a stage of its own, cached) and return the accuracy. */
 async function measure(c: PipelineContext, plan: PrunePlan, note: string): Promise<number | null> {
@@ -123,14 +143,19 @@ async function build(c: PipelineContext, attempt: number): Promise<{ flash: numb
   }
 }
 
-/** The plan's sparse format per operator (channel pruning leaves a dense layer). */
+/**
+ * The plan's format per operator with weights: a channel-pruned layer, and one the plan leaves
+ * alone, run the dense kernel, as the solver priced them (its RAM model counts the bands of
+ * layers the arena plan streams, which a sparse kernel would not run).
+ */
 function planFormats(g1: ModelGraph, plan: PrunePlan): Map<number, FormatName> {
   const formats = new Map<number, FormatName>();
   g1.ops.forEach((op, i) => {
     const w = op.inputs[1];
-    const name = w !== undefined && w >= 0 ? g1.tensors[w]?.name : undefined;
-    const f = name ? plan.layers?.[name]?.format : undefined;
-    if (f && f !== 'channel') formats.set(i, f as FormatName);
+    const tensor = w !== undefined && w >= 0 ? g1.tensors[w] : undefined;
+    if (!tensor?.data || !layerWeights(g1, op)) return;
+    const f = plan.layers?.[tensor.name]?.format;
+    formats.set(i, f && f !== 'channel' ? (f as FormatName) : 'dense');
   });
   return formats;
 }
