@@ -1,16 +1,20 @@
 /**
- * Patch-based execution (issue #14, memory): a windowed layer whose whole output goes into a
- * FULLY_CONNECTED runs a band of output rows at a time, and the FULLY_CONNECTED sums each band
- * into int32 accumulators as it arrives (tp_fully_connected_s8_stream), so the layer's output
- * never exists whole: the arena holds one band and the accumulators instead. The int32 sums
- * are exact, so the output bytes do not change, and no output row is computed twice (no
- * recomputation: bands of a windowed layer read overlapping input rows, but the input is all
- * there). micro_speech's first layer (25x20x8 = 4,000 B) feeding its classifier is the case
- * that made TFLM's arena: here it is 2 KiB.
+ * Patch-based execution (issue #14, memory): a windowed layer whose whole output goes into the
+ * next layer runs a band of rows at a time, so its output never exists whole and the arena
+ * holds one band instead. The next layer is either
+ * - a FULLY_CONNECTED, which sums each band into int32 accumulators as it arrives
+ *   (tp_fully_connected_s8_stream): micro_speech's first layer (25x20x8 = 4,000 B) feeding its
+ *   classifier, the tensor that made its arena, or
+ * - a windowed layer whose windows share no input row (a 2x2 pool of stride 2, a 1x1
+ *   convolution), which computes its own output rows from each band: a DS-CNN's first
+ *   convolution and its pool.
+ * The int32 sums are exact and each band is the kernels' own computation on fewer rows, so the
+ * output bytes do not change, and no row is computed twice (bands of a windowed layer read
+ * overlapping input rows, but its input is all there).
  *
  * Which pairs qualify is decided here; whether one is used, and with how many rows a band,
- * is the arena planner's choice (src/codegen/lower.ts: the smallest peak, then the fewest
- * bands; never when it does not lower the peak).
+ * is the arena planner's choice (src/codegen/lower.ts layoutArena: never when it does not
+ * lower the peak).
  */
 import type { FullyConnectedParams } from '../interp/kernels/fully_connected.js';
 import type { PlannedOp } from '../interp/prepare.js';
@@ -59,10 +63,6 @@ export interface Stream extends StreamCandidate {
 /** The output rows the bands step through (see Stream.rowsPerBand). */
 export function bandedHeight(c: StreamCandidate): number {
   return c.into.kind === 'fc' ? c.geometry.outputHeight : c.into.geometry.outputHeight;
-}
-
-export function bands(s: Stream): number {
-  return Math.ceil(bandedHeight(s) / s.rowsPerBand);
 }
 
 /**
