@@ -29,9 +29,9 @@ export interface LowerOptions {
   /** Let audited layers write their output over their dying input (src/plan/overlap.ts); default true. */
   inPlace?: boolean;
   /**
-   * Let a layer feeding a FULLY_CONNECTED run band by band where that lowers the arena
-   * (src/codegen/stream.ts); default true. A number streams every such layer with that many
-   * rows a band, whatever the arena (tests).
+   * Let a layer run band by band into the next (a FULLY_CONNECTED, or a windowed layer whose
+   * windows share no row) where that lowers the arena (src/codegen/stream.ts); default true. A
+   * number streams every candidate pair with that many rows a band, whatever the arena (tests).
    */
   stream?: boolean | number;
 }
@@ -104,7 +104,7 @@ interface ArenaLayout {
   life: Map<number, Lifetime>;
   scratchOf: Map<number, number>;
   arena: ArenaPlan;
-  /** Producers that run band by band into a FULLY_CONNECTED (src/codegen/stream.ts). */
+  /** Pairs that run band by band (src/codegen/stream.ts). */
   streams: Stream[];
 }
 
@@ -203,10 +203,10 @@ function layoutArena(graph: ModelGraph, plan: ExecutionPlan, opts: LowerOptions)
     const arena = planArena(requests, alignment, inPlace.filter((c) => !paired.has(c.op)));
     return { arena, streams, footprint: footprint(requests, arena.offsets, alignment) };
   };
+  const forced = typeof opts.stream === 'number' ? opts.stream : undefined;
   const plain = planWith([]);
   const trials = (streams: readonly Stream[], c: StreamCandidate): Trial[] =>
     (forced !== undefined ? [Math.min(forced, bandedHeight(c))] : bandChoices(c)).map((rowsPerBand) => planWith([...streams, { ...c, rowsPerBand }]));
-  const forced = typeof opts.stream === 'number' ? opts.stream : undefined;
   let cur = plain;
   // 1. Add each candidate (a layer takes part in one pair at most) at the band height of the
   //    lowest peak, then the smallest sum over steps of the highest live byte, where that does
