@@ -137,9 +137,10 @@ function loadResults(): Run[] {
   }
 }
 
-function saveResults(experiment: string, runs: Run[]): void {
+/** Replaces the experiment's rows (only those of the models run, with --model; only those `replaces` picks). */
+function saveResults(experiment: string, runs: Run[], replaces: (r: Run) => boolean = () => true): void {
   const models = new Set(runs.map((r) => r.model));
-  const kept = loadResults().filter((r) => r.experiment !== experiment || (onlyModel !== undefined && !models.has(r.model)));
+  const kept = loadResults().filter((r) => r.experiment !== experiment || (onlyModel !== undefined && !models.has(r.model)) || !replaces(r));
   writeFileAtomic(RESULTS, JSON.stringify([...kept, ...runs], null, 2) + '\n');
   log(`wrote ${runs.length} run(s) of '${experiment}' to ${RESULTS}`);
 }
@@ -345,6 +346,7 @@ if (run('speed')) {
     });
   }
   await initBackend((process.env.TINYPRUNE_BACKEND ?? 'auto') as 'auto');
-  saveResults('speed', runs);
+  // One set of rows per thread count.
+  saveResults('speed', runs, (r) => (r.wasmThreads ?? 1) === (backend.threads ?? 1));
 }
 log('done');

@@ -10,6 +10,7 @@ import { seededPermutation } from '../data/dataset.js';
 import { tf } from './backend.js';
 import { applyMasks, forward, restore, snapshot, type TrainableModel } from './view.js';
 import type { Progress } from '../util/progress.js';
+import { FusedAdam } from './wasm/adam.js';
 
 export interface TrainOptions {
   epochs: number;
@@ -62,6 +63,33 @@ function checkData(m: TrainableModel, ds: Dataset): void {
   }
 }
 
+interface StepOptimizer {
+  /** One step on the loss `f` returns; the loss is returned (the caller disposes it). */
+  minimize(f: () => tf.Scalar, vars: tf.Variable[]): tf.Scalar;
+  dispose(): void;
+}
+
+/**
+ * Adam on the WASM backend is FusedAdam (one pass per parameter, bit-identical to
+ * tf.train.adam, src/train/wasm/adam.ts); elsewhere, and for SGD, TF.js's optimizers.
+ */
+function makeOptimizer(opts: TrainOptions): StepOptimizer {
+  if (opts.optimizer !== 'sgd' && tf.getBackend() === 'wasm') {
+    const fused = new FusedAdam(opts.learningRate);
+    return {
+      minimize(f, vars) {
+        const { value, grads } = tf.variableGrads(f, vars);
+        fused.applyGradients(vars, grads);
+        tf.dispose(grads);
+        return value;
+      },
+      dispose: () => fused.dispose(),
+    };
+  }
+  const o = opts.optimizer === 'sgd' ? tf.train.momentum(opts.learningRate, 0.9) : tf.train.adam(opts.learningRate);
+  return { minimize: (f, vars) => o.minimize(f, true, vars)!, dispose: () => o.dispose() };
+}
+
 function batchTensor(m: TrainableModel, ds: Dataset, idx: ArrayLike<number>): tf.Tensor {
   const per = sampleSize(ds);
   const x = new Float32Array(idx.length * per);
@@ -72,7 +100,7 @@ function batchTensor(m: TrainableModel, ds: Dataset, idx: ArrayLike<number>): tf
 export function train(m: TrainableModel, ds: Dataset, opts: TrainOptions): TrainResult {
   checkData(m, ds);
   const batch = opts.batchSize ?? 64;
-  const optimizer = opts.optimizer === 'sgd' ? tf.train.momentum(opts.learningRate, 0.9) : tf.train.adam(opts.learningRate);
+  const optimizer = makeOptimizer(opts);
   const vars = [...m.params.values()];
   const weightVars = [...m.params.entries()].filter(([t]) => m.graph.tensors[t]!.shape.length > 1).map(([, v]) => v);
   const n = ds.y.length;
@@ -96,18 +124,14 @@ export function train(m: TrainableModel, ds: Dataset, opts: TrainOptions): Train
         const idx = perm.subarray(s, Math.min(n, s + batch));
         const labels = tf.tidy(() => tf.oneHot(tf.tensor1d(Int32Array.from(idx, (i) => ds.y[i]!), 'int32'), ds.numClasses));
         const x = batchTensor(m, ds, idx);
-        const loss = optimizer.minimize(
-          () => {
-            const { y } = forward(m, x, { logits: true });
-            let l = tf.losses.softmaxCrossEntropy(labels, y) as tf.Scalar;
-            if (opts.weightDecay) for (const w of weightVars) l = tf.add(l, tf.mul(opts.weightDecay, tf.sum(tf.square(w)))) as tf.Scalar;
-            return l;
-          },
-          true,
-          vars,
-        );
-        lossSum += loss!.dataSync()[0]!;
-        loss!.dispose();
+        const loss = optimizer.minimize(() => {
+          const { y } = forward(m, x, { logits: true });
+          let l = tf.losses.softmaxCrossEntropy(labels, y) as tf.Scalar;
+          if (opts.weightDecay) for (const w of weightVars) l = tf.add(l, tf.mul(opts.weightDecay, tf.sum(tf.square(w)))) as tf.Scalar;
+          return l;
+        }, vars);
+        lossSum += loss.dataSync()[0]!;
+        loss.dispose();
         x.dispose();
         labels.dispose();
         applyMasks(m);

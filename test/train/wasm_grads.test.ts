@@ -51,13 +51,13 @@ const DW_CASES: Case[] = [
   { x: [1, 11, 11, 2], w: [5, 5, 2, 3], stride: 1, pad: 'valid', dil: 1 }, // TF.js's own depthwise gradient refuses dilation > 1
 ];
 
-async function matMulGrads(backend: 'cpu' | 'wasm', ta: boolean, tb: boolean): Promise<Float32Array[]> {
+async function matMulGrads(backend: 'cpu' | 'wasm', ta: boolean, tb: boolean, [m, k, n]: number[] = [7, 5, 6]): Promise<Float32Array[]> {
   await tf.setBackend(backend);
   return tf.tidy(() => {
-    const a = tf.tensor2d(rand([7, 5], 4), ta ? [5, 7] : [7, 5]);
-    const b = tf.tensor2d(rand([5, 6], 5), tb ? [6, 5] : [5, 6]);
+    const a = tf.tensor2d(rand([m!, k!], 4), ta ? [k!, m!] : [m!, k!]);
+    const b = tf.tensor2d(rand([k!, n!], 5), tb ? [n!, k!] : [k!, n!]);
     const f = (aa: tf.Tensor, bb: tf.Tensor): tf.Tensor => tf.matMul(aa, bb, ta, tb);
-    const dy = tf.tensor(rand([7, 6], 6), [7, 6]);
+    const dy = tf.tensor(rand([m!, n!], 6), [m!, n!]);
     const [da, db] = tf.grads((aa: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(f(aa, bb), dy)))([a, b]);
     return [f(a, b), da!, db!].map((t) => t.dataSync() as Float32Array);
   });
@@ -118,6 +118,11 @@ describe('WASM training kernels match the CPU backend', async () => {
       for (let i = 0; i < 3; i++) close(wasm[i]!, cpu[i]!);
     });
   }
+  it('matMul a·bᵀ with a much smaller than b (computed as (b·aᵀ)ᵀ) and its gradients', async () => {
+    const cpu = await matMulGrads('cpu', false, true, [3, 20, 12]);
+    const wasm = await matMulGrads('wasm', false, true, [3, 20, 12]);
+    for (let i = 0; i < 3; i++) close(wasm[i]!, cpu[i]!);
+  });
   for (const [filter, stride, pad] of [[2, 2, 'valid'], [3, 2, 'same'], [3, 1, 'same']] as const) {
     it(`maxPool ${filter}x${filter} stride ${stride} ${pad} gradient`, async () => {
       close(await maxPoolGrads('wasm', filter, stride, pad), await maxPoolGrads('cpu', filter, stride, pad));
