@@ -8,6 +8,7 @@
  * against ANCHORS.md's table for them.
  *
  *   npm run bench:vs-tflm            (writes bench/results/vs-tflm.json too)
+ *   npm run bench:vs-tflm -- --only mnist-mlp   (models whose name contains it; no JSON written)
  */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -95,7 +96,9 @@ const cases = [
   ...MODELS.map((m) => ({ name: m.name, modelPath: join(SHARED, m.path), input: () => new Uint8Array(readFileSync(join(SHARED, 'golden', m.golden, 'inputs/00.bin'))) })),
   ...EXAMPLES.map((m) => ({ name: m.name, modelPath: resolve(import.meta.dirname, '..', m.path), input: () => exampleInput(resolve(import.meta.dirname, '..', m.path), m.data) })),
 ];
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 for (const m of cases) {
+  if (only !== undefined && !m.name.includes(only)) continue;
   const input = m.input();
   const modelPath = m.modelPath;
   const opt = await measure(modelPath, input, 'auto');
@@ -138,8 +141,10 @@ for (const m of cases) {
     ].join(' | '),
   );
 }
-mkdirSync(resolve(import.meta.dirname, 'results'), { recursive: true });
-writeFileSync(resolve(import.meta.dirname, 'results/vs-tflm.json'), JSON.stringify({ board: BOARD, rows }, null, 2) + '\n');
+if (only === undefined) {
+  mkdirSync(resolve(import.meta.dirname, 'results'), { recursive: true });
+  writeFileSync(resolve(import.meta.dirname, 'results/vs-tflm.json'), JSON.stringify({ board: BOARD, rows }, null, 2) + '\n');
+}
 console.log('\nratio = tinyprune instructions / TFLM+CMSIS-NN instructions (lower is better; issue 14 asks <= 0.7).');
 console.log('est. cycles = the same inference priced by the Cortex-M4 timing model (docs/CYCLES.md; zero wait states): a change that lowers instructions but not estimated cycles is not faster. Their ratio to a92078e should fall at least as far as the instructions\' ratio.');
 console.log('flash w/o weights = firmware flash minus the model (weights, operator parameters, requantization tables): kernels, runtime, startup and benchmark app — comparable to TFLM\'s "flash without model and inputs".');

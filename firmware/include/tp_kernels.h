@@ -124,6 +124,19 @@ tp_status tp_fully_connected_s8(const tp_fc_s8_params *params, const int8_t *inp
                                 void *scratch);
 int32_t tp_fully_connected_s8_get_scratch_size(const tp_fc_s8_params *params);
 
+/* int8 FULLY_CONNECTED with the weights packed in row pairs (DSP-extension cores only:
+ * firmware/kernels/dsp/tp_fully_connected_s8_pairs.c; the code generator packs them, src/codegen/
+ * ops/fc_pairs.ts). Same output as tp_fully_connected_s8 on the unpacked weights. Requires
+ * input_depth % 4 == 0, output_depth >= 4, filter_offset 0 (symmetric weights) and a 4-byte
+ * aligned packed array. Rows 4b..4b+3 form two pairs (hi 4b, lo 4b+1) and (hi 4b+2, lo 4b+3);
+ * for every 4 inputs k..k+3 a block holds 16 bytes: pair 1's words E = {lo[k], hi[k], lo[k+2],
+ * hi[k+2]} and O = {lo[k+1], hi[k+1], lo[k+3], hi[k+3]}, then pair 2's, where hi[j] = w[hi][j]
+ * and lo[j] = w[lo][j] XOR 0x80 (= w + 128 as a byte). The output_depth % 4 rows left after
+ * the blocks follow as plain rows. */
+tp_status tp_fully_connected_s8_pairs(const tp_fc_s8_params *params, const int8_t *input,
+                                      const int8_t *packed, const int32_t *bias, int8_t *output,
+                                      void *scratch);
+
 /* int8 FULLY_CONNECTED whose input arrives in slices (patch-based execution, issue #14: the
  * layer that produces the input runs a band of output rows at a time, and the full input
  * never exists). With batches == 1, for the input columns [col0, col0 + cols), x holding

@@ -27,6 +27,10 @@ export interface GenerateOptions {
   sparse?: ReadonlyMap<number, EncodedMatrix>;
   /** Patch-based execution (LowerOptions.stream); default true. */
   stream?: boolean | number;
+  /** Kernel family the sources will be built with (LowerOptions.family); default plain. */
+  family?: CoreFamily;
+  /** LowerOptions.fcPairs. */
+  fcPairs?: boolean;
 }
 
 export interface GeneratedFile {
@@ -42,7 +46,7 @@ export interface GeneratedSources {
 
 export function generateSources(graph: ModelGraph, opts: GenerateOptions): GeneratedSources {
   const prefix = assertValidIdentifier(opts.prefix ?? 'tp_model', 'symbol prefix');
-  const plan = lowerModel(graph, { prefix, source: opts.source, ...(opts.sparse ? { sparse: opts.sparse } : {}), ...(opts.stream !== undefined ? { stream: opts.stream } : {}) });
+  const plan = lowerModel(graph, { prefix, source: opts.source, ...(opts.sparse ? { sparse: opts.sparse } : {}), ...(opts.stream !== undefined ? { stream: opts.stream } : {}), ...(opts.family ? { family: opts.family } : {}), ...(opts.fcPairs !== undefined ? { fcPairs: opts.fcPairs } : {}) });
   return renderPlan(plan, opts);
 }
 

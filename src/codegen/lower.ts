@@ -14,6 +14,7 @@ import type { LowerContext, LoweredCall } from './ops/context.js';
 import { LOWERINGS } from './ops/index.js';
 import { lowerSparse, type SparseLowerContext } from './ops/sparse.js';
 import type { EncodedMatrix } from '../sparse/types.js';
+import type { CoreFamily } from './generate.js';
 import type { ArenaEntry, BandCall, BandRows, CExpr, ConstArray, CType, IoTensor, KernelCall, KernelPlan } from './types.js';
 import type { WindowGeometry } from '../plan/overlap.js';
 
@@ -34,6 +35,10 @@ export interface LowerOptions {
    * number streams every candidate pair with that many rows a band, whatever the arena (tests).
    */
   stream?: boolean | number;
+  /** Kernel family the sources will be built with (src/codegen/generate.ts kernelSources); default plain. */
+  family?: CoreFamily;
+  /** dsp family: pack FULLY_CONNECTED weights in row pairs wherever they fit (true: tests), nowhere (false), or where a layer gains (default; ops/fc_pairs.ts). */
+  fcPairs?: boolean;
 }
 
 /** Arena buffer id of a streamed FULLY_CONNECTED's int32 accumulators (tensors are >= 0, scratch -1 - op). */
@@ -117,7 +122,8 @@ export function lowerModel(graph: ModelGraph, opts: LowerOptions): KernelPlan {
   // Pass 2: real lowering with arena offsets and constant arrays.
   const consts: ConstArray[] = [];
   const ptr = pointerTo(graph, layout, prefix, consts);
-  const calls = streamCalls(plan.ops.map((op) => lowerCall(graph, op, opts, layout, ptr, consts)), layout, prefix);
+  const fcPairs = opts.family !== 'dsp' || opts.fcPairs === false ? false : opts.fcPairs === true ? 'all' : 'gain';
+  const calls = streamCalls(plan.ops.map((op) => lowerCall(graph, op, opts, layout, ptr, consts, fcPairs)), layout, prefix);
   const kernels = new Set(calls.flatMap((c) => (c.kernel ? [c.kernel] : [])));
   if (layout.streams.some((s) => s.into.kind === 'fc')) kernels.add(STREAM_KERNEL);
 
@@ -172,7 +178,8 @@ function layoutArena(graph: ModelGraph, plan: ExecutionPlan, opts: LowerOptions)
   const scratchOf = new Map<number, number>();
   const kernelOf = new Map<number, string>();
   for (const op of plan.ops) {
-    const lowered = lowerOne(graph, op, () => '0', () => '0', () => '0', opts.sparse);
+    // Family-independent: the arena, and the streams chosen from these kernels, are the same for every core.
+    const lowered = lowerOne({ graph, op, ptr: () => '0', array: () => '0', weights: () => '0' }, opts.sparse);
     if (lowered === 'alias') {
       alias.set(op.outputs[0]!, op.inputs[0]!);
       continue;
@@ -310,6 +317,7 @@ function lowerCall(
   layout: ArenaLayout,
   ptr: LowerContext['ptr'],
   consts: ConstArray[],
+  fcPairs: LowerContext['fcPairs'],
 ): KernelCall {
   const prefix = opts.prefix;
   const register = (role: ConstArray['role']) => (suffix: string, ctype: CType, values: ArrayLike<number>, comment: string): CExpr => {
@@ -319,7 +327,8 @@ function lowerCall(
   };
   const array = register('quant');
   const weights: SparseLowerContext['weights'] = (suffix, ctype, values, comment, role) => register(role)(suffix, ctype, values, comment);
-  const lowered = lowerOne(graph, op, ptr, array, weights, opts.sparse);
+  const streamed = layout.streams.some((st) => st.consumer === op.index);
+  const lowered = lowerOne({ graph, op, ptr, array, weights, fcPairs, streamed }, opts.sparse);
   const name = graph.tensors[op.outputs[0]!]?.name ?? '';
   if (lowered === 'alias') {
     return { index: op.index, opcode: op.opcode, args: [], scratchBytes: 0, alias: true, name };
@@ -381,16 +390,10 @@ function streamCalls(calls: KernelCall[], layout: ArenaLayout, prefix: string): 
   return calls.map((c) => out.get(c.index) ?? c);
 }
 
-function lowerOne(
-  graph: ModelGraph,
-  op: PlannedOp,
-  ptr: LowerContext['ptr'],
-  array: LowerContext['array'],
-  weights: SparseLowerContext['weights'],
-  sparse: ReadonlyMap<number, EncodedMatrix> | undefined,
-): LoweredCall | 'alias' {
+function lowerOne(ctx: LowerContext, sparse: ReadonlyMap<number, EncodedMatrix> | undefined): LoweredCall | 'alias' {
+  const op = ctx.op;
   const encoded = sparse?.get(op.index);
-  if (encoded && encoded.format !== 'dense') return lowerSparse({ graph, op, ptr, array, weights }, encoded);
+  if (encoded && encoded.format !== 'dense') return lowerSparse(ctx, encoded);
   const lowering = LOWERINGS[op.opcode];
   if (!lowering) {
     throw new TinypruneError('E_UNSUPPORTED_OP', `operator ${op.index} (${op.opcode}) has no C kernel`, {
@@ -398,7 +401,7 @@ function lowerOne(
       allowed: Object.keys(LOWERINGS).join(', '),
     });
   }
-  return lowering({ graph, op, ptr, array, weights });
+  return lowering(ctx);
 }
 
 export type { ExecutionPlan };

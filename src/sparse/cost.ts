@@ -34,7 +34,7 @@
  */
 import type { Core } from '../boards/schema.js';
 import type { SparseOp } from './formats/index.js';
-import type { KernelFamily } from './kernels.js';
+import { FC_PAIRS_MIN_MACS, type KernelFamily } from './kernels.js';
 import type { EncodedMatrix, FormatName, WeightDType } from './types.js';
 import { COST_TABLE } from './cost-table.js';
 import type { CallGeometry } from './cost-geometry.js';
@@ -214,6 +214,15 @@ function denseFeatures(family: KernelFamily, g: CallGeometry, dtype: WeightDType
   // The dsp 1x1 kernel is its own loop nest (pixel pairs, input expanded to int16 once,
   // 2-channel blocks in assembly): its own coefficients for outputs, input bytes and MACs.
   if (g.op === 'conv' && g.inPlace && family === 'dsp' && dtype === 'int8') return [1, 0, n, 0, 0, 0, n * g.rows, n * g.cols, 0, 0, n * macs, 0];
+  // The dsp int8 FULLY_CONNECTED with weights in row pairs (src/codegen/ops/fc_pairs.ts: input
+  // depth a multiple of 4, at least 4 rows, FC_PAIRS_MIN_MACS multiply-adds): per output the requantisation (runs), per input
+  // byte its share of the input sum (extra), the MACs of the row blocks (tail). The rows left
+  // over run the one-row loop: their MACs go with the row-major kernel's (stored), as no
+  // sample has such rows to fit a coefficient of their own.
+  if (g.op === 'fc' && family === 'dsp' && dtype === 'int8' && g.cols % 4 === 0 && g.rows >= 4 && g.rows * g.cols >= FC_PAIRS_MIN_MACS) {
+    const left = g.rows % 4;
+    return [1, 0, n, 0, n * left * g.cols, 0, n * g.rows, n * g.cols, 0, 0, n * (g.rows - left) * g.cols, 0];
+  }
   // So is its 3x3 depthwise path: per pixel all 9 taps of 4-channel blocks in assembly and
   // the requantisation (n*runs: outputs), a border pixel's window first gathered into a patch
   // (patches: the border pixels, n*extra: their window's channels). The requantisation's form

@@ -13,6 +13,14 @@ import { packageRoot } from '../util/paths.js';
 
 export type KernelFamily = 'plain' | 'dsp' | 'mve';
 
+/**
+ * Multiply-adds (per batch) from which a dsp FULLY_CONNECTED's row-pair packing pays
+ * (src/codegen/ops/fc_pairs.ts). Below it the input sum and the 4-row blocks' epilogue weigh
+ * more, and a second FULLY_CONNECTED kernel in flash (hello_world's 16x16 layer: 2,433 -> 2,482
+ * instructions, +780 B of code).
+ */
+export const FC_PAIRS_MIN_MACS = 4096;
+
 export function sparseKernelsDir(): string {
   return path.join(packageRoot(), 'firmware', 'kernels', 'sparse');
 }

@@ -15,6 +15,7 @@
  */
 #include "../tp_kernel_checks.h"
 #include "tp_dsp.h"
+#include "tp_fc_requant.h"
 #include "tp_fixedpoint.h"
 #include "tp_kernels.h"
 
@@ -26,38 +27,6 @@ int32_t tp_fully_connected_s8_get_scratch_size(const tp_fc_s8_params *params) {
 static inline int8_t requant(const tp_fc_s8_params *p, int32_t acc, int32_t q) {
     acc = tp_mbqm(acc, p->output_multiplier[q], p->output_shift[q]) + p->output_offset;
     return (int8_t)tp_clamp_i32(acc, p->activation_min, p->activation_max);
-}
-
-/* The output's requantisation parameters, read once per call rather than per output. */
-typedef struct {
-    const int32_t *mult, *shift;
-    int32_t mask; /* channel o's parameters are at o & mask: -1 per channel, 0 per tensor */
-    int32_t offset, lo, hi;
-    int32_t narrow; /* the activation range is narrower than int8's */
-} fc_requant;
-
-/* v saturated to int8 (SSAT). */
-#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP && !defined(TP_DSP_EMULATE)
-static inline int32_t sat8(int32_t v) { return __ssat(v, 8); }
-#else
-static inline int32_t sat8(int32_t v) { return v < -128 ? -128 : v > 127 ? 127 : v; }
-#endif
-
-/* tp_mbqm + offset, clamped (requant above), with a branch on the shift's sign instead of
- * computing both the left-shifted and the plain products: for shift <= 0 it is
- * RoundingDivideByPOT(SRDHM(acc, m), -shift), for shift > 0 SRDHM(acc * 2^shift, m) (the
- * division by 2^0 is the identity). */
-static inline int8_t requant_q(const fc_requant *r, int32_t acc, int32_t o) {
-    const int32_t m = r->mult[o & r->mask], shift = r->shift[o & r->mask];
-    int32_t v;
-    if (__builtin_expect(shift <= 0, 1))
-        v = tp_rdivpot(tp_srdhm_nosat(acc, m), -shift);
-    else
-        v = tp_srdhm_nosat(tp_wrap_shl(acc, shift), m);
-    /* lo >= -128 and hi <= 127 (int8 activations), so clamping to int8 first changes nothing;
-     * a range of all of int8 (no activation, or a ReLU at zero point -128) needs only that. */
-    v = sat8(v + r->offset);
-    return (int8_t)(r->narrow ? tp_clamp_i32(v, r->lo, r->hi) : v);
 }
 
 /* (w + filter_offset) * (x + input_offset): the per-tensor path with asymmetric weights. */
@@ -91,9 +60,7 @@ tp_status tp_fully_connected_s8(const tp_fc_s8_params *params, const int8_t *inp
     {
         const int32_t depth = params->input_depth, outs = params->output_depth;
         const int32_t off = params->input_offset;
-        const fc_requant rq = {params->output_multiplier, params->output_shift, params->per_channel ? -1 : 0,
-                               params->output_offset, params->activation_min, params->activation_max,
-                               params->activation_min > -128 || params->activation_max < 127};
+        const fc_requant rq = TP_FC_REQUANT_INIT(params);
         int32_t b, o;
         for (b = 0; b < params->batches; ++b) {
             const int8_t *x = input + (size_t)b * (size_t)depth;

@@ -3,6 +3,7 @@
  * interpreter computes with) and helpers to name tensors and constant arrays in C.
  */
 import type { ModelGraph } from '../../ir/graph.js';
+import type { FullyConnectedInt8Params } from '../../interp/kernels/fully_connected.js';
 import type { PlannedOp } from '../../interp/prepare.js';
 import { cFloat, cInt } from '../cgen.js';
 import type { CExpr, CInit, CType } from '../types.js';
@@ -17,6 +18,10 @@ export interface LowerContext {
   array(suffix: string, ctype: CType, values: ArrayLike<number>, comment: string): CExpr;
   /** Registers a constant array that counts as weights (or bias) in reports; returns its symbol. */
   weights(suffix: string, ctype: CType, values: ArrayLike<number>, comment: string, role: 'weights' | 'bias'): CExpr;
+  /** dsp cores: pack int8 FULLY_CONNECTED weights in row pairs where the layer gains ('gain'), wherever it fits ('all', tests), or never (ops/fc_pairs.ts). */
+  fcPairs?: 'gain' | 'all' | false;
+  /** This operator consumes a streamed producer band by band (its weights stay row-major). */
+  streamed?: boolean;
 }
 
 export interface LoweredCall {
@@ -85,4 +90,21 @@ export function unsupported(ctx: LowerContext, why: string): never {
     where: `operator ${ctx.op.index} (${ctx.op.opcode})`,
     hint: 'the C runtime covers int8 and float32 models; quantize the model fully to int8',
   });
+}
+
+/** tp_fc_s8_params of an int8 FULLY_CONNECTED, with this input offset (0 where the bias has it folded in). */
+export function fcS8Params(ctx: LowerContext, p: FullyConnectedInt8Params, inputOffset: number): Record<string, CInit> {
+  return {
+    batches: i32(p.batches),
+    input_depth: i32(p.accumDepth),
+    output_depth: i32(p.outputDepth),
+    input_offset: i32(inputOffset),
+    filter_offset: i32(p.weightsOffset),
+    output_offset: i32(p.outputOffset),
+    per_channel: '1',
+    output_multiplier: ctx.array('multiplier', 'int32_t', p.outputMultiplier, 'output multipliers (Q31)'),
+    output_shift: ctx.array('shift', 'int32_t', p.outputShift, 'output shifts'),
+    activation_min: i32(p.activationMin),
+    activation_max: i32(p.activationMax),
+  };
 }

@@ -1,5 +1,6 @@
 import type { FullyConnectedParams } from '../../interp/kernels/fully_connected.js';
-import { f32, i32, type OpLowering, type LoweredCall } from './context.js';
+import { f32, fcS8Params, i32, type OpLowering, type LoweredCall } from './context.js';
+import { lowerFcPairs } from './fc_pairs.js';
 
 /** FULLY_CONNECTED → tp_fully_connected_{s8,f32}; inputs: input, weights [out, in], bias (optional). */
 export const lowerFullyConnected: OpLowering = (ctx): LoweredCall => {
@@ -20,22 +21,12 @@ export const lowerFullyConnected: OpLowering = (ctx): LoweredCall => {
       args: [ctx.ptr(input!, 'float'), ctx.ptr(filter!, 'float'), bias !== undefined && bias >= 0 ? ctx.ptr(bias, 'float') : 'NULL', ctx.ptr(out, 'float', true)],
     };
   }
+  const pairs = lowerFcPairs(ctx, p);
+  if (pairs) return pairs;
   return {
     kernel: 'tp_fully_connected_s8',
     paramsType: 'tp_fc_s8_params',
-    params: {
-      batches: i32(p.batches),
-      input_depth: i32(p.accumDepth),
-      output_depth: i32(p.outputDepth),
-      input_offset: i32(p.inputOffset),
-      filter_offset: i32(p.weightsOffset),
-      output_offset: i32(p.outputOffset),
-      per_channel: '1',
-      output_multiplier: ctx.array('multiplier', 'int32_t', p.outputMultiplier, 'output multipliers (Q31)'),
-      output_shift: ctx.array('shift', 'int32_t', p.outputShift, 'output shifts'),
-      activation_min: i32(p.activationMin),
-      activation_max: i32(p.activationMax),
-    },
+    params: fcS8Params(ctx, p, p.inputOffset),
     args: [ctx.ptr(input!, 'int8_t'), ctx.ptr(filter!, 'int8_t'), bias !== undefined && bias >= 0 ? ctx.ptr(bias, 'int32_t') : 'NULL', ctx.ptr(out, 'int8_t', true), 'scratch'],
   };
 };

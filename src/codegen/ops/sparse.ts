@@ -65,7 +65,7 @@ function matrixInit(ctx: SparseLowerContext, e: EncodedMatrix): CInit {
 }
 
 /** bias[o] + inputOffset * sum_c w[o][c], wrapped to int32 like the kernels' sums. */
-function foldedBias(ctx: LowerContext, inputOffset: number, rows: number): number[] {
+export function foldedBias(ctx: LowerContext, inputOffset: number, rows: number): number[] {
   const lw = layerWeights(ctx.graph, ctx.graph.ops[ctx.op.index]!);
   if (!lw || lw.matrix.dtype !== 'int8') fail(ctx, 'int8 weights expected');
   const m = lw.matrix;

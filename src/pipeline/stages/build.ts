@@ -118,7 +118,7 @@ export const BUILD_STAGES: readonly Stage<BuildContext>[] = [
     name: 'lower',
     run(c) {
       const sparse = encodings(c);
-      c.plan = lowerModel(c.graph, { prefix: assertValidIdentifier(c.req.prefix ?? 'tp_model', 'symbol prefix'), source: c.req.source, ...(sparse ? { sparse } : {}) });
+      c.plan = lowerModel(c.graph, { prefix: assertValidIdentifier(c.req.prefix ?? 'tp_model', 'symbol prefix'), source: c.req.source, family: c.family, ...(sparse ? { sparse } : {}) });
     },
   },
   {
