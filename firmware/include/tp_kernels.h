@@ -201,6 +201,14 @@ typedef struct {
     const int32_t *output_multiplier; /* [C_out] */
     const int32_t *output_shift;      /* [C_out], each in [-31, 30] */
     int32_t activation_min, activation_max; /* [-128, 127] */
+    /* 0, or 1 (DSP-extension cores only, firmware/kernels/dsp): a pointwise layer (1x1, no
+     * padding, no groups) with input.c % 4 == 0, input.c <= 256, output.c >= 2 and
+     * input_offset 0 (folded into the bias), whose filter the generator packed in channel pairs
+     * (src/codegen/ops/conv_pairs.ts): for channels 2b (hi) and 2b+1 (lo), per 4 input
+     * channels k..k+3 the words {lo[k], hi[k], lo[k+2], hi[k+2]} and {lo[k+1], hi[k+1],
+     * lo[k+3], hi[k+3]}, lo[j] = w[2b+1][j] XOR 0x80; an odd last channel follows as a plain
+     * row. The plain kernel rejects it (TP_ERR_PARAM). */
+    int32_t pw_pairs;
 } tp_conv_s8_params;
 
 tp_status tp_conv_2d_s8(const tp_conv_s8_params *params, const int8_t *input,

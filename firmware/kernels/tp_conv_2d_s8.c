@@ -21,6 +21,7 @@ tp_status tp_conv_2d_s8(const tp_conv_s8_params *params, const int8_t *input,
     const tp_status st = tp_conv_s8_check(params, input, filter, output);
     (void)scratch;
     if (st != TP_OK) return st;
+    TP_CHECK(!params->pw_pairs, TP_ERR_PARAM); /* packed filters are the dsp kernel's */
     {
         const int32_t in_h = params->input.h, in_w = params->input.w, in_c = params->input.c;
         const int32_t k_h = params->filter.h, k_w = params->filter.w, k_c = params->filter.c;

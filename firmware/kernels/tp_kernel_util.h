@@ -54,6 +54,16 @@
 #ifndef TP_CONV_2D_S8_CHANNEL_TAIL
 #define TP_CONV_2D_S8_CHANNEL_TAIL 1
 #endif
+/* 0 when no int8 CONV_2D call has a filter packed in channel pairs (tp_conv_s8_params.pw_pairs):
+ * the dsp pointwise kernel's packed path may drop out. */
+#ifndef TP_CONV_2D_S8_PW_PAIRS
+#define TP_CONV_2D_S8_PW_PAIRS 1
+#endif
+/* 0 when every pointwise int8 CONV_2D call has a packed filter: the dsp pointwise kernel's
+ * row-major paths may drop out. */
+#ifndef TP_CONV_2D_S8_PW_ROW_MAJOR
+#define TP_CONV_2D_S8_PW_ROW_MAJOR 1
+#endif
 
 #if TP_KERNEL_CHECKS
 /* Return early with a status when a condition fails. */

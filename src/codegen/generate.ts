@@ -29,8 +29,8 @@ export interface GenerateOptions {
   stream?: boolean | number;
   /** Kernel family the sources will be built with (LowerOptions.family); default plain. */
   family?: CoreFamily;
-  /** LowerOptions.fcPairs. */
-  fcPairs?: boolean;
+  /** LowerOptions.packPairs. */
+  packPairs?: boolean;
 }
 
 export interface GeneratedFile {
@@ -46,7 +46,7 @@ export interface GeneratedSources {
 
 export function generateSources(graph: ModelGraph, opts: GenerateOptions): GeneratedSources {
   const prefix = assertValidIdentifier(opts.prefix ?? 'tp_model', 'symbol prefix');
-  const plan = lowerModel(graph, { prefix, source: opts.source, ...(opts.sparse ? { sparse: opts.sparse } : {}), ...(opts.stream !== undefined ? { stream: opts.stream } : {}), ...(opts.family ? { family: opts.family } : {}), ...(opts.fcPairs !== undefined ? { fcPairs: opts.fcPairs } : {}) });
+  const plan = lowerModel(graph, { prefix, source: opts.source, ...(opts.sparse ? { sparse: opts.sparse } : {}), ...(opts.stream !== undefined ? { stream: opts.stream } : {}), ...(opts.family ? { family: opts.family } : {}), ...(opts.packPairs !== undefined ? { packPairs: opts.packPairs } : {}) });
   return renderPlan(plan, opts);
 }
 

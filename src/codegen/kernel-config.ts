@@ -65,6 +65,9 @@ const DW3_PATCH_C = 128;
 /** The dsp pointwise kernel expands pixel pairs of up to this many input channels (TP_PW_XMAX). */
 const PW_XMAX = 256;
 
+/** A call whose filter the generator packed in channel pairs (tp_conv_s8_params.pw_pairs). */
+const isPacked = (c: KernelCall): boolean => (c.params as Record<string, unknown>)['pw_pairs'] === '1';
+
 /** The macros of a plan's tp_config.h (its calls' parameters are checked first: E_CODEGEN). */
 export function kernelConfig(plan: Pick<KernelPlan, 'calls' | 'consts'>): ConfigMacro[] {
   assertKernelParams(plan);
@@ -116,6 +119,16 @@ export function kernelConfig(plan: Pick<KernelPlan, 'calls' | 'consts'>): Config
       name: 'TP_CONV_2D_S8_CHANNEL_TAIL',
       value: convs.some((c) => (field(c.params, 'input', 'c') ?? 1) % 4 !== 0 || (field(c.params, 'output', 'c') ?? 1) % 2 !== 0) ? 1 : 0,
       comment: '1: some int8 CONV_2D of this model has input channels not a multiple of 4 or an odd number\n * of output channels. 0: none has, a kernel may leave its channel tails out.',
+    },
+    {
+      name: 'TP_CONV_2D_S8_PW_PAIRS',
+      value: convs.some(isPacked) ? 1 : 0,
+      comment: '1: some int8 CONV_2D of this model has its filter packed in channel pairs (pw_pairs,\n * src/codegen/ops/conv_pairs.ts). 0: none has, the dsp kernel may leave that path out.',
+    },
+    {
+      name: 'TP_CONV_2D_S8_PW_ROW_MAJOR',
+      value: convs.some((c) => isPointwiseConv(c) && !isPacked(c)) ? 1 : 0,
+      comment: '1: some pointwise int8 CONV_2D of this model keeps its filter as the model has it. 0: every one\n * is packed in channel pairs, the dsp kernel may leave its row-major pointwise paths out.',
     },
   ];
 }

@@ -37,8 +37,8 @@ export interface LowerOptions {
   stream?: boolean | number;
   /** Kernel family the sources will be built with (src/codegen/generate.ts kernelSources); default plain. */
   family?: CoreFamily;
-  /** dsp family: pack FULLY_CONNECTED weights in row pairs wherever they fit (true: tests), nowhere (false), or where a layer gains (default; ops/fc_pairs.ts). */
-  fcPairs?: boolean;
+  /** dsp family: pack FULLY_CONNECTED / pointwise CONV_2D weights in pairs wherever they fit (true: tests), nowhere (false), or where a layer gains (default; ops/fc_pairs.ts, ops/conv_pairs.ts). */
+  packPairs?: boolean;
 }
 
 /** Arena buffer id of a streamed FULLY_CONNECTED's int32 accumulators (tensors are >= 0, scratch -1 - op). */
@@ -122,8 +122,8 @@ export function lowerModel(graph: ModelGraph, opts: LowerOptions): KernelPlan {
   // Pass 2: real lowering with arena offsets and constant arrays.
   const consts: ConstArray[] = [];
   const ptr = pointerTo(graph, layout, prefix, consts);
-  const fcPairs = opts.family !== 'dsp' || opts.fcPairs === false ? false : opts.fcPairs === true ? 'all' : 'gain';
-  const calls = streamCalls(plan.ops.map((op) => lowerCall(graph, op, opts, layout, ptr, consts, fcPairs)), layout, prefix);
+  const packPairs = opts.family !== 'dsp' || opts.packPairs === false ? false : opts.packPairs === true ? 'all' : 'gain';
+  const calls = streamCalls(plan.ops.map((op) => lowerCall(graph, op, opts, layout, ptr, consts, packPairs)), layout, prefix);
   const kernels = new Set(calls.flatMap((c) => (c.kernel ? [c.kernel] : [])));
   if (layout.streams.some((s) => s.into.kind === 'fc')) kernels.add(STREAM_KERNEL);
 
@@ -317,7 +317,7 @@ function lowerCall(
   layout: ArenaLayout,
   ptr: LowerContext['ptr'],
   consts: ConstArray[],
-  fcPairs: LowerContext['fcPairs'],
+  packPairs: LowerContext['packPairs'],
 ): KernelCall {
   const prefix = opts.prefix;
   const register = (role: ConstArray['role']) => (suffix: string, ctype: CType, values: ArrayLike<number>, comment: string): CExpr => {
@@ -327,8 +327,8 @@ function lowerCall(
   };
   const array = register('quant');
   const weights: SparseLowerContext['weights'] = (suffix, ctype, values, comment, role) => register(role)(suffix, ctype, values, comment);
-  const streamed = layout.streams.some((st) => st.consumer === op.index);
-  const lowered = lowerOne({ graph, op, ptr, array, weights, fcPairs, streamed }, opts.sparse);
+  const streamed = layout.streams.some((st) => st.consumer === op.index || st.producer === op.index);
+  const lowered = lowerOne({ graph, op, ptr, array, weights, packPairs, streamed }, opts.sparse);
   const name = graph.tensors[op.outputs[0]!]?.name ?? '';
   if (lowered === 'alias') {
     return { index: op.index, opcode: op.opcode, args: [], scratchBytes: 0, alias: true, name };

@@ -21,6 +21,17 @@ export type KernelFamily = 'plain' | 'dsp' | 'mve';
  */
 export const FC_PAIRS_MIN_MACS = 4096;
 
+/**
+ * Input depths (multiples of 4) of the pointwise CONV_2D layers whose filter a dsp build packs in
+ * channel pairs (src/codegen/ops/conv_pairs.ts): up to the kernel's TP_PW_XMAX, and from where
+ * it pays — below, a block's few steps cannot carry its fix-up (the lo channel's correction,
+ * ~3 instructions an output) and the input sums. person_detect's 1x1 layers, instructions
+ * with / without: input depth 8: 1,214,813 / 1,067,148; 16: 682,861 / 645,788; 32: 932,845 /
+ * 946,460 and 446,381 / 457,692; 64: 686,573 / 750,876; 128: 573,829 / 661,478.
+ */
+export const PW_PAIRS_MIN_DEPTH = 32;
+export const PW_PAIRS_MAX_DEPTH = 256;
+
 export function sparseKernelsDir(): string {
   return path.join(packageRoot(), 'firmware', 'kernels', 'sparse');
 }

@@ -6,20 +6,18 @@
  * per-tensor and per-channel weights including -128 and 127, fused activations; one build under
  * ASan/UBSan. On the cores themselves the QEMU goldens (M4F) run it: test/e2e/qemu-golden.test.ts.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generateSources, kernelSources, runtimeIncludeDir } from '../../src/codegen/generate.js';
+import { generateSources } from '../../src/codegen/generate.js';
 import { lowerModel } from '../../src/codegen/lower.js';
 import { FC_PAIRS_KERNEL, packFcPairs } from '../../src/codegen/ops/fc_pairs.js';
-import { buildHost, runHost } from '../../src/firmware/host.js';
-import { packageRoot } from '../../src/firmware/paths.js';
 import { hasTool } from '../../src/firmware/toolchain.js';
-import { interpret } from '../../src/interp/index.js';
 import { FC_PAIRS_MIN_MACS } from '../../src/sparse/kernels.js';
 import { Prng } from '../../src/util/prng.js';
-import { fcModel, type FcCase } from '../helpers/fc-models.js';
+import { expectDspHostBitExact } from '../helpers/host-dsp.js';
+import { fcModel, type FcCase } from '../helpers/pairs-models.js';
 import { producerIntoFc } from '../helpers/stream-models.js';
 
 const CASES: FcCase[] = [
@@ -47,7 +45,7 @@ describe('row-pair packing', () => {
   });
 
   it('is used for the dsp family only, by the layers with enough multiply-adds', () => {
-    const kernels = (c: FcCase, family: 'plain' | 'dsp' | 'mve', fcPairs?: boolean): string[] => lowerModel(fcModel(c, 1), { prefix: 'm', source: 't', family, ...(fcPairs !== undefined ? { fcPairs } : {}) }).kernels;
+    const kernels = (c: FcCase, family: 'plain' | 'dsp' | 'mve', packPairs?: boolean): string[] => lowerModel(fcModel(c, 1), { prefix: 'm', source: 't', family, ...(packPairs !== undefined ? { packPairs } : {}) }).kernels;
     const big = CASES[5]!; // 16x784 then 10x16
     expect(16 * 784).toBeGreaterThanOrEqual(FC_PAIRS_MIN_MACS);
     expect(10 * 16).toBeLessThan(FC_PAIRS_MIN_MACS);
@@ -62,12 +60,12 @@ describe('row-pair packing', () => {
     // A depth that is not a multiple of 4 never fits.
     expect(kernels({ ...small, depth: 10 }, 'dsp', true)).not.toContain(FC_PAIRS_KERNEL);
     // A layer fed band by band keeps row-major weights.
-    expect(lowerModel(producerIntoFc('max', 7), { prefix: 'm', source: 't', family: 'dsp', fcPairs: true, stream: 2 }).kernels).not.toContain(FC_PAIRS_KERNEL);
+    expect(lowerModel(producerIntoFc('max', 7), { prefix: 'm', source: 't', family: 'dsp', packPairs: true, stream: 2 }).kernels).not.toContain(FC_PAIRS_KERNEL);
   });
 
   it('costs no flash: the packed weights and folded bias are as many bytes as the originals', () => {
     const g = fcModel(CASES[4]!, 2);
-    const bytes = (family: 'plain' | 'dsp'): number => lowerModel(g, { prefix: 'm', source: 't', family, fcPairs: true }).consts.filter((a) => a.role === 'weights' || a.role === 'bias').reduce((s, a) => s + a.bytes, 0);
+    const bytes = (family: 'plain' | 'dsp'): number => lowerModel(g, { prefix: 'm', source: 't', family, packPairs: true }).consts.filter((a) => a.role === 'weights' || a.role === 'bias').reduce((s, a) => s + a.bytes, 0);
     expect(bytes('dsp')).toBe(bytes('plain'));
   });
 });
@@ -80,29 +78,9 @@ describe.skipIf(!haveCc)('row-pair FULLY_CONNECTED on the host (dsp kernels emul
   CASES.forEach((c, i) => {
     it(`${c.rows}x${c.depth}${c.rows2 ? ` then ${c.rows2}` : ''}, ${c.batches} batch(es), input zero point ${c.inputZeroPoint}, ${c.perChannel ? 'per-channel' : 'per-tensor'}, ${c.activation}`, async () => {
       const graph = fcModel(c, 10 + i);
-      const gen = generateSources(graph, { source: 'fc', toolVersion: 'test', family: 'dsp', fcPairs: true });
+      const gen = generateSources(graph, { source: 'fc', toolVersion: 'test', family: 'dsp', packPairs: true });
       expect(gen.plan.kernels).toContain(FC_PAIRS_KERNEL);
-      const dir = join(root, `case${i}`);
-      mkdirSync(dir, { recursive: true });
-      for (const f of gen.files) writeFileSync(join(dir, f.name), f.content);
-      const { exe } = await buildHost({
-        sources: [join(dir, `${gen.plan.prefix}.c`), join(packageRoot(), 'firmware/app/tp_host_main.c'), ...kernelSources(gen.plan.kernels, 'dsp')],
-        includeDirs: [dir, runtimeIncludeDir(), join(packageRoot(), 'firmware/kernels')],
-        defines: { TP_HOST_BUILD: true, TP_DSP_EMULATE: true },
-        outDir: dir,
-        sanitize: i === 3,
-      });
-      const rng = new Prng(100 + i);
-      const n = graph.tensors[graph.inputs[0]!]!.shape.reduce((a, v) => a * v, 1);
-      // Random inputs, and the extremes (all -128, all 127).
-      const inputs = [0, 1, 2].map(() => Uint8Array.from({ length: n }, () => rng.int(0, 255)));
-      inputs.push(new Uint8Array(n).fill(0x80), new Uint8Array(n).fill(0x7f));
-      for (const input of inputs) {
-        const want = interpret(graph, [input]).outputs[0]!;
-        const r = await runHost(exe, input, 60_000);
-        expect(r.exitCode, r.stderr).toBe(0);
-        expect(Buffer.from(r.stdout).equals(Buffer.from(want))).toBe(true);
-      }
+      await expectDspHostBitExact(graph, gen, join(root, `case${i}`), 100 + i, i === 3);
     }, 120_000);
   });
 });

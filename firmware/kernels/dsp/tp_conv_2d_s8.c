@@ -102,6 +102,18 @@ tp_status tp_conv_2d_s8(const tp_conv_s8_params *params, const int8_t *input,
     const tp_status st = tp_conv_s8_check(params, input, filter, output);
     (void)scratch;
     if (st != TP_OK) return st;
+    if (params->pw_pairs) {
+        /* A filter packed in channel pairs (tp_kernels.h): only the pointwise path reads it. */
+        TP_CHECK(TP_CONV_2D_S8_PW_PAIRS && !TP_DOT_HELIUM && params->filter.h == 1 && params->filter.w == 1 &&
+                     params->filter.c == params->input.c && params->pad_h == 0 && params->pad_w == 0 &&
+                     params->input.c % 4 == 0 && params->input.c <= TP_PW_XMAX && params->output.c >= 2 &&
+                     params->input_offset == 0 && ((uintptr_t)filter & 3u) == 0 &&
+                     (params->output.h - 1) * params->stride_h < params->input.h &&
+                     (params->output.w - 1) * params->stride_w < params->input.w,
+                 TP_ERR_PARAM);
+        tp_pointwise_s8(params, input, filter, bias, output);
+        return TP_OK;
+    }
     /* Pointwise: every output pixel maps to an input pixel (stride >= 1, no padding, and the
      * checked output shape is at most (in - 1) / stride + 1). TP_CONV_2D_S8_ALL_POINTWISE
      * (tp_config.h) says the generator found every call so, and the general path drops out. */
@@ -111,6 +123,7 @@ tp_status tp_conv_2d_s8(const tp_conv_s8_params *params, const int8_t *input,
           params->pad_h == 0 && params->pad_w == 0 &&
           (params->output.h - 1) * params->stride_h < params->input.h &&
           (params->output.w - 1) * params->stride_w < params->input.w))) {
+        TP_CHECK(TP_CONV_2D_S8_PW_ROW_MAJOR, TP_ERR_PARAM); /* tp_config.h: every pointwise call is packed */
         tp_pointwise_s8(params, input, filter, bias, output);
         return TP_OK;
     }

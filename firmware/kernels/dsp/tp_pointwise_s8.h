@@ -375,6 +375,148 @@ static void tp_pw_pair16(const tp_pw_layer *L, const int8_t *x0, const int8_t *x
     }
 }
 
+/* ---- Filters packed in channel pairs (params->pw_pairs; layout in tp_kernels.h). ----------
+ * A packed word holds channel 2b's weights (hi) in the high bytes of its halfwords and channel
+ * 2b+1's plus 128 (lo) in the low bytes, so with the pixel's int16 lanes x:
+ *   SMLAD(word, x)               sums x * (lo + 256 * hi)   (A1)
+ *   SMLAD(SXTB16(word ROR 8), x) sums x * hi                (A2)
+ * and channel 2b = A2, channel 2b+1 = A1 - 256 * A2 - 128 * S (S: the pixel's input sum), all
+ * exact in wrap-around int32. Per 4 input channels of a block (2 channels x 2 pixels): one LDM
+ * of the pair's 4 words, one LDRD of the block's 2 words, two SXTB16, 8 SMLAD — 12
+ * instructions per 16 MACs where the row-major block takes 15. The input offset is 0 (the
+ * generator folded it into the bias). */
+
+/* tp_pw_expand with offset 0, and each pixel's input sum over the expanded channels. */
+static void tp_pw_expand_sums(const int8_t *x0, const int8_t *x1, int32_t steps, uint32_t *xb, int32_t *sums) {
+    const uint32_t ones = 0x00010001u;
+    int32_t s, s0 = 0, s1 = 0;
+    for (s = 0; s < steps; ++s) {
+        const uint32_t a = tp_read_u32(x0 + 4 * s), b = tp_read_u32(x1 + 4 * s);
+        xb[0] = tp_sxtb16(a);
+        xb[1] = tp_sxtb16_ror8(a);
+        xb[2] = tp_sxtb16(b);
+        xb[3] = tp_sxtb16_ror8(b);
+        s0 = tp_smlad(xb[1], ones, tp_smlad(xb[0], ones, s0));
+        s1 = tp_smlad(xb[3], ones, tp_smlad(xb[2], ones, s1));
+        xb += 4;
+    }
+    sums[0] = s0;
+    sums[1] = s1;
+}
+
+/* Blocks of 2 channels against the expanded pair xb: acc[4b .. 4b + 3] = {A1 pixel 0, A1
+ * pixel 1, A2 pixel 0, A2 pixel 1} of block b, from 0; w walks the packed blocks in order (8
+ * bytes per 4 input channels). Naked, with every register named, as tp_pw_blocks_x16 (LDM
+ * needs ascending fixed registers): r0 xb, r1 w, r2 acc, r3 the end of xb, r4-r7 the sums,
+ * r8-r11 the pair's words, r12/lr the block's words. steps >= 1, blocks >= 1 (on the stack). */
+#if TP_DOT4_ASM
+#define TP_PW_PAIRS_STEP                                        \
+    "ldm    r0!, {r8, r9, r10, r11}\n\t"                        \
+    "ldrd   r12, lr, [r1], #8\n\t"                              \
+    "smlad  r4, r12, r8, r4\n\t"                                \
+    "smlad  r5, r12, r10, r5\n\t"                               \
+    "sxtb16 r12, r12, ror #8\n\t"                               \
+    "smlad  r6, r12, r8, r6\n\t"                                \
+    "smlad  r7, r12, r10, r7\n\t"                               \
+    "smlad  r4, lr, r9, r4\n\t"                                 \
+    "smlad  r5, lr, r11, r5\n\t"                                \
+    "sxtb16 lr, lr, ror #8\n\t"                                 \
+    "smlad  r6, lr, r9, r6\n\t"                                 \
+    "smlad  r7, lr, r11, r7\n\t"
+__attribute__((naked, noinline)) static void tp_pw_pairs_x16(const uint32_t *xb __attribute__((unused)),
+                                                            const int8_t *w __attribute__((unused)),
+                                                            int32_t *acc __attribute__((unused)),
+                                                            int32_t steps __attribute__((unused)),
+                                                            int32_t blocks __attribute__((unused))) {
+    /* After the push: steps at sp, blocks at sp+40. */
+    __asm__ volatile(
+        "push   {r3, r4, r5, r6, r7, r8, r9, r10, r11, lr}\n\t"
+        "add    r3, r0, r3, lsl #4\n"
+        "4:\n\t"
+        "mov    r4, #0\n\t"
+        "mov    r5, #0\n\t"
+        "mov    r6, #0\n\t"
+        "mov    r7, #0\n\t"
+        /* steps % 4 single steps first (r12 is a step's temporary: reloaded), then 4 a turn. */
+        "ldr    r12, [sp]\n\t"
+        "tst    r12, #1\n\t"
+        "beq    5f\n\t" TP_PW_PAIRS_STEP
+        "ldr    r12, [sp]\n"
+        "5:\n\t"
+        "tst    r12, #2\n\t"
+        "beq    6f\n\t" TP_PW_PAIRS_STEP TP_PW_PAIRS_STEP
+        "6:\n\t"
+        "cmp    r0, r3\n\t"
+        "beq    3f\n"
+        "2:\n\t" TP_PW_PAIRS_STEP TP_PW_PAIRS_STEP TP_PW_PAIRS_STEP TP_PW_PAIRS_STEP
+        "cmp    r0, r3\n\t"
+        "bne    2b\n"
+        "3:\n\t"
+        "stm    r2!, {r4, r5, r6, r7}\n\t"
+        "ldr    r12, [sp]\n\t"
+        "sub    r0, r3, r12, lsl #4\n\t"
+        "ldr    r12, [sp, #40]\n\t"
+        "subs   r12, r12, #1\n\t"
+        "str    r12, [sp, #40]\n\t"
+        "bne    4b\n\t"
+        "pop    {r3, r4, r5, r6, r7, r8, r9, r10, r11, pc}\n\t");
+}
+#else
+static void tp_pw_pairs_x16(const uint32_t *xb, const int8_t *w, int32_t *acc, int32_t steps, int32_t blocks) {
+    int32_t b, s;
+    for (b = 0; b < blocks; ++b, acc += 4) {
+        int32_t a10 = 0, a11 = 0, a20 = 0, a21 = 0;
+        const uint32_t *x = xb;
+        for (s = 0; s < steps; ++s, x += 4, w += 8) {
+            const uint32_t e = tp_read_u32(w), o = tp_read_u32(w + 4);
+            a10 = tp_smlad(o, x[1], tp_smlad(e, x[0], a10));
+            a11 = tp_smlad(o, x[3], tp_smlad(e, x[2], a11));
+            a20 = tp_smlad(tp_sxtb16_ror8(o), x[1], tp_smlad(tp_sxtb16_ror8(e), x[0], a20));
+            a21 = tp_smlad(tp_sxtb16_ror8(o), x[3], tp_smlad(tp_sxtb16_ror8(e), x[2], a21));
+        }
+        acc[0] = a10, acc[1] = a11, acc[2] = a20, acc[3] = a21;
+    }
+}
+#endif
+
+/* tp_pw_pair16 for a packed filter: the same chunks, each block's sums turned into the two
+ * channels' (bias added) in the order tp_pw_requant reads; an odd last channel's plain row
+ * takes tp_dot1_s8. */
+static void tp_pw_pairs16(const tp_pw_layer *L, const int8_t *x0, const int8_t *x1, int8_t *o0, int8_t *o1) {
+    const tp_conv_s8_params *p = L->p;
+    uint32_t xb[TP_PW_XMAX];
+    int32_t acc[4 * TP_PW_BLOCKS_MAX], sums[2];
+    const int32_t n = p->input.c, out_c = p->output.c, steps = n >> 2, pairs = out_c >> 1;
+    const int32_t *mul = p->output_multiplier, *sh = p->output_shift;
+    int32_t b0, i;
+    tp_pw_expand_sums(x0, x1, steps, xb, sums);
+    {
+        const uint32_t s0 = (uint32_t)sums[0] << 7, s1 = (uint32_t)sums[1] << 7;
+        for (b0 = 0; b0 < pairs; b0 += TP_PW_BLOCKS_MAX) {
+            const int32_t nb = pairs - b0 < TP_PW_BLOCKS_MAX ? pairs - b0 : TP_PW_BLOCKS_MAX, oc0 = 2 * b0;
+            const int32_t *bias = L->bias + oc0 * L->bias_step;
+            tp_pw_pairs_x16(xb, L->filter + (size_t)oc0 * (size_t)n, acc, steps, nb);
+            for (i = 0; i < nb; ++i) {
+                int32_t *a = acc + 4 * i;
+                const uint32_t a10 = (uint32_t)a[0], a11 = (uint32_t)a[1], a20 = (uint32_t)a[2], a21 = (uint32_t)a[3];
+                const uint32_t bh = (uint32_t)bias[2 * i * L->bias_step], bl = (uint32_t)bias[(2 * i + 1) * L->bias_step];
+                a[0] = (int32_t)(bh + a20);
+                a[1] = (int32_t)(bh + a21);
+                a[2] = (int32_t)(bl + a10 - (a20 << 8) - s0);
+                a[3] = (int32_t)(bl + a11 - (a21 << 8) - s1);
+            }
+            tp_pw_requant(acc, mul + oc0, sh + oc0, 2 * nb, &L->rq, L->mode, o0 + oc0, o1 + oc0);
+        }
+    }
+    if ((out_c & 1) != 0) {
+        const int32_t oc = out_c - 1;
+        const int8_t *w0 = L->filter + (size_t)oc * (size_t)n;
+        const int32_t b = L->bias_step ? L->bias[oc] : 0;
+        o0[oc] = tp_rq_any(tp_dot1_s8(x0, w0, n, 0, b), mul[oc], sh[oc], &L->rq);
+        o1[oc] = tp_rq_any(tp_dot1_s8(x1, w0, n, 0, b), mul[oc], sh[oc], &L->rq);
+    }
+}
+
 /* The input pixel of output pixel i (row-major over batch, out_h, out_w). */
 static inline const int8_t *tp_pw_src(const tp_conv_s8_params *p, const int8_t *input, int32_t i) {
     const int32_t ow = p->output.w, oh = p->output.h;
@@ -403,7 +545,11 @@ static TP_NO_LIBCALL_LOOPS void tp_pointwise_s8(const tp_conv_s8_params *p, cons
         const int32_t j = i + 1 < pixels ? i + 1 : i;
         const int8_t *x0 = dense ? input + (size_t)i * (size_t)in_c : tp_pw_src(p, input, i);
         const int8_t *x1 = dense ? input + (size_t)j * (size_t)in_c : tp_pw_src(p, input, j);
-        if (!TP_CONV_2D_S8_DEEP || in_c <= TP_PW_XMAX) {
+        if (TP_CONV_2D_S8_PW_PAIRS && (p->pw_pairs || !TP_CONV_2D_S8_PW_ROW_MAJOR)) {
+            /* (the kernel's entry has checked that a call without pw_pairs is not here when
+             * TP_CONV_2D_S8_PW_ROW_MAJOR is 0) */
+            tp_pw_pairs16(&L, x0, x1, output + (size_t)i * (size_t)out_c, output + (size_t)j * (size_t)out_c);
+        } else if (!TP_CONV_2D_S8_DEEP || in_c <= TP_PW_XMAX) {
             tp_pw_pair16(&L, x0, x1, output + (size_t)i * (size_t)out_c, output + (size_t)j * (size_t)out_c);
         } else {
             tp_pw_pixels2(p, x0, x1, filter, bias, output + (size_t)i * (size_t)out_c,

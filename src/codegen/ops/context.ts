@@ -18,9 +18,9 @@ export interface LowerContext {
   array(suffix: string, ctype: CType, values: ArrayLike<number>, comment: string): CExpr;
   /** Registers a constant array that counts as weights (or bias) in reports; returns its symbol. */
   weights(suffix: string, ctype: CType, values: ArrayLike<number>, comment: string, role: 'weights' | 'bias'): CExpr;
-  /** dsp cores: pack int8 FULLY_CONNECTED weights in row pairs where the layer gains ('gain'), wherever it fits ('all', tests), or never (ops/fc_pairs.ts). */
-  fcPairs?: 'gain' | 'all' | false;
-  /** This operator consumes a streamed producer band by band (its weights stay row-major). */
+  /** dsp cores: pack int8 weights in row / channel pairs where the layer gains ('gain'), wherever it fits ('all', tests), or never (ops/fc_pairs.ts, ops/conv_pairs.ts). */
+  packPairs?: 'gain' | 'all' | false;
+  /** This operator runs band by band, as a streamed producer or consumer (its weights stay as the model has them). */
   streamed?: boolean;
 }
 

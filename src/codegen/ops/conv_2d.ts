@@ -1,6 +1,7 @@
 import type { Conv2DParams } from '../../interp/kernels/conv_2d.js';
 import { dims4, f32, i32, perChannelQuantParams, type OpLowering, type LoweredCall } from './context.js';
 import { constBias, constInt8, lowerSmallConv, smallConvFits, type SmallConvLayer } from './conv_small.js';
+import { lowerPwPairs } from './conv_pairs.js';
 
 /**
  * CONV_2D → tp_conv_2d_{s8,f32}; filter OHWI, grouped convolution when Cin/filter depth > 1.
@@ -51,6 +52,8 @@ export const lowerConv2d: OpLowering = (ctx): LoweredCall => {
       });
     }
   }
+  const pairs = lowerPwPairs(ctx, p, params, { input: ctx.ptr(input!, 'int8_t'), output: ctx.ptr(out, 'int8_t', true) });
+  if (pairs) return pairs;
   return {
     kernel: 'tp_conv_2d_s8',
     paramsType: 'tp_conv_s8_params',

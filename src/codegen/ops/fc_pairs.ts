@@ -52,8 +52,8 @@ export function fcPairsPays(p: FullyConnectedParams): boolean {
 
 /** The pairs call for this FULLY_CONNECTED, or undefined where the row-major kernel must run. */
 export function lowerFcPairs(ctx: LowerContext, p: FullyConnectedParams): LoweredCall | undefined {
-  if (ctx.fcPairs === false || ctx.fcPairs === undefined || ctx.streamed || p.kind !== 'int8') return undefined;
-  if (!(ctx.fcPairs === 'all' ? fcPairsFit(p) : fcPairsPays(p))) return undefined;
+  if (ctx.packPairs === false || ctx.packPairs === undefined || ctx.streamed || p.kind !== 'int8') return undefined;
+  if (!(ctx.packPairs === 'all' ? fcPairsFit(p) : fcPairsPays(p))) return undefined;
   const lw = layerWeights(ctx.graph, ctx.graph.ops[ctx.op.index]!);
   if (!lw || lw.matrix.dtype !== 'int8' || lw.matrix.rows !== p.outputDepth || lw.matrix.cols !== p.accumDepth) return undefined;
   const [input] = ctx.op.inputs;

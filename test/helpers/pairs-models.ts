@@ -1,6 +1,7 @@
 /**
- * int8 FULLY_CONNECTED models for the row-pair kernel (src/codegen/ops/fc_pairs.ts): one layer,
- * or two in a row, with the extremes of int8 among the weights.
+ * int8 models for the pair-packed kernels: FULLY_CONNECTED (src/codegen/ops/fc_pairs.ts), one
+ * layer or two in a row, and pointwise CONV_2D (src/codegen/ops/conv_pairs.ts); the extremes of
+ * int8 among the weights.
  */
 import { GraphBuilder, perTensor, quantizeBias, quantizeSymmetricPerChannel } from '../../src/ir/builder.js';
 import type { ModelGraph } from '../../src/ir/graph.js';
@@ -40,3 +41,37 @@ export function fcModel(c: FcCase, seed: number): ModelGraph {
   return b.build();
 }
 
+
+export interface PwCase {
+  /** Input [batches, h, w, inC]; a 1x1 convolution to outC channels with this stride. */
+  batches: number;
+  h: number;
+  w: number;
+  inC: number;
+  outC: number;
+  stride: number;
+  inputZeroPoint: number;
+  bias: boolean;
+  activation: 'NONE' | 'RELU' | 'RELU6';
+}
+
+export function pwModel(c: PwCase, seed: number): ModelGraph {
+  const rng = new Prng(seed);
+  const b = new GraphBuilder(`pw pairs ${c.inC}->${c.outC}`);
+  const x = b.input('x', [c.batches, c.h, c.w, c.inC], 'int8', perTensor(0.05, c.inputZeroPoint));
+  const wq = quantizeSymmetricPerChannel(Float32Array.from({ length: c.outC * c.inC }, () => rng.normal() * 0.3), [c.outC, 1, 1, c.inC], 0);
+  wq.values[0] = -128;
+  wq.values[wq.values.length - 1] = 127;
+  if (c.inC > 1) wq.values[c.inC + 1] = -128;
+  const oh = Math.floor((c.h - 1) / c.stride) + 1;
+  const ow = Math.floor((c.w - 1) / c.stride) + 1;
+  const y = b.tensor('y', [c.batches, oh, ow, c.outC], 'int8', perTensor(0.3, c.activation === 'NONE' ? 3 : -128));
+  const inputs = [x, b.constInt8('w', [c.outC, 1, 1, c.inC], wq.values, wq.quant)];
+  if (c.bias) {
+    const bias = quantizeBias(Float32Array.from({ length: c.outC }, () => rng.normal()), 0.05, wq.quant.scale);
+    inputs.push(b.constInt32('b', [c.outC], bias.values, bias.quant));
+  } else inputs.push(-1);
+  b.op('CONV_2D', inputs, [y], 'Conv2DOptions', { padding: 'VALID', strideW: c.stride, strideH: c.stride, dilationWFactor: 1, dilationHFactor: 1, fusedActivationFunction: c.activation }, 3);
+  b.markOutput(y);
+  return b.build();
+}

@@ -1,0 +1,70 @@
+/**
+ * int8 pointwise CONV_2D on DSP-extension cores with the filter packed in channel pairs
+ * (tp_conv_s8_params.pw_pairs; layout in firmware/include/tp_kernels.h, arithmetic in
+ * firmware/kernels/dsp/tp_pointwise_s8.h): the row-pair trick of ops/fc_pairs.ts on the 1x1
+ * kernel's 2-channel x 2-pixel blocks, 12 instructions per 16 MACs instead of 15. The input
+ * offset is folded into the bias. Same bytes of flash.
+ */
+import type { Conv2DParams } from '../../interp/kernels/conv_2d.js';
+import type { CInit } from '../types.js';
+import { constInt8 } from './conv_small.js';
+import { i32, type LowerContext, type LoweredCall } from './context.js';
+import { foldedBias } from './sparse.js';
+import { PW_PAIRS_MAX_DEPTH, PW_PAIRS_MIN_DEPTH } from '../../sparse/kernels.js';
+
+export { PW_PAIRS_MAX_DEPTH, PW_PAIRS_MIN_DEPTH };
+
+/** A pointwise layer the packed path can run. */
+export function pwPairsFit(p: Conv2DParams): boolean {
+  return (
+    p.kind === 'int8' &&
+    p.filterHeight === 1 &&
+    p.filterWidth === 1 &&
+    p.filterInputDepth === p.inputDepth &&
+    p.padH === 0 &&
+    p.padW === 0 &&
+    p.inputDepth % 4 === 0 &&
+    p.inputDepth <= PW_PAIRS_MAX_DEPTH &&
+    p.outputDepth >= 2 &&
+    (p.outputHeight - 1) * p.strideH < p.inputHeight &&
+    (p.outputWidth - 1) * p.strideW < p.inputWidth
+  );
+}
+
+/** The channel-pair layout of an [outC, inC] int8 filter (inC % 4 == 0). */
+export function packPwPairs(w: ArrayLike<number>, outC: number, inC: number): Int8Array {
+  if (inC % 4 !== 0 || outC < 2) throw new Error(`packPwPairs: ${outC}x${inC} (needs inC % 4 == 0 and outC >= 2)`);
+  const out = new Int8Array(outC * inC);
+  const lo = (r: number, c: number): number => ((w[r * inC + c]! ^ 0x80) << 24) >> 24;
+  const hi = (r: number, c: number): number => w[r * inC + c]!;
+  let o = 0;
+  for (let h = 0; h + 1 < outC; h += 2) {
+    for (let k = 0; k < inC; k += 4) {
+      out.set([lo(h + 1, k), hi(h, k), lo(h + 1, k + 2), hi(h, k + 2), lo(h + 1, k + 1), hi(h, k + 1), lo(h + 1, k + 3), hi(h, k + 3)], o);
+      o += 8;
+    }
+  }
+  if (outC % 2 === 1) for (let c = 0; c < inC; c++) out[o++] = w[(outC - 1) * inC + c]!;
+  return out;
+}
+
+/** The packed call, or undefined where the layer keeps the model's filter. */
+export function lowerPwPairs(ctx: LowerContext, p: Conv2DParams, params: Record<string, CInit>, io: { input: string; output: string }): LoweredCall | undefined {
+  if (!ctx.packPairs || ctx.streamed || p.kind !== 'int8' || !pwPairsFit(p)) return undefined;
+  if (ctx.packPairs === 'gain' && p.inputDepth < PW_PAIRS_MIN_DEPTH) return undefined;
+  const w = constInt8(ctx, ctx.op.inputs[1]!);
+  if (!w) return undefined;
+  const packed = packPwPairs(w, p.outputDepth, p.inputDepth);
+  return {
+    kernel: 'tp_conv_2d_s8',
+    paramsType: 'tp_conv_s8_params',
+    params: { ...params, input_offset: i32(0), pw_pairs: '1' },
+    args: [
+      io.input,
+      ctx.weights('filter_pairs', 'int8_t', packed, 'filter packed in channel pairs (tp_conv_s8_params.pw_pairs)', 'weights'),
+      ctx.weights('bias_folded', 'int32_t', foldedBias(ctx, p.inputOffset, p.outputDepth), 'bias + input_offset * filter sums', 'bias'),
+      io.output,
+      'scratch',
+    ],
+  };
+}
