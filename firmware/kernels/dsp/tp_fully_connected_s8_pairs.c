@@ -10,7 +10,8 @@
  * and one SXTB16 (bytes 1, 3) and SMLAD give A2 += x_a * hi_a + x_b * hi_b. Over a row:
  *     row hi = A2,   row lo = A1 - 256 * A2 - 128 * S,   S = sum_k (x_k + input_offset),
  * since lo = w + 128. Three instructions per 4 MACs instead of 5 (plus a load per pair of
- * words), ~1.15 instructions per MAC; every sum is exact in wrap-around int32 (SMLAD does not
+ * words): 1.25 instructions per MAC on mnist-mlp's 784->300 layer with the requantisation (the
+ * row-major kernel: 1.65); every sum is exact in wrap-around int32 (SMLAD does not
  * saturate), and the result is the true int32 dot product whenever the reference's is.
  */
 #include "../tp_kernel_checks.h"

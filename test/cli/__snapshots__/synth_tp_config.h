@@ -40,4 +40,12 @@
  * of output channels. 0: none has, a kernel may leave its channel tails out. */
 #define TP_CONV_2D_S8_CHANNEL_TAIL 0
 
+/* 1: some int8 CONV_2D of this model has its filter packed in channel pairs (pw_pairs,
+ * src/codegen/ops/conv_pairs.ts). 0: none has, the dsp kernel may leave that path out. */
+#define TP_CONV_2D_S8_PW_PAIRS 0
+
+/* 1: some pointwise int8 CONV_2D of this model keeps its filter as the model has it. 0: every one
+ * is packed in channel pairs, the dsp kernel may leave its row-major pointwise paths out. */
+#define TP_CONV_2D_S8_PW_ROW_MAJOR 1
+
 #endif /* TP_CONFIG_H */
