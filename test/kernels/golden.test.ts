@@ -149,7 +149,7 @@ function layerCode(
       }
       const ty = dw ? 'tp_dwconv_s8_params' : 'tp_conv_s8_params';
       return `{ static const int32_t m[] = ${cInts(p.outputMultiplier)}, s[] = ${cInts(p.outputShift)};
-  ${ty} p = {${input}, ${filter}, ${output}, ${mult}${geom}, ${p.inputOffset}, ${p.outputOffset}, m, s, ${p.activationMin}, ${p.activationMax}};
+  ${ty} p = {${input}, ${filter}, ${output}, ${mult}${geom}, ${p.inputOffset}, ${p.outputOffset}, m, s, ${p.activationMin}, ${p.activationMax}${dw ? '' : ', 0 /* pw_pairs */'}};
   st = ${fn}_s8(&p, ${inp}, (const int8_t *)(D + ${w}), (const int32_t *)${opt(op.inputs[2])}, (int8_t *)out, NULL); }`;
     }
     case 'AVERAGE_POOL_2D':
