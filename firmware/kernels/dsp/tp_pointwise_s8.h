@@ -330,6 +330,19 @@ typedef struct {
     int32_t zeros[2 * TP_PW_BLOCKS_MAX];
 } tp_pw_layer;
 
+/* An odd last output channel of both pixels, one dot product each (its filter row is plain in
+ * both layouts). */
+static void tp_pw_last_channel(const tp_pw_layer *L, const int8_t *x0, const int8_t *x1, int32_t off,
+                               int8_t *o0, int8_t *o1) {
+    const tp_conv_s8_params *p = L->p;
+    const int32_t n = p->input.c, oc = p->output.c - 1;
+    const int8_t *w0 = L->filter + (size_t)oc * (size_t)n;
+    const int32_t b = L->bias_step ? L->bias[oc] : 0;
+    const int32_t m = p->output_multiplier[oc], sh = p->output_shift[oc];
+    o0[oc] = tp_rq_any(tp_dot1_s8(x0, w0, n, off, b), m, sh, &L->rq);
+    o1[oc] = tp_rq_any(tp_dot1_s8(x1, w0, n, off, b), m, sh, &L->rq);
+}
+
 /* Two pixels x0, x1 through the expanded pair: chunks of up to TP_PW_BLOCKS_MAX blocks of 2
  * output channels, the input channels after the last multiple of 4 added in C, then the
  * chunk requantised; an odd last output channel takes tp_dot1_s8. */
@@ -366,13 +379,7 @@ static void tp_pw_pair16(const tp_pw_layer *L, const int8_t *x0, const int8_t *x
         }
         tp_pw_requant(acc, mul + oc0, sh + oc0, 2 * nb, &L->rq, L->mode, o0 + oc0, o1 + oc0);
     }
-    if (TP_CONV_2D_S8_CHANNEL_TAIL && (out_c & 1) != 0) {
-        const int32_t oc = out_c - 1;
-        const int8_t *w0 = L->filter + (size_t)oc * (size_t)n;
-        const int32_t b = L->bias_step ? L->bias[oc] : 0;
-        o0[oc] = tp_rq_any(tp_dot1_s8(x0, w0, n, off, b), mul[oc], sh[oc], &L->rq);
-        o1[oc] = tp_rq_any(tp_dot1_s8(x1, w0, n, off, b), mul[oc], sh[oc], &L->rq);
-    }
+    if (TP_CONV_2D_S8_CHANNEL_TAIL && (out_c & 1) != 0) tp_pw_last_channel(L, x0, x1, off, o0, o1);
 }
 
 /* ---- Filters packed in channel pairs (params->pw_pairs; layout in tp_kernels.h). ----------
@@ -508,13 +515,7 @@ static void tp_pw_pairs16(const tp_pw_layer *L, const int8_t *x0, const int8_t *
             tp_pw_requant(acc, mul + oc0, sh + oc0, 2 * nb, &L->rq, L->mode, o0 + oc0, o1 + oc0);
         }
     }
-    if ((out_c & 1) != 0) {
-        const int32_t oc = out_c - 1;
-        const int8_t *w0 = L->filter + (size_t)oc * (size_t)n;
-        const int32_t b = L->bias_step ? L->bias[oc] : 0;
-        o0[oc] = tp_rq_any(tp_dot1_s8(x0, w0, n, 0, b), mul[oc], sh[oc], &L->rq);
-        o1[oc] = tp_rq_any(tp_dot1_s8(x1, w0, n, 0, b), mul[oc], sh[oc], &L->rq);
-    }
+    if ((out_c & 1) != 0) tp_pw_last_channel(L, x0, x1, 0, o0, o1);
 }
 
 /* The input pixel of output pixel i (row-major over batch, out_h, out_w). */

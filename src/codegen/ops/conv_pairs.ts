@@ -9,6 +9,7 @@ import type { Conv2DParams } from '../../interp/kernels/conv_2d.js';
 import type { CInit } from '../types.js';
 import { constInt8 } from './conv_small.js';
 import { i32, type LowerContext, type LoweredCall } from './context.js';
+import { pairStep } from './fc_pairs.js';
 import { foldedBias } from './sparse.js';
 import { PW_PAIRS_MAX_DEPTH, PW_PAIRS_MIN_DEPTH } from '../../sparse/kernels.js';
 
@@ -35,12 +36,10 @@ export function pwPairsFit(p: Conv2DParams): boolean {
 export function packPwPairs(w: ArrayLike<number>, outC: number, inC: number): Int8Array {
   if (inC % 4 !== 0 || outC < 2) throw new Error(`packPwPairs: ${outC}x${inC} (needs inC % 4 == 0 and outC >= 2)`);
   const out = new Int8Array(outC * inC);
-  const lo = (r: number, c: number): number => ((w[r * inC + c]! ^ 0x80) << 24) >> 24;
-  const hi = (r: number, c: number): number => w[r * inC + c]!;
   let o = 0;
   for (let h = 0; h + 1 < outC; h += 2) {
     for (let k = 0; k < inC; k += 4) {
-      out.set([lo(h + 1, k), hi(h, k), lo(h + 1, k + 2), hi(h, k + 2), lo(h + 1, k + 1), hi(h, k + 1), lo(h + 1, k + 3), hi(h, k + 3)], o);
+      out.set(pairStep(w, inC, h, h + 1, k), o);
       o += 8;
     }
   }

@@ -15,19 +15,27 @@ import { FC_PAIRS_MIN_MACS } from '../../sparse/kernels.js';
 
 export const FC_PAIRS_KERNEL = 'tp_fully_connected_s8_pairs';
 
+/**
+ * The 8 packed bytes of rows hi and lo (row-major, `cols` wide) for input columns k..k+3: the
+ * words {lo[k], hi[k], lo[k+2], hi[k+2]} and {lo[k+1], hi[k+1], lo[k+3], hi[k+3]}, lo[j] the
+ * lo row's byte with its sign bit flipped (w + 128). Shared with ops/conv_pairs.ts.
+ */
+export function pairStep(w: ArrayLike<number>, cols: number, hi: number, lo: number, k: number): number[] {
+  const l = (c: number): number => ((w[lo * cols + c]! ^ 0x80) << 24) >> 24;
+  const h = (c: number): number => w[hi * cols + c]!;
+  return [l(k), h(k), l(k + 2), h(k + 2), l(k + 1), h(k + 1), l(k + 3), h(k + 3)];
+}
+
 /** The row-pair layout of a row-major [rows, cols] int8 matrix (cols % 4 == 0, rows >= 4). */
 export function packFcPairs(w: ArrayLike<number>, rows: number, cols: number): Int8Array {
   if (cols % 4 !== 0 || rows < 4) throw new Error(`packFcPairs: ${rows}x${cols} (needs cols % 4 == 0 and rows >= 4)`);
   const out = new Int8Array(rows * cols);
   const blocks = Math.floor(rows / 4);
   let o = 0;
-  const lo = (r: number, c: number): number => (w[r * cols + c]! ^ 0x80) << 24 >> 24;
-  const hi = (r: number, c: number): number => w[r * cols + c]!;
   for (let b = 0; b < blocks; b++) {
     for (let k = 0; k < cols; k += 4) {
       for (const h of [4 * b, 4 * b + 2]) {
-        const l = h + 1;
-        out.set([lo(l, k), hi(h, k), lo(l, k + 2), hi(h, k + 2), lo(l, k + 1), hi(h, k + 1), lo(l, k + 3), hi(h, k + 3)], o);
+        out.set(pairStep(w, cols, h, h + 1, k), o);
         o += 8;
       }
     }

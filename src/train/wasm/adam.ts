@@ -15,7 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { TinypruneError } from '../../errors.js';
-import type { WasmBackendLike } from './common.js';
+import { heapOffset, type WasmBackendLike } from './common.js';
 
 /** The arguments of the module's `adam` function, in order (pointers are byte offsets). */
 interface AdamScalars {
@@ -134,7 +134,7 @@ function instance(backend: WasmBackendLike): Bound {
   const have = bound.get(backend);
   if (have) return have;
   const memory = backendMemory(backend);
-  if (!memory) throw new TinypruneError('E_BACKEND', 'the WASM backend exposes no WasmMemory', { where: 'Adam' });
+  if (!memory) throw new TinypruneError('E_BACKEND', 'the WASM backend exposes no WebAssembly.Memory', { where: 'Adam' });
   const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
   const module = new WebAssembly.Module(adamModule(shared));
   const adam = new WebAssembly.Instance(module, { env: { memory } }).exports.adam as AdamFn;
@@ -195,12 +195,7 @@ export class FusedAdam {
     const b = this.backend;
     const info = b.makeOutput(w.shape, 'float32');
     const out = tf.engine().makeTensorFromTensorInfo(info, b as never);
-    const offset = (t: tf.TensorInfo): number => {
-      const e = b.dataIdMap?.get(t.dataId);
-      if (!e || t.dtype !== 'float32') throw new TinypruneError('E_BACKEND', `Adam needs float32 tensors in the WASM heap, got ${t.dtype}`, { where: 'Adam' });
-      return e.memoryOffset;
-    };
-    const [pw, po, pg, pm, pv] = [w, out, g, m, v].map(offset) as [number, number, number, number, number];
+    const [pw, po, pg, pm, pv] = [w, out, g, m, v].map((t) => heapOffset(b, t, 'Adam')) as [number, number, number, number, number];
     const n = w.size;
     const n4 = n & ~3;
     const { memory, adam } = instance(b);

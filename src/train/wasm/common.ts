@@ -35,12 +35,18 @@ export function readF32(backend: WasmBackendLike, t: TensorInfo): Float32Array {
  * call): take views after the allocations of a step.
  */
 export function heapF32(backend: WasmBackendLike, t: TensorInfo): Float32Array {
+  const offset = heapOffset(backend, t);
+  const n = t.shape.reduce((a, b) => a * b, 1);
+  return new Float32Array(backend.wasm!.wasmMemory?.buffer ?? backend.wasm!.HEAPU8.buffer, offset, n);
+}
+
+/** Where a float32 tensor's data starts in the WASM heap (a byte offset). */
+export function heapOffset(backend: WasmBackendLike, t: TensorInfo, where = 'WASM training kernel'): number {
   const entry = backend.dataIdMap?.get(t.dataId);
   if (!entry || !backend.wasm || t.dtype !== 'float32') {
-    throw new TinypruneError('E_BACKEND', `expected a float32 tensor in the WASM heap, got ${t.dtype}`, { where: 'WASM training kernel' });
+    throw new TinypruneError('E_BACKEND', `expected a float32 tensor in the WASM heap, got ${t.dtype}`, { where });
   }
-  const n = t.shape.reduce((a, b) => a * b, 1);
-  return new Float32Array(backend.wasm.wasmMemory?.buffer ?? backend.wasm.HEAPU8.buffer, entry.memoryOffset, n);
+  return entry.memoryOffset;
 }
 
 /** The same data seen with another shape (no copy; dispose it like any kernel output). */
