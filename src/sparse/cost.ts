@@ -100,6 +100,10 @@ export function callCostKey(family: CostFamily, g: CallGeometry, dtype: WeightDT
 /** Pairs of taps of tp_conv_2d_s8_small's patch (tp_conv_small_pairs in tp_kernels.h). */
 const smallPairs = (n: number): number => 2 * Math.floor((n - 1) / 4) + ((n - 1) % 4 !== 0 ? 2 : 1);
 
+/** Pairs from which the dsp tp_conv_2d_s8_small runs two pixels at a time
+ * (TP_SMALL_PX2_MIN_PAIRS in firmware/kernels/dsp/tp_conv_2d_s8_small.c). */
+const SMALL_PAIRS_TWO_PIXELS = 8;
+
 /** What the cost depends on in an encoding besides its sizes: counts over its arrays. */
 export interface EncodingCounts {
   /** CSR: values in the remainder of each row segment after its groups of four (len % 4),
@@ -174,21 +178,28 @@ function denseFeatures(family: KernelFamily, g: CallGeometry, dtype: WeightDType
   const checked = g.op === 'fc' ? g.rows : 0;
   const patches = g.op === 'conv' && !g.inPlace ? n : 0;
   if (smallPatchConv(g, dtype)) {
-    // tp_conv_2d_s8_small: per pixel a gather of the patch (extra; border pixels take a
-    // slower path, copies), then blocks of 4 channels (units) with one SMLAD per pair of taps
-    // and channel (stored; the plain kernel: the taps inside the input), the channels left
-    // over one by one (tail), a requantisation per output (n*rows), a clamp per output unless
-    // the range is all of int8 (patches). The plain kernel has the same structure, one channel
-    // at a time; its gather loops over the taps, then their channels (runs: n*taps). The dsp
-    // kernel (mve too) copies the patch a filter row at a time, words then the bytes left:
-    // n*kh rows and n*kh*(row bytes % 4) bytes in place of n*taps.
+    // tp_conv_2d_s8_small: per pixel its patch as int16 pairs (n*cols; border pixels first
+    // filled with the zero point, border*cols), then blocks of 4 channels (units) with one
+    // SMLAD per pair of taps and channel (stored; the plain kernel: the taps inside the input),
+    // the channels left over one by one (tail), a requantisation per output (n*rows), a clamp
+    // per output unless the range is all of int8 (patches). The plain kernel has the same
+    // structure, one channel at a time; its gather loops over the taps, then their channels
+    // (runs: n*taps). The dsp kernel (mve too) expands a pixel whose taps are all inside the
+    // input straight from the input rows when a filter row is whole words, and otherwise
+    // copies its patch a filter row at a time (copies: n*kh for those pixels). From
+    // SMALL_PAIRS_TWO_PIXELS pairs on it runs the 4-channel blocks of two pixels per call (one
+    // weight load for both, a call and the sums stored per block): its own MAC and per-block
+    // coefficients, in the 'rows' and 'n*vec' slots (unused here).
     const pairs = smallPairs(g.cols);
     const border = n - (g.interiorPixels ?? n);
-    const rowCopy = family !== 'plain';
+    const dsp = family !== 'plain';
     const kh = g.taps / g.kw;
-    const gather = rowCopy ? n * kh : n * g.taps;
-    const tailBytes = rowCopy ? n * kh * ((g.kw * g.cin) % 4) : 0;
-    return [1, 0, n, n * g.rows, n * g.rows * pairs, n * dotCalls(g.rows), gather, n * g.cols, g.fullRange ? 0 : n * g.rows, border * g.cols, n * (g.rows % 4) * pairs, tailBytes];
+    const patchPixels = dsp && (g.kw * g.cin) % 4 === 0 ? border : n;
+    const gather = dsp ? patchPixels * kh : n * g.taps;
+    const two = dsp && pairs >= SMALL_PAIRS_TWO_PIXELS;
+    // Two pixels a call: a lone last pixel is computed twice (n2: n rounded up to even).
+    const n2 = n + (n % 2);
+    return [1, two ? n2 * g.rows * pairs : 0, n, n * g.rows, n * g.rows * pairs, n * dotCalls(g.rows), gather, n * g.cols, g.fullRange ? 0 : n * g.rows, border * g.cols, n * (g.rows % 4) * pairs, two ? n2 * dotCalls(g.rows) : 0];
   }
   // Dense kernels (units = dot products): four output channels per dot product (the rest
   // one by one), one per kernel row inside the input (dsp: one per pixel for 1x1 kernels and

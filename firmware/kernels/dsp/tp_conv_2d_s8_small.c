@@ -5,15 +5,17 @@
  * A first layer (C_in = 1..4, a 3x3, 10x4 or 10x8 filter) has patches of 9..128 taps: the generic
  * kernel spends more on per-row setup, on the int8 -> int16 split of every weight word and
  * on the requantisation than on its multiplies (~11 instructions per MAC on mnist-dscnn's
- * 28x28x1 -> 16 layer). Here, per output pixel:
- *  - the patch is gathered once into a byte buffer in tap order, each filter row's taps that
- *    fall inside the input copied from the input row a word at a time (at the border the
- *    buffer is first filled with the input zero point), and each word split into int16 pairs
- *    with the input offset added (two SXTAB16; exact, as |x + off| <= 383): pair 2i = taps
- *    (4i, 4i+2), pair 2i+1 = taps (4i+1, 4i+3);
+ * 28x28x1 -> 16 layer). Here, per output pixel, or per two in output order from
+ * TP_SMALL_PX2_MIN_PAIRS pairs of taps on (an odd last one paired with itself):
+ *  - the pixel's taps are split into int16 pairs with the input offset added (two SXTAB16 per
+ *    word of 4 taps; exact, as |x + off| <= 383): pair 2i = taps (4i, 4i+2), pair 2i+1 =
+ *    taps (4i+1, 4i+3), straight from the input rows when all its taps are inside the input
+ *    and a filter row is whole words, otherwise from a patch gathered in tap order (each
+ *    filter row's taps inside the input copied from the input row, the rest the input zero
+ *    point); two pixels' pairs are interleaved;
  *  - the weights are already int16 pairs in that order, doubled, laid out by the code
- *    generator (tp_kernels.h), so each pair of MACs is one word load and one SMLAD into
- *    2 * acc, and a block of 4 output channels shares every patch load;
+ *    generator (tp_kernels.h), so each pair of MACs is one word load and one SMLAD per pixel
+ *    into 2 * acc, and a block of 4 output channels shares every pair load;
  *  - requantisation uses the facts the generator checked (shift <= -1, |acc| < 2^30):
  *    tflite's doubling high multiply (a * m + 2^30) >> 31 is SMMULR(2a, m) (= (2am + 2^31)
  *    >> 32), and its rounding division by 2^right (right >= 1) plus the output offset is
@@ -58,13 +60,132 @@ static inline int8_t requant(int32_t acc2, const tp_conv_small_requant *q, int32
     return (int8_t)v;
 }
 
-/* The block loop of pixel_channels in assembly (LDRD with post-increment, 15 instructions for
- * 16 MACs): GCC splits the LDRDs of the C form into single loads under LTO. */
-#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP && !defined(TP_DSP_EMULATE)
-#define TP_SMALL_ASM 1
+#if defined(__GNUC__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
 #else
-#define TP_SMALL_ASM 0
+#define ALWAYS_INLINE inline
 #endif
+
+/* A pixel's patch, tap k at byte k (OHWI order), whole words. */
+typedef union {
+    uint32_t w[MAX_WORDS];
+    int8_t b[4 * MAX_WORDS];
+} tp_small_patch;
+
+/* What gathering a patch needs: the layer, its batch's input, its taps. */
+typedef struct {
+    const tp_conv_s8_params *p;
+    const int8_t *in_b;
+    int32_t n;
+    uint32_t pad4; /* the input zero point in every byte */
+} tp_small_gather;
+
+/* A value GCC must treat as changed here: a copy or fill loop through it is not a memcpy /
+ * memset pattern, so it stays inline. A patch row is 3..32 bytes, and GCC made the row copies
+ * and border fills library calls (~30 instructions each, 10 a pixel on micro_speech). */
+#if defined(__GNUC__)
+#define TP_OPAQUE(v) __asm__("" : "+r"(v))
+#else
+#define TP_OPAQUE(v) ((void)0)
+#endif
+
+/* n bytes from src to dst: whole words, then a halfword and a byte as needed. */
+static ALWAYS_INLINE void copy_taps(int8_t *dst, const int8_t *src, int32_t n) {
+    for (; n >= 4; n -= 4, src += 4, dst += 4) {
+        uint32_t w;
+        __builtin_memcpy(&w, src, 4);
+        TP_OPAQUE(w);
+        __builtin_memcpy(dst, &w, 4);
+    }
+    if (n & 2) {
+        uint16_t h;
+        __builtin_memcpy(&h, src, 2);
+        __builtin_memcpy(dst, &h, 2);
+        src += 2;
+        dst += 2;
+    }
+    if (n & 1) *dst = *src;
+}
+
+/* An output row's filter rows: y0 (the first tap's input row) and the taps inside the input. */
+typedef struct {
+    int32_t y0, ky_start, ky_end;
+} tp_small_row;
+
+static ALWAYS_INLINE void row_taps_of(const tp_small_gather *g, int32_t oy, tp_small_row *r) {
+    const tp_conv_s8_params *p = g->p;
+    r->y0 = oy * p->stride_h - p->pad_h;
+    tp_tap_range(r->y0, p->dilation_h, p->filter.h, p->input.h, &r->ky_start, &r->ky_end);
+}
+
+/* Pixel x0's patch (its taps kx_start .. kx_end - 1 inside the input, inside: all of them):
+ * each filter row's taps inside the input copied from the input row, the taps outside first
+ * set to the input zero point. */
+static ALWAYS_INLINE void gather(const tp_small_gather *g, const tp_small_row *r, int32_t x0, int32_t kx_start,
+                                 int32_t kx_end, int inside, tp_small_patch *patch) {
+    const tp_conv_s8_params *p = g->p;
+    const int32_t in_c = p->input.c, row_taps = p->filter.w * in_c;
+    int32_t ky, i;
+    if (!inside) {
+        uint32_t pad4 = g->pad4;
+        TP_OPAQUE(pad4);
+        for (i = 0; i < g->n / 4; ++i) {
+            patch->w[i] = pad4;
+            TP_OPAQUE(pad4);
+        }
+        for (i = 4 * (g->n / 4); i < g->n; ++i) {
+            patch->b[i] = (int8_t)pad4;
+            TP_OPAQUE(pad4);
+        }
+    }
+    for (ky = r->ky_start; ky < r->ky_end; ++ky) {
+        const int32_t row = (r->y0 + ky * p->dilation_h) * p->input.w; /* the input row's first pixel */
+        int8_t *dst = patch->b + ky * row_taps;
+        int32_t kx;
+        if (p->dilation_w == 1)
+            copy_taps(dst + kx_start * in_c, g->in_b + (row + x0 + kx_start) * in_c, (kx_end - kx_start) * in_c);
+        else
+            for (kx = kx_start; kx < kx_end; ++kx)
+                copy_taps(dst + kx * in_c, g->in_b + (row + x0 + kx * p->dilation_w) * in_c, in_c);
+    }
+}
+
+/* nw words of taps from src into int16 pairs with the input offset added: word i's taps
+ * (0, 2) to dst[step * i], (1, 3) to dst[step * i + hi]. */
+static ALWAYS_INLINE void expand_words(const int8_t *src, int32_t nw, uint32_t off2, uint32_t *dst, int32_t step,
+                                       int32_t hi) {
+    int32_t i;
+    for (i = 0; i < nw; ++i, src += 4, dst += step) {
+        uint32_t w;
+        __builtin_memcpy(&w, src, 4);
+        dst[0] = tp_sxtab16(off2, w);
+        dst[hi] = tp_sxtab16_ror8(off2, w);
+    }
+}
+
+/* Output pixel ox of row r as pairs (pair p at dst[step / 2 * p], see expand_words). A pixel
+ * whose taps are all inside the input, with filter rows of whole words (micro_speech's 10x8,
+ * kws's 10x4), is expanded straight from the input rows; any other goes through the patch. */
+static ALWAYS_INLINE void pixel_pairs(const tp_small_gather *g, const tp_small_row *r, int32_t ox,
+                                      tp_small_patch *patch, uint32_t off2, int32_t n_words, uint32_t *dst,
+                                      int32_t step, int32_t hi) {
+    const tp_conv_s8_params *p = g->p;
+    const int32_t in_c = p->input.c, k_h = p->filter.h, k_w = p->filter.w;
+    const int32_t x0 = ox * p->stride_w - p->pad_w, row_taps = k_w * in_c;
+    int32_t kx_start, kx_end, inside;
+    tp_tap_range(x0, p->dilation_w, k_w, p->input.w, &kx_start, &kx_end);
+    inside = r->ky_end - r->ky_start == k_h && kx_end - kx_start == k_w;
+    if (inside && (row_taps & 3) == 0 && p->dilation_w == 1) {
+        const int32_t rw = row_taps >> 2;
+        int32_t ky;
+        for (ky = 0; ky < k_h; ++ky)
+            expand_words(g->in_b + ((r->y0 + ky * p->dilation_h) * p->input.w + x0) * in_c, rw, off2,
+                         dst + ky * rw * step, step, hi);
+    } else {
+        gather(g, r, x0, kx_start, kx_end, inside, patch);
+        expand_words(patch->b, n_words, off2, dst, step, hi);
+    }
+}
 
 /* Two consecutive words (of word-aligned arrays) in one LDRD: GCC 12 keeps the pairs of
  * loads of the channel block separate otherwise, one LDR each. */
@@ -75,15 +196,11 @@ static inline void load2(const uint32_t *p, uint32_t *lo, uint32_t *hi) {
     *hi = (uint32_t)(v >> 32);
 }
 
-/* Inlined into both calls, so that `full` is a constant in each (GCC otherwise makes one
- * out-of-line copy that tests it per output). */
-#if defined(__GNUC__)
-#define ALWAYS_INLINE inline __attribute__((always_inline))
-#else
-#define ALWAYS_INLINE inline
-#endif
-
-/* All output channels of one pixel from its np pairs (the weights' layout: tp_kernels.h). */
+/* Short patches (np < TP_SMALL_PX2_MIN_PAIRS: 3x3x1 and the like) one pixel at a time: all
+ * output channels of the pixel from its np pairs, the block loop in an asm statement (LDRD
+ * with post-increment, 15 instructions for 16 MACs; GCC splits the LDRDs of the C form into
+ * single loads under LTO). There the two-pixel function's call and stores cost more than its
+ * loop saves (person_detect's 9-tap first layer: +8% instructions). */
 static ALWAYS_INLINE void pixel_channels(const uint32_t *pairs, int32_t np, const uint32_t *w,
                                          const tp_conv_small_requant *q, int32_t out_c, int8_t *out,
                                          int32_t act_min, int32_t act_max, int full) {
@@ -101,7 +218,7 @@ static ALWAYS_INLINE void pixel_channels(const uint32_t *pairs, int32_t np, cons
             w += 4;
         }
         /* np - (np & 1) >= 2 pairs left (n >= 2 taps: np >= 2). */
-#if TP_SMALL_ASM
+#if TP_DOT4_ASM
         {
             uint32_t xa, xb, w0, w1;
             __asm__ volatile("1:\n\t"
@@ -158,6 +275,129 @@ static ALWAYS_INLINE void pixel_channels(const uint32_t *pairs, int32_t np, cons
     }
 }
 
+/* The 4-channel blocks of two pixels A and B (issue #14, estimated cycles): with their pairs
+ * interleaved (xx[2p] = A's pair p, xx[2p + 1] = B's), each weight word is read once for both
+ * pixels. Per pair: one LDRD of A's and B's pair, 4 weight loads and 8 SMLAD — 13
+ * instructions and 18 estimated cycles per 16 MACs, where one pixel at a time took 15 and 27
+ * (two LDRDs of weights per pixel, 3 cycles each). acc[8b .. 8b + 7] = block b's sums {A:
+ * channels 4b .. 4b + 3, B: the same}, each started from its channel's doubled bias. A naked
+ * function: the loop needs all 14 free registers (8 sums, A's and B's pair, a weight, xx, w,
+ * the end of xx), which an asm statement in a C function cannot reliably get from GCC
+ * (tp_dsp.h). np >= 2, blocks >= 1 (on the stack, with q). */
+#define TP_SMALL_BLOCKS_MAX 4 /* blocks per call: acc holds 32 sums */
+#define TP_SMALL_PX2_MIN_PAIRS 8
+#if TP_DOT4_ASM
+#define TP_SMALL_PX2_STEP                                       \
+    "ldrd   r2, r12, [r0], #8\n\t"                              \
+    "ldr    lr, [r1], #4\n\t"                                   \
+    "smlad  r4, lr, r2, r4\n\t"                                 \
+    "smlad  r8, lr, r12, r8\n\t"                                \
+    "ldr    lr, [r1], #4\n\t"                                   \
+    "smlad  r5, lr, r2, r5\n\t"                                 \
+    "smlad  r9, lr, r12, r9\n\t"                                \
+    "ldr    lr, [r1], #4\n\t"                                   \
+    "smlad  r6, lr, r2, r6\n\t"                                 \
+    "smlad  r10, lr, r12, r10\n\t"                              \
+    "ldr    lr, [r1], #4\n\t"                                   \
+    "smlad  r7, lr, r2, r7\n\t"                                 \
+    "smlad  r11, lr, r12, r11\n\t"
+__attribute__((naked, noinline)) static void tp_small_px2(const uint32_t *xx __attribute__((unused)),
+                                                         const uint32_t *w __attribute__((unused)),
+                                                         int32_t *acc __attribute__((unused)),
+                                                         int32_t np __attribute__((unused)),
+                                                         int32_t blocks __attribute__((unused)),
+                                                         const tp_conv_small_requant *q __attribute__((unused))) {
+    /* After the push: xx at sp, acc at sp+4, np at sp+8, blocks at sp+48, q at sp+52 (the
+     * callee's to change: the block count and q step there). */
+    __asm__ volatile(
+        "push   {r0, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, lr}\n"
+        "4:\n\t"
+        "ldr    r12, [sp, #52]\n\t"
+        "ldr    r4, [r12, #0]\n\t"
+        "ldr    r5, [r12, #16]\n\t"
+        "ldr    r6, [r12, #32]\n\t"
+        "ldr    r7, [r12, #48]\n\t"
+        "add    r12, r12, #64\n\t"
+        "str    r12, [sp, #52]\n\t"
+        "mov    r8, r4\n\t"
+        "mov    r9, r5\n\t"
+        "mov    r10, r6\n\t"
+        "mov    r11, r7\n\t"
+        "ldr    r0, [sp]\n\t"
+        "ldr    r3, [sp, #8]\n\t"
+        /* An odd pair first, then two a turn. */
+        "tst    r3, #1\n\t"
+        "add    r3, r0, r3, lsl #3\n\t"
+        "beq    5f\n\t" TP_SMALL_PX2_STEP
+        "5:\n\t" TP_SMALL_PX2_STEP TP_SMALL_PX2_STEP
+        "cmp    r0, r3\n\t"
+        "bne    5b\n\t"
+        "ldr    r2, [sp, #4]\n\t"
+        "stmia  r2!, {r4, r5, r6, r7, r8, r9, r10, r11}\n\t"
+        "str    r2, [sp, #4]\n\t"
+        "ldr    r12, [sp, #48]\n\t"
+        "subs   r12, r12, #1\n\t"
+        "str    r12, [sp, #48]\n\t"
+        "bne    4b\n\t"
+        "pop    {r0, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, pc}\n\t");
+}
+#else
+static void tp_small_px2(const uint32_t *xx, const uint32_t *w, int32_t *acc, int32_t np, int32_t blocks,
+                         const tp_conv_small_requant *q) {
+    int32_t b, i, c;
+    for (b = 0; b < blocks; ++b, acc += 8, q += 4) {
+        for (c = 0; c < 4; ++c) acc[c] = acc[4 + c] = q[c].bias2;
+        for (i = 0; i < np; ++i, w += 4)
+            for (c = 0; c < 4; ++c) {
+                acc[c] = tp_smlad(w[c], xx[2 * i], acc[c]);
+                acc[4 + c] = tp_smlad(w[c], xx[2 * i + 1], acc[4 + c]);
+            }
+    }
+}
+#endif
+
+/* Requantises n sums of A (s[8b + c]) and B (s[8b + 4 + c]) into a[i], bb[i], i = 4b + c.
+ * Inlined into both calls, so that `full` is a constant in each. */
+static ALWAYS_INLINE void requant_blocks(const int32_t *s, const tp_conv_small_requant *q, int32_t n, int8_t *a,
+                                         int8_t *bb, int32_t act_min, int32_t act_max, int full) {
+    int32_t i;
+    for (i = 0; i < n; ++i) {
+        const int32_t *si = s + 8 * (i >> 2) + (i & 3);
+        a[i] = requant(si[0], &q[i], act_min, act_max, full);
+        bb[i] = requant(si[4], &q[i], act_min, act_max, full);
+    }
+}
+
+/* All output channels of pixels A and B (oa, ob; the same place when A is B) from their
+ * interleaved pairs xx: the 4-channel blocks, then the output.c % 4 channels left over. acc:
+ * 8 * TP_SMALL_BLOCKS_MAX sums. */
+static void pixel_pair_channels(const uint32_t *xx, int32_t np, const uint32_t *w, const tp_conv_small_requant *q,
+                                int32_t out_c, int8_t *oa, int8_t *ob, int32_t act_min, int32_t act_max, int full,
+                                int32_t *acc) {
+    const int32_t blocks = out_c >> 2;
+    int32_t b0, i;
+    for (b0 = 0; b0 < blocks; b0 += TP_SMALL_BLOCKS_MAX) {
+        const int32_t nb = blocks - b0 < TP_SMALL_BLOCKS_MAX ? blocks - b0 : TP_SMALL_BLOCKS_MAX;
+        tp_small_px2(xx, w + (size_t)b0 * 4 * (size_t)np, acc, np, nb, q + 4 * b0);
+        if (full)
+            requant_blocks(acc, q + 4 * b0, 4 * nb, oa + 4 * b0, ob + 4 * b0, act_min, act_max, 1);
+        else
+            requant_blocks(acc, q + 4 * b0, 4 * nb, oa + 4 * b0, ob + 4 * b0, act_min, act_max, 0);
+    }
+    if ((out_c & 3) != 0) {
+        const uint32_t *wt = w + (size_t)(4 * blocks) * (size_t)np;
+        for (i = 4 * blocks; i < out_c; ++i, wt += np) {
+            int32_t sa = q[i].bias2, sb = q[i].bias2, k;
+            for (k = 0; k < np; ++k) {
+                sa = tp_smlad(wt[k], xx[2 * k], sa);
+                sb = tp_smlad(wt[k], xx[2 * k + 1], sb);
+            }
+            oa[i] = requant(sa, &q[i], act_min, act_max, full);
+            ob[i] = requant(sb, &q[i], act_min, act_max, full);
+        }
+    }
+}
+
 int32_t tp_conv_2d_s8_small_get_scratch_size(const tp_conv_s8_params *params) {
     (void)params;
     return 0;
@@ -173,69 +413,59 @@ tp_status tp_conv_2d_s8_small(const tp_conv_s8_params *params, const int8_t *inp
     {
         const int32_t in_h = params->input.h, in_w = params->input.w, in_c = params->input.c;
         const int32_t k_h = params->filter.h, k_w = params->filter.w;
-        const int32_t out_c = params->output.c;
+        const int32_t out_c = params->output.c, out_w = params->output.w;
+        const int32_t pixels = params->output.h * out_w;
         const int32_t n = k_h * k_w * in_c;
         const int32_t np = n <= TP_CONV_SMALL_MAX_PATCH ? tp_conv_small_pairs(n) : 0;
         const int32_t n_words = (n + 3) / 4;
-        const int32_t dil_h = params->dilation_h, dil_w = params->dilation_w;
-        const int32_t row_taps = k_w * in_c; /* taps of one filter row */
         const uint32_t off2 = tp_dup16(params->input_offset);
-        const uint32_t pad4 = (uint32_t)(uint8_t)(-params->input_offset) * 0x01010101u;
         const int32_t *shift = params->output_shift;
         const int32_t act_min = params->activation_min, act_max = params->activation_max;
         const int full = act_min == -128 && act_max == 127;
-        /* The pixel's patch, tap k at byte k (OHWI order), whole words. */
-        union {
-            uint32_t w[MAX_WORDS];
-            int8_t b[4 * MAX_WORDS];
-        } patch;
-        uint32_t pairs[MAX_PAIRS];
-        int32_t b, oy, ox, oc, i;
+        tp_small_gather g;
+        tp_small_patch patch;       /* a pixel's taps, when gathered */
+        uint32_t xx[2 * MAX_PAIRS]; /* the pairs of one pixel, or two interleaved */
+        int32_t acc[8 * TP_SMALL_BLOCKS_MAX];
+        int32_t b, oc;
         int8_t *out = output;
         if (params->filter.c != in_c || np == 0) return TP_ERR_PARAM;
         for (oc = 0; oc < out_c; ++oc)
             if (shift[oc] > -1) return TP_ERR_PARAM;
+        g.p = params;
+        g.n = n;
+        g.pad4 = (uint32_t)(uint8_t)(-params->input_offset) * 0x01010101u;
         /* Taps past n (in the last word) meet zero weights; they stay 0. */
         patch.w[n_words - 1] = 0;
         for (b = 0; b < params->input.n; ++b) {
-            const int8_t *in_b = input + (size_t)b * (size_t)in_h * (size_t)in_w * (size_t)in_c;
-            for (oy = 0; oy < params->output.h; ++oy) {
-                const int32_t y0 = oy * params->stride_h - params->pad_h;
-                int32_t ky_start, ky_end;
-                tp_tap_range(y0, dil_h, k_h, in_h, &ky_start, &ky_end);
-                for (ox = 0; ox < params->output.w; ++ox) {
-                    const int32_t x0 = ox * params->stride_w - params->pad_w;
-                    int32_t kx_start, kx_end, ky;
-                    tp_tap_range(x0, dil_w, k_w, in_w, &kx_start, &kx_end);
-                    if (ky_end - ky_start != k_h || kx_end - kx_start != k_w) {
-                        /* At the border: taps outside the input read as the zero point. */
-                        for (i = 0; i < n / 4; ++i) patch.w[i] = pad4;
-                        for (i = 4 * (n / 4); i < n; ++i) patch.b[i] = (int8_t)pad4;
+            int32_t p = 0, oy = 0, ox = 0;
+            tp_small_row row;
+            g.in_b = input + (size_t)b * (size_t)in_h * (size_t)in_w * (size_t)in_c;
+            row_taps_of(&g, 0, &row);
+            while (p < pixels) {
+                /* Pixels p and p + 1 in output order (they may be on two rows) when the patch is
+                 * long enough, their pairs interleaved (xx[2p] = A's pair p, xx[2p + 1] = B's);
+                 * the last one alone is its own B, written twice to the same place. Otherwise
+                 * one pixel. One pixel_pairs site: inlined, with the layer's constants. */
+                const int32_t pair = np >= TP_SMALL_PX2_MIN_PAIRS;
+                const int32_t two = pair && p + 1 < pixels, ks = pair ? 2 : 1;
+                int32_t k;
+                for (k = 0; k < ks; ++k) {
+                    pixel_pairs(&g, &row, ox, &patch, off2, n_words, xx + k, 2 * ks, ks);
+                    if ((two || k + 1 == ks) && ++ox == out_w) {
+                        ox = 0;
+                        row_taps_of(&g, ++oy, &row);
                     }
-                    /* Each filter row's taps inside the input, copied from the input row. */
-                    for (ky = ky_start; ky < ky_end; ++ky) {
-                        const int32_t row = (y0 + ky * dil_h) * in_w; /* the input row's first pixel */
-                        int8_t *dst = patch.b + ky * row_taps;
-                        int32_t kx;
-                        if (dil_w == 1)
-                            tp_copy_s8(dst + kx_start * in_c, in_b + (row + x0 + kx_start) * in_c,
-                                       (kx_end - kx_start) * in_c);
-                        else
-                            for (kx = kx_start; kx < kx_end; ++kx)
-                                tp_copy_s8(dst + kx * in_c, in_b + (row + x0 + kx * dil_w) * in_c, in_c);
-                    }
-                    /* Pairs with the input offset added: pair 2i = taps (4i, 4i+2), 2i+1 = (4i+1, 4i+3). */
-                    for (i = 0; i < n_words; ++i) {
-                        const uint32_t xw = patch.w[i];
-                        pairs[2 * i] = tp_sxtab16(off2, xw);
-                        pairs[2 * i + 1] = tp_sxtab16_ror8(off2, xw);
-                    }
-                    if (full)
-                        pixel_channels(pairs, np, filter, requant, out_c, out, act_min, act_max, 1);
-                    else
-                        pixel_channels(pairs, np, filter, requant, out_c, out, act_min, act_max, 0);
-                    out += out_c;
                 }
+                if (pair) {
+                    pixel_pair_channels(xx, np, filter, requant, out_c, out, out + two * out_c, act_min, act_max,
+                                        full, acc);
+                } else if (full) {
+                    pixel_channels(xx, np, filter, requant, out_c, out, act_min, act_max, 1);
+                } else {
+                    pixel_channels(xx, np, filter, requant, out_c, out, act_min, act_max, 0);
+                }
+                out += (1 + two) * out_c;
+                p += 1 + two;
             }
         }
     }

@@ -527,7 +527,7 @@ static void small_conv_layout(const int8_t *w, int32_t out_c, int32_t n, uint32_
 
 /* tp_conv_2d_s8_small (plain, or the dsp/ variant) against the plain tp_conv_2d_s8 on the
  * OHWI weights, over random small patches (1..4 input channels, padding, strides, dilations,
- * odd channel counts) within the kernel's contract: shifts <= -1, bounded accumulators. No
+ * odd channel counts, odd and even output widths) within the kernel's contract: shifts <= -1, bounded accumulators. No
  * records: the reference interpreter has no re-laid-out weights; the comparison is
  * h_variant_check's (a mismatch fails the run). Own generator: the other cases keep their data. */
 static void cases_conv_s8_small(void) {
@@ -545,7 +545,8 @@ static void cases_conv_s8_small(void) {
         size_t n_out;
         gen_geom(r, &g, 12, 5);
         g.input.c = h_range(r, 1, 4);
-        g.output.c = h_chance(r, 30) ? h_range(r, 1, 3) : h_range(r, 4, 13);
+        /* 30..40 channels: more 4-channel blocks than the dsp kernel's two-pixel call takes. */
+        g.output.c = h_chance(r, 30) ? h_range(r, 1, 3) : h_chance(r, 15) ? h_range(r, 30, 40) : h_range(r, 4, 13);
         n = g.kh * g.kw * g.input.c;
         if (n > TP_CONV_SMALL_MAX_PATCH || g.kh * g.kw < 2) continue;
         conv_params(r, &g, 1, &p);
