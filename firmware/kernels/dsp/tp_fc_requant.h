@@ -44,9 +44,11 @@ static inline int8_t requant_q(const fc_requant *r, int32_t acc, int32_t o) {
     else
         v = tp_srdhm_nosat(tp_wrap_shl(acc, shift), m);
     /* lo >= -128 and hi <= 127 (int8 activations), so clamping to int8 first changes nothing;
-     * a range of all of int8 (no activation, or a ReLU at zero point -128) needs only that. */
+     * a range of all of int8 (no activation, or a ReLU at zero point -128) needs only that. That
+     * is the usual case, and marked so: GCC otherwise laid it out of line, two taken branches
+     * per output (hello_world 3,262 -> 3,087 estimated cycles). */
     v = sat8(v + r->offset);
-    return (int8_t)(r->narrow ? tp_clamp_i32(v, r->lo, r->hi) : v);
+    return (int8_t)(__builtin_expect(r->narrow, 0) ? tp_clamp_i32(v, r->lo, r->hi) : v);
 }
 
 #endif
