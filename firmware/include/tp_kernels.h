@@ -205,9 +205,11 @@ typedef struct {
      * padding, no groups) with input.c % 4 == 0, input.c <= 256, output.c >= 2 and
      * input_offset 0 (folded into the bias), whose filter the generator packed in channel pairs
      * (src/codegen/ops/conv_pairs.ts): for channels 2b (hi) and 2b+1 (lo), per 4 input
-     * channels k..k+3 the words {lo[k], hi[k], lo[k+2], hi[k+2]} and {lo[k+1], hi[k+1],
-     * lo[k+3], hi[k+3]}, lo[j] = w[2b+1][j] XOR 0x80; an odd last channel follows as a plain
-     * row. The plain kernel rejects it (TP_ERR_PARAM). */
+     * channels k..k+3 the pair's words E = {lo[k], hi[k], lo[k+2], hi[k+2]} and O = {lo[k+1],
+     * hi[k+1], lo[k+3], hi[k+3]}, lo[j] = w[2b+1][j] XOR 0x80. Channels go in quads (pairs
+     * 2q, 2q+1), per 4 input channels {E(2q), E(2q+1), O(2q), O(2q+1)}; a last pair
+     * (output.c % 4 >= 2) follows with {E, O} per 4 input channels, then an odd last channel as
+     * a plain row. The plain kernel rejects it (TP_ERR_PARAM). */
     int32_t pw_pairs;
 } tp_conv_s8_params;
 

@@ -64,6 +64,20 @@
 #ifndef TP_CONV_2D_S8_PW_ROW_MAJOR
 #define TP_CONV_2D_S8_PW_ROW_MAJOR 1
 #endif
+/* 0 when no packed int8 CONV_2D call has a last pair of channels after its quads
+ * (output.c % 4 >= 2): the dsp pointwise kernel's one-pair loop may drop out. */
+/* 0 when no dsp int8 CONV_2D / DEPTHWISE_CONV_2D call requantises in the TP_RQ_FULL
+ * (TP_RQ_RIGHT) form of tp_requant_dsp.h (src/codegen/kernel-config.ts mirrors tp_rq_mode): its
+ * loops may drop out; such a call would take TP_RQ_ANY, exact for every call. */
+#ifndef TP_RQ_FULL_USED
+#define TP_RQ_FULL_USED 1
+#endif
+#ifndef TP_RQ_RIGHT_USED
+#define TP_RQ_RIGHT_USED 1
+#endif
+#ifndef TP_CONV_2D_S8_PW_LAST_PAIR
+#define TP_CONV_2D_S8_PW_LAST_PAIR 1
+#endif
 
 #if TP_KERNEL_CHECKS
 /* Return early with a status when a condition fails. */

@@ -65,6 +65,31 @@ const DW3_PATCH_C = 128;
 /** The dsp pointwise kernel expands pixel pairs of up to this many input channels (TP_PW_XMAX). */
 const PW_XMAX = 256;
 
+/** The dsp requantisation forms (TP_RQ_ANY, TP_RQ_RIGHT, TP_RQ_FULL in firmware/kernels/dsp/tp_requant_dsp.h). */
+type RqMode = 'any' | 'right' | 'full';
+
+/**
+ * The form tp_rq_mode (firmware/kernels/dsp/tp_requant_dsp.h) picks at run time for a dsp int8
+ * CONV_2D (pointwise path: taps = input channels) or DEPTHWISE_CONV_2D (3x3 path: 9 taps) call,
+ * or undefined where a value cannot be read. Only what is compiled depends on it: TP_RQ_ANY is
+ * always there and is exact for every call, so a wrong answer here costs speed, never results.
+ */
+function rqMode(c: KernelCall, consts: ReadonlyMap<string, ArrayLike<number>>): RqMode | undefined {
+  const p = c.params;
+  const taps = c.kernel === 'tp_depthwise_conv_2d_s8' ? 9 : field(p, 'input', 'c');
+  const shiftSym = p !== undefined && typeof p === 'object' && !Array.isArray(p) ? p['output_shift'] : undefined;
+  const shifts = typeof shiftSym === 'string' ? consts.get(shiftSym) : undefined;
+  const biasSym = c.args[3];
+  const bias = biasSym === 'NULL' ? [] : biasSym !== undefined ? consts.get(biasSym) : undefined;
+  const [lo, hi] = [field(p, 'activation_min'), field(p, 'activation_max')];
+  if (taps === undefined || shifts === undefined || bias === undefined || lo === undefined || hi === undefined) return undefined;
+  const limit = 2 ** 30 - taps * 128 * 255;
+  if (limit <= 0) return 'any';
+  for (let i = 0; i < shifts.length; i++) if (shifts[i]! >= 0) return 'any';
+  for (let i = 0; i < bias.length; i++) if (bias[i]! >= limit || bias[i]! <= -limit) return 'any';
+  return lo === -128 && hi === 127 ? 'full' : 'right';
+}
+
 /** A call whose filter the generator packed in channel pairs (tp_conv_s8_params.pw_pairs). */
 const isPacked = (c: KernelCall): boolean => (c.params as Record<string, unknown>)['pw_pairs'] === '1';
 
@@ -73,6 +98,9 @@ export function kernelConfig(plan: Pick<KernelPlan, 'calls' | 'consts'>): Config
   assertKernelParams(plan);
   const convs = plan.calls.filter((c) => c.kernel === 'tp_conv_2d_s8');
   const depthwise = plan.calls.filter((c) => c.kernel === 'tp_depthwise_conv_2d_s8');
+  const consts = new Map(plan.consts.map((k) => [k.symbol, k.values] as const));
+  const rqModes = [...convs, ...depthwise].map((c) => rqMode(c, consts));
+  const rqMay = (m: RqMode): 0 | 1 => (rqModes.some((x) => x === undefined || x === m) ? 1 : 0);
   return [
     {
       name: 'TP_KERNEL_CHECKS',
@@ -124,6 +152,22 @@ export function kernelConfig(plan: Pick<KernelPlan, 'calls' | 'consts'>): Config
       name: 'TP_CONV_2D_S8_PW_PAIRS',
       value: convs.some(isPacked) ? 1 : 0,
       comment: '1: some int8 CONV_2D of this model has its filter packed in channel pairs (pw_pairs,\n * src/codegen/ops/conv_pairs.ts). 0: none has, the dsp kernel may leave that path out.',
+    },
+    {
+      name: 'TP_CONV_2D_S8_PW_LAST_PAIR',
+      // Packed filters go in quads of channels; a last pair (output.c % 4 >= 2) runs a loop of its own.
+      value: convs.some((c) => isPacked(c) && (field(c.params, 'output', 'c') ?? 2) % 4 >= 2) ? 1 : 0,
+      comment: '1: some int8 CONV_2D of this model with a packed filter has a last pair of channels after its\n * quads (output.c % 4 >= 2). 0: none has, the dsp kernel may leave that loop out.',
+    },
+    {
+      name: 'TP_RQ_FULL_USED',
+      value: rqMay('full'),
+      comment: '1: some dsp int8 CONV_2D or DEPTHWISE_CONV_2D call of this model may requantise in the TP_RQ_FULL\n * form (tp_requant_dsp.h). 0: none does, its loops may drop out (TP_RQ_ANY stays: exact for all).',
+    },
+    {
+      name: 'TP_RQ_RIGHT_USED',
+      value: rqMay('right'),
+      comment: '1: some dsp int8 CONV_2D or DEPTHWISE_CONV_2D call of this model may requantise in the TP_RQ_RIGHT\n * form (tp_requant_dsp.h). 0: none does, its loops may drop out (TP_RQ_ANY stays: exact for all).',
     },
     {
       name: 'TP_CONV_2D_S8_PW_ROW_MAJOR',

@@ -140,4 +140,34 @@ describe('kernelConfig: the dsp kernels\' shape macros', () => {
     expect(value('TP_CONV_2D_S8_CHANNEL_TAIL', [pw(16, 7)])).toBe(1);
     expect(value('TP_CONV_2D_S8_CHANNEL_TAIL', [pw(undefined, 8)])).toBe(1);
   });
+  it('TP_CONV_2D_S8_PW_LAST_PAIR: a packed call whose channels leave a pair after the quads', () => {
+    const packed = (outC: number): KernelCall => ({ ...pw(64, outC), params: { ...(pw(64, outC).params as object), pw_pairs: '1' } });
+    expect(value('TP_CONV_2D_S8_PW_LAST_PAIR', [packed(8), packed(13), pw(64, 6)])).toBe(0);
+    expect(value('TP_CONV_2D_S8_PW_LAST_PAIR', [packed(8), packed(6)])).toBe(1);
+    expect(value('TP_CONV_2D_S8_PW_LAST_PAIR', [packed(7)])).toBe(1);
+  });
+
+  it('TP_RQ_FULL_USED / TP_RQ_RIGHT_USED: the requantisation forms tp_rq_mode would pick, unknown as both', () => {
+    const call = (inC: number, bias: string, act: [string, string]): KernelCall => ({
+      ...pw(inC, 8),
+      params: { ...(pw(inC, 8).params as object), activation_min: act[0], activation_max: act[1] },
+      args: ['&p', 'in', 'f', bias, 'out', 'NULL'],
+    });
+    const consts: ConstArray[] = [
+      ...conv(-3).consts,
+      { symbol: 'b', ctype: 'int32_t', values: [1000], comment: '', bytes: 4, role: 'bias' },
+      { symbol: 'big', ctype: 'int32_t', values: [2 ** 30 - 1], comment: '', bytes: 4, role: 'bias' },
+    ];
+    const used = (calls: KernelCall[]): [number, number] => {
+      const m = kernelConfig({ calls, consts });
+      return [m.find((x) => x.name === 'TP_RQ_FULL_USED')!.value, m.find((x) => x.name === 'TP_RQ_RIGHT_USED')!.value];
+    };
+    expect(used([call(64, 'b', ['-128', '127']), call(64, 'NULL', ['-128', '127'])])).toEqual([1, 0]);
+    expect(used([call(64, 'b', ['-128', '127']), call(64, 'b', ['-128', '90'])])).toEqual([1, 1]);
+    expect(used([call(64, 'b', ['-20', '127'])])).toEqual([0, 1]);
+    // A bias beyond 2^30 - taps * 128 * 255, or too many taps: TP_RQ_ANY only.
+    expect(used([call(64, 'big', ['-128', '127']), call(40000, 'b', ['-128', '127'])])).toEqual([0, 0]);
+    // A bias that is not a known constant: every form may be picked.
+    expect(used([call(64, 'unknown', ['-128', '127'])])).toEqual([1, 1]);
+  });
 });

@@ -41,7 +41,20 @@ describe('channel-pair packing of pointwise filters', () => {
     expect([...p.subarray(8)]).toEqual([...w.subarray(8)]);
   });
 
-  it('is used on dsp cores for pointwise layers with an input depth that is a multiple of 4, from 32 to 256', () => {
+  it('interleaves quads of channels, then a last pair, then an odd last channel', () => {
+    const rng = new Prng(6);
+    const w = Int8Array.from({ length: 7 * 8 }, () => rng.int(-128, 127));
+    const p = packPwPairs(w, 7, 8);
+    const flip = (v: number): number => ((v ^ 0x80) << 24) >> 24;
+    const e = (h: number, k: number): number[] => [flip(w[(h + 1) * 8 + k]!), w[h * 8 + k]!, flip(w[(h + 1) * 8 + k + 2]!), w[h * 8 + k + 2]!];
+    const o = (h: number, k: number): number[] => e(h, k + 1);
+    expect([...p.subarray(0, 16)]).toEqual([...e(0, 0), ...e(2, 0), ...o(0, 0), ...o(2, 0)]);
+    expect([...p.subarray(16, 32)]).toEqual([...e(0, 4), ...e(2, 4), ...o(0, 4), ...o(2, 4)]);
+    expect([...p.subarray(32, 48)]).toEqual([...e(4, 0), ...o(4, 0), ...e(4, 4), ...o(4, 4)]);
+    expect([...p.subarray(48)]).toEqual([...w.subarray(48)]);
+  });
+
+  it('is used on dsp cores for pointwise layers with an input depth that is a multiple of 4, from 32 to 256, and 4 or more channels', () => {
     const c = { ...PW_CASES[2]!, inC: 32 };
     expect(pwKernelPacked(c, 'dsp')).toBe(true);
     expect(pwKernelPacked(c, 'plain')).toBe(false);
@@ -52,6 +65,8 @@ describe('channel-pair packing of pointwise filters', () => {
     expect(pwKernelPacked({ ...c, inC: 6 }, 'dsp', true)).toBe(false);
     expect(pwKernelPacked({ ...c, inC: 260 }, 'dsp', true)).toBe(false);
     expect(pwKernelPacked({ ...c, outC: 1 }, 'dsp', true)).toBe(false);
+    expect(pwKernelPacked({ ...c, outC: 2 }, 'dsp')).toBe(false);
+    expect(pwKernelPacked({ ...c, outC: 2 }, 'dsp', true)).toBe(true);
   });
 });
 

@@ -5,7 +5,9 @@
  * channel-pair pointwise CONV_2D (tp_pointwise_s8.h). Outputs byte-identical with the reference
  * interpreter.
  * Covered: leftover rows after the 4-row blocks, depths with a 4-byte step after the 8-byte
- * loop, batches, a non-zero input zero point, per-tensor and per-channel weights with -128/127.
+ * loop, batches, a non-zero input zero point, per-tensor and per-channel weights with -128/127;
+ * the packed pointwise quads with every remainder of their 8-step loop, a last pair and an odd
+ * last channel.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,6 +33,9 @@ const CASES: FcCase[] = [
 const PW_CASES: PwCase[] = [
   { batches: 1, h: 5, w: 3, inC: 64, outC: 67, stride: 1, inputZeroPoint: -128, bias: true, activation: 'RELU6' },
   { batches: 2, h: 4, w: 5, inC: 36, outC: 12, stride: 2, inputZeroPoint: 9, bias: false, activation: 'NONE' },
+  // The packed quads' loop entered 4 and 6 lane steps before its end (36 above: 2; 64: 0).
+  { batches: 1, h: 3, w: 3, inC: 40, outC: 6, stride: 1, inputZeroPoint: -3, bias: true, activation: 'RELU' },
+  { batches: 1, h: 2, w: 3, inC: 44, outC: 9, stride: 1, inputZeroPoint: 100, bias: true, activation: 'NONE' },
 ];
 
 async function sameAsInterpreter(graph: ReturnType<typeof fcModel>, dir: string, seed: number): Promise<void> {

@@ -107,6 +107,7 @@ tp_status tp_conv_2d_s8(const tp_conv_s8_params *params, const int8_t *input,
         TP_CHECK(TP_CONV_2D_S8_PW_PAIRS && !TP_DOT_HELIUM && params->filter.h == 1 && params->filter.w == 1 &&
                      params->filter.c == params->input.c && params->pad_h == 0 && params->pad_w == 0 &&
                      params->input.c % 4 == 0 && params->input.c <= TP_PW_XMAX && params->output.c >= 2 &&
+                     (TP_CONV_2D_S8_PW_LAST_PAIR || (params->output.c & 2) == 0) &&
                      params->input_offset == 0 && ((uintptr_t)filter & 3u) == 0 &&
                      (params->output.h - 1) * params->stride_h < params->input.h &&
                      (params->output.w - 1) * params->stride_w < params->input.w,

@@ -210,7 +210,8 @@ static void tp_pw_expand(const int8_t *x0, const int8_t *x1, int32_t steps, uint
  * reliably get from GCC (see tp_dsp.h); LDM needs its registers in ascending order, which only
  * fixed registers give. The stack arguments (steps, blocks, bias) are the callee's to change
  * (AAPCS): the block count and the bias pointer step there. steps >= 1, blocks >= 1. */
-#define TP_PW_BLOCKS_MAX 32 /* blocks per call: acc holds 128 sums */
+#define TP_PW_BLOCKS_MAX 32 /* blocks per call: acc holds 128 sums; even (packed quads never straddle chunks) */
+_Static_assert(TP_PW_BLOCKS_MAX % 2 == 0, "packed filters go in quads of channels within a chunk");
 #if TP_DOT4_ASM
 #define TP_PW_X16_STEP                                          \
     "ldm    r0!, {r8, r9, r10, r11}\n\t"                        \
@@ -313,8 +314,8 @@ static void tp_pw_requant(const int32_t *acc, const int32_t *mul, const int32_t 
                           const tp_rq_out *layer, int32_t mode, int8_t *o0, int8_t *o1) {
     const tp_rq_out o = *layer; /* a local: the int8 stores cannot alias it */
     const int8_t *const end = o0 + nc;
-    if (mode == TP_RQ_FULL) TP_PW_RQ_LOOP(tp_rq_full);
-    else if (mode == TP_RQ_RIGHT) TP_PW_RQ_LOOP(tp_rq_clamped);
+    if (TP_RQ_FULL_USED && mode == TP_RQ_FULL) TP_PW_RQ_LOOP(tp_rq_full);
+    else if (TP_RQ_RIGHT_USED && mode == TP_RQ_RIGHT) TP_PW_RQ_LOOP(tp_rq_clamped);
     else TP_PW_RQ_LOOP(tp_rq_any);
 }
 #undef TP_PW_RQ_LOOP
@@ -388,47 +389,91 @@ static void tp_pw_pair16(const tp_pw_layer *L, const int8_t *x0, const int8_t *x
  *   SMLAD(word, x)               sums x * (lo + 256 * hi)   (A1)
  *   SMLAD(SXTB16(word ROR 8), x) sums x * hi                (A2)
  * and channel 2b = A2, channel 2b+1 = A1 - 256 * A2 - 128 * S (S: the pixel's input sum), all
- * exact in wrap-around int32. Per 4 input channels of a block (2 channels x 2 pixels): one LDM
- * of the pair's 4 words, one LDRD of the block's 2 words, two SXTB16, 8 SMLAD — 12
- * instructions per 16 MACs where the row-major block takes 15. The input offset is 0 (the
- * generator folded it into the bias). */
+ * exact in wrap-around int32. The input offset is 0 (the generator folded it into the bias).
+ * Channels go in quads (two pairs whose words interleave): per 2 input lanes of a quad (2 pairs
+ * x 2 pixels), one LDRD of the pair's 2 words, one LDRD of the quad's 2 words, two SXTB16, 8
+ * SMLAD — 12 instructions and 16 estimated cycles (M4) per 16 MACs; a last pair of channels
+ * runs 2 channels x 2 pixels per 4 input channels, one LDM of the pixel pair's 4 words and an
+ * LDRD, 12 instructions but 18 estimated cycles. */
 
-/* tp_pw_expand with offset 0, and each pixel's input sum over the expanded channels. */
+/* The pixel pair's first 4 * steps input channels as int16 lanes, offset 0, per 4 channels
+ * k..k+3 the words {x0: (k, k+2), x1: (k, k+2), x0: (k+1, k+3), x1: (k+1, k+3)} (the lanes
+ * SXTB16 / SXTB16 ROR #8 give of a packed word, both pixels of one lane side by side for the
+ * quads' LDRD), and each pixel's input sum over them. */
+#if TP_DOT4_ASM
+/* In assembly: GCC 12 interleaved the 4 stores with the arithmetic (2 estimated cycles each
+ * instead of 1 when neighbouring) and rebuilt the constant every step; 16 instructions and ~25
+ * estimated cycles per step, here 14 and 20. steps >= 1. */
+static void tp_pw_expand_sums(const int8_t *x0, const int8_t *x1, int32_t steps, uint32_t *xb, int32_t *sums) {
+    const uint32_t ones = 0x00010001u;
+    const uint32_t *const end = xb + 4 * steps;
+    int32_t s0 = 0, s1 = 0;
+    uint32_t a, b, e0, e1;
+    __asm__ volatile(
+        "1:\n\t"
+        "ldr    %[a], [%[x0]], #4\n\t"
+        "ldr    %[b], [%[x1]], #4\n\t"
+        "sxtb16 %[e0], %[a]\n\t"
+        "sxtb16 %[e1], %[b]\n\t"
+        "sxtb16 %[a], %[a], ror #8\n\t"
+        "sxtb16 %[b], %[b], ror #8\n\t"
+        "smlad  %[s0], %[e0], %[ones], %[s0]\n\t"
+        "smlad  %[s1], %[e1], %[ones], %[s1]\n\t"
+        "smlad  %[s0], %[a], %[ones], %[s0]\n\t"
+        "smlad  %[s1], %[b], %[ones], %[s1]\n\t"
+        "str    %[e1], [%[xb], #4]\n\t"
+        "str    %[a], [%[xb], #8]\n\t"
+        "str    %[b], [%[xb], #12]\n\t"
+        "str    %[e0], [%[xb]], #16\n\t"
+        "cmp    %[xb], %[end]\n\t"
+        "bne    1b\n\t"
+        : [x0] "+&r"(x0), [x1] "+&r"(x1), [xb] "+&r"(xb), [s0] "+&r"(s0), [s1] "+&r"(s1), [a] "=&r"(a),
+          [b] "=&r"(b), [e0] "=&r"(e0), [e1] "=&r"(e1)
+        : [ones] "r"(ones), [end] "r"(end)
+        : "cc", "memory");
+    sums[0] = s0;
+    sums[1] = s1;
+}
+#else
 static void tp_pw_expand_sums(const int8_t *x0, const int8_t *x1, int32_t steps, uint32_t *xb, int32_t *sums) {
     const uint32_t ones = 0x00010001u;
     int32_t s, s0 = 0, s1 = 0;
     for (s = 0; s < steps; ++s) {
         const uint32_t a = tp_read_u32(x0 + 4 * s), b = tp_read_u32(x1 + 4 * s);
         xb[0] = tp_sxtb16(a);
-        xb[1] = tp_sxtb16_ror8(a);
-        xb[2] = tp_sxtb16(b);
+        xb[1] = tp_sxtb16(b);
+        xb[2] = tp_sxtb16_ror8(a);
         xb[3] = tp_sxtb16_ror8(b);
-        s0 = tp_smlad(xb[1], ones, tp_smlad(xb[0], ones, s0));
-        s1 = tp_smlad(xb[3], ones, tp_smlad(xb[2], ones, s1));
+        s0 = tp_smlad(xb[2], ones, tp_smlad(xb[0], ones, s0));
+        s1 = tp_smlad(xb[3], ones, tp_smlad(xb[1], ones, s1));
         xb += 4;
     }
     sums[0] = s0;
     sums[1] = s1;
 }
+#endif
 
 /* Blocks of 2 channels against the expanded pair xb: acc[4b .. 4b + 3] = {A1 pixel 0, A1
- * pixel 1, A2 pixel 0, A2 pixel 1} of block b, from 0; w walks the packed blocks in order (8
+ * pixel 1, A2 pixel 0, A2 pixel 1} of block b, the A1 sums from the values acc[4b], acc[4b + 1]
+ * hold on entry (the caller's -128 * S of each pixel), the A2 sums from 0; w walks the packed blocks in order (8
  * bytes per 4 input channels). Naked, with every register named, as tp_pw_blocks_x16 (LDM
  * needs ascending fixed registers): r0 xb, r1 w, r2 acc, r3 the end of xb, r4-r7 the sums,
- * r8-r11 the pair's words, r12/lr the block's words. steps >= 1, blocks >= 1 (on the stack). */
+ * r8-r11 the pair's words, r12/lr the block's words. steps >= 1, blocks >= 1 (on the stack).
+ * Only a layer's last pair of channels (output.c % 4 >= 2) runs here; quads run
+ * tp_pw_quads_x16. */
 #if TP_DOT4_ASM
 #define TP_PW_PAIRS_STEP                                        \
     "ldm    r0!, {r8, r9, r10, r11}\n\t"                        \
     "ldrd   r12, lr, [r1], #8\n\t"                              \
     "smlad  r4, r12, r8, r4\n\t"                                \
-    "smlad  r5, r12, r10, r5\n\t"                               \
+    "smlad  r5, r12, r9, r5\n\t"                                \
     "sxtb16 r12, r12, ror #8\n\t"                               \
     "smlad  r6, r12, r8, r6\n\t"                                \
-    "smlad  r7, r12, r10, r7\n\t"                               \
-    "smlad  r4, lr, r9, r4\n\t"                                 \
+    "smlad  r7, r12, r9, r7\n\t"                                \
+    "smlad  r4, lr, r10, r4\n\t"                                \
     "smlad  r5, lr, r11, r5\n\t"                                \
     "sxtb16 lr, lr, ror #8\n\t"                                 \
-    "smlad  r6, lr, r9, r6\n\t"                                 \
+    "smlad  r6, lr, r10, r6\n\t"                                \
     "smlad  r7, lr, r11, r7\n\t"
 __attribute__((naked, noinline)) static void tp_pw_pairs_x16(const uint32_t *xb __attribute__((unused)),
                                                             const int8_t *w __attribute__((unused)),
@@ -440,8 +485,7 @@ __attribute__((naked, noinline)) static void tp_pw_pairs_x16(const uint32_t *xb 
         "push   {r3, r4, r5, r6, r7, r8, r9, r10, r11, lr}\n\t"
         "add    r3, r0, r3, lsl #4\n"
         "4:\n\t"
-        "mov    r4, #0\n\t"
-        "mov    r5, #0\n\t"
+        "ldrd   r4, r5, [r2]\n\t"
         "mov    r6, #0\n\t"
         "mov    r7, #0\n\t"
         /* steps % 4 single steps first (r12 is a step's temporary: reloaded), then 4 a turn. */
@@ -472,47 +516,179 @@ __attribute__((naked, noinline)) static void tp_pw_pairs_x16(const uint32_t *xb 
 static void tp_pw_pairs_x16(const uint32_t *xb, const int8_t *w, int32_t *acc, int32_t steps, int32_t blocks) {
     int32_t b, s;
     for (b = 0; b < blocks; ++b, acc += 4) {
-        int32_t a10 = 0, a11 = 0, a20 = 0, a21 = 0;
+        int32_t a10 = acc[0], a11 = acc[1], a20 = 0, a21 = 0;
         const uint32_t *x = xb;
         for (s = 0; s < steps; ++s, x += 4, w += 8) {
             const uint32_t e = tp_read_u32(w), o = tp_read_u32(w + 4);
-            a10 = tp_smlad(o, x[1], tp_smlad(e, x[0], a10));
-            a11 = tp_smlad(o, x[3], tp_smlad(e, x[2], a11));
-            a20 = tp_smlad(tp_sxtb16_ror8(o), x[1], tp_smlad(tp_sxtb16_ror8(e), x[0], a20));
-            a21 = tp_smlad(tp_sxtb16_ror8(o), x[3], tp_smlad(tp_sxtb16_ror8(e), x[2], a21));
+            a10 = tp_smlad(o, x[2], tp_smlad(e, x[0], a10));
+            a11 = tp_smlad(o, x[3], tp_smlad(e, x[1], a11));
+            a20 = tp_smlad(tp_sxtb16_ror8(o), x[2], tp_smlad(tp_sxtb16_ror8(e), x[0], a20));
+            a21 = tp_smlad(tp_sxtb16_ror8(o), x[3], tp_smlad(tp_sxtb16_ror8(e), x[1], a21));
         }
         acc[0] = a10, acc[1] = a11, acc[2] = a20, acc[3] = a21;
     }
 }
 #endif
 
-/* tp_pw_pair16 for a packed filter: the same chunks, each block's sums turned into the two
- * channels' (bias added) in the order tp_pw_requant reads; an odd last channel's plain row
- * takes tp_dot1_s8. */
+/* Quads of channels (pairs 2q, 2q + 1) against the expanded pair xb: acc[8q .. 8q + 7] =
+ * {pair 2q: A1 pixel 0, A1 pixel 1, A2 pixel 0, A2 pixel 1; pair 2q + 1: the same}, the layout
+ * of two tp_pw_pairs_x16 blocks, from 0; w walks the quads in order (16 bytes per 4 input
+ * channels: {pair 2q lanes (k, k+2), pair 2q+1 lanes (k, k+2), pair 2q lanes (k+1, k+3), pair
+ * 2q+1 lanes (k+1, k+3)}), the A1 sums (of both pairs) from the values acc[0], acc[1] hold
+ * on entry (the caller's -128 * S of each pixel), the A2 sums from 0. A lane step is the same 12 instructions for either side of the
+ * lanes, so the loop runs 8 of them a turn and is entered part-way for the remainder (lanes is
+ * even: a multiple of 2, 4 or 6 left enters 2, 4 or 6 steps before the loop's end). Naked,
+ * every register named: r0 xb, r1 w, r2-r9 the 8 sums, r10/r11 the pixel pair's lane words,
+ * r12/lr the quad's; the A1 starting sums, acc, lanes and the end of xb wait on the stack.
+ * lanes = 2 * steps >= 2, quads >= 1 (on the stack). */
+#if TP_DOT4_ASM
+#define TP_PW_QUAD_LANE                                         \
+    "ldrd   r10, r11, [r0], #8\n\t"                             \
+    "ldrd   r12, lr, [r1], #8\n\t"                              \
+    "smlad  r2, r12, r10, r2\n\t"                               \
+    "smlad  r3, r12, r11, r3\n\t"                               \
+    "sxtb16 r12, r12, ror #8\n\t"                               \
+    "smlad  r4, r12, r10, r4\n\t"                               \
+    "smlad  r5, r12, r11, r5\n\t"                               \
+    "smlad  r6, lr, r10, r6\n\t"                                \
+    "smlad  r7, lr, r11, r7\n\t"                                \
+    "sxtb16 lr, lr, ror #8\n\t"                                 \
+    "smlad  r8, lr, r10, r8\n\t"                                \
+    "smlad  r9, lr, r11, r9\n\t"
+__attribute__((naked, noinline)) static void tp_pw_quads_x16(const uint32_t *xb __attribute__((unused)),
+                                                            const int8_t *w __attribute__((unused)),
+                                                            int32_t *acc __attribute__((unused)),
+                                                            int32_t lanes __attribute__((unused)),
+                                                            int32_t quads __attribute__((unused))) {
+    /* After the push: the A1 starting sums at sp and sp+4 (over the saved r0, r1), acc at sp+8,
+     * lanes at sp+12, the end of xb at sp+48, quads at sp+56. */
+    __asm__ volatile(
+        "add    r12, r0, r3, lsl #3\n\t"
+        "push   {r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, lr}\n\t"
+        "ldrd   r4, r5, [r2]\n\t"
+        "strd   r4, r5, [sp]\n"
+        "4:\n\t"
+        "ldrd   r2, r3, [sp]\n\t"
+        "mov    r6, r2\n\t"
+        "mov    r7, r3\n\t"
+        "movs   r4, #0\n\t"
+        "movs   r5, #0\n\t"
+        "mov    r8, #0\n\t"
+        "mov    r9, #0\n\t"
+        /* lanes % 8 (even): bit 2 into C, bit 1 into N. */
+        "ldr    r12, [sp, #12]\n\t"
+        "lsls   r12, r12, #30\n\t"
+        "bcc    7f\n\t"
+        "bmi    6f\n\t"
+        "b      5f\n"
+        "7:\n\t"
+        "bmi    8f\n"
+        "2:\n\t" TP_PW_QUAD_LANE TP_PW_QUAD_LANE
+        "6:\n\t" TP_PW_QUAD_LANE TP_PW_QUAD_LANE
+        "5:\n\t" TP_PW_QUAD_LANE TP_PW_QUAD_LANE
+        "8:\n\t" TP_PW_QUAD_LANE TP_PW_QUAD_LANE
+        "ldr    r12, [sp, #48]\n\t"
+        "cmp    r0, r12\n\t"
+        "bne    2b\n\t"
+        "ldr    r12, [sp, #8]\n\t"
+        "stm    r12!, {r2, r3, r4, r5, r6, r7, r8, r9}\n\t"
+        "str    r12, [sp, #8]\n\t"
+        "ldr    r12, [sp, #12]\n\t"
+        "sub    r0, r0, r12, lsl #3\n\t"
+        "ldr    r12, [sp, #56]\n\t"
+        "subs   r12, r12, #1\n\t"
+        "str    r12, [sp, #56]\n\t"
+        "bne    4b\n\t"
+        "pop    {r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, pc}\n\t");
+}
+#else
+static void tp_pw_quads_x16(const uint32_t *xb, const int8_t *w, int32_t *acc, int32_t lanes, int32_t quads) {
+    const int32_t i0 = acc[0], i1 = acc[1];
+    int32_t q, s;
+    for (q = 0; q < quads; ++q, acc += 8) {
+        int32_t a[8] = {i0, i1, 0, 0, i0, i1, 0, 0};
+        const uint32_t *x = xb;
+        for (s = 0; s < lanes; ++s, x += 2, w += 8) {
+            const uint32_t wa = tp_read_u32(w), wb = tp_read_u32(w + 4);
+            const uint32_t ha = tp_sxtb16_ror8(wa), hb = tp_sxtb16_ror8(wb);
+            a[0] = tp_smlad(wa, x[0], a[0]);
+            a[1] = tp_smlad(wa, x[1], a[1]);
+            a[2] = tp_smlad(ha, x[0], a[2]);
+            a[3] = tp_smlad(ha, x[1], a[3]);
+            a[4] = tp_smlad(wb, x[0], a[4]);
+            a[5] = tp_smlad(wb, x[1], a[5]);
+            a[6] = tp_smlad(hb, x[0], a[6]);
+            a[7] = tp_smlad(hb, x[1], a[7]);
+        }
+        for (s = 0; s < 8; ++s) acc[s] = a[s];
+    }
+}
+#endif
+
+/* The packed blocks' sums acc[4b .. 4b + 3] (A1, A2 of both pixels) of blocks b < nb turned
+ * into their two channels with the bias (bias[2b], bias[2b + 1]) and requantised straight into
+ * o0, o1, one pass: channel 2b = bias + A2, channel 2b+1 = bias + A1 - 256 * A2 (the A1 sums
+ * started from -128 * S, S the pixel's input sum), wrap-around int32. The mode's branch is outside the arithmetic
+ * (tp_requant_dsp.h); all four outputs are computed before any is stored (an int8 store may
+ * alias the multipliers). */
+#define TP_PW_PAIRS_RQ_LOOP(F)                                                  \
+    do {                                                                        \
+        for (; acc != end; acc += 4, bias += 2, mul += 2, sh += 2) {            \
+            const uint32_t a10 = (uint32_t)acc[0], a11 = (uint32_t)acc[1];      \
+            const uint32_t a20 = (uint32_t)acc[2], a21 = (uint32_t)acc[3];      \
+            const uint32_t bh = (uint32_t)bias[0], bl = (uint32_t)bias[1];      \
+            const int32_t m0 = mul[0], h0 = sh[0], m1 = mul[1], h1 = sh[1];     \
+            const int8_t y00 = F((int32_t)(bh + a20), m0, h0, &o);              \
+            const int8_t y01 = F((int32_t)(bh + a21), m0, h0, &o);              \
+            const int8_t y10 = F((int32_t)(bl + a10 - (a20 << 8)), m1, h1, &o); \
+            const int8_t y11 = F((int32_t)(bl + a11 - (a21 << 8)), m1, h1, &o); \
+            o0[0] = y00;                                                        \
+            o0[1] = y10;                                                        \
+            o1[0] = y01;                                                        \
+            o1[1] = y11;                                                        \
+            o0 += 2;                                                            \
+            o1 += 2;                                                            \
+        }                                                                       \
+    } while (0)
+static __attribute__((noinline)) void tp_pw_pairs_requant(const int32_t *acc, int32_t nb, const int32_t *bias,
+                                const int32_t *mul, const int32_t *sh, const tp_rq_out *layer, int32_t mode,
+                                int8_t *o0, int8_t *o1) {
+    const tp_rq_out o = *layer; /* a local: the int8 stores cannot alias it */
+    const int32_t *const end = acc + 4 * nb;
+    if (TP_RQ_FULL_USED && mode == TP_RQ_FULL) TP_PW_PAIRS_RQ_LOOP(tp_rq_full);
+    else if (TP_RQ_RIGHT_USED && mode == TP_RQ_RIGHT) TP_PW_PAIRS_RQ_LOOP(tp_rq_clamped);
+    else TP_PW_PAIRS_RQ_LOOP(tp_rq_any);
+}
+#undef TP_PW_PAIRS_RQ_LOOP
+
+/* tp_pw_pair16 for a packed filter: the same chunks (an even number of blocks but the last),
+ * their quads then a last pair, requantised by tp_pw_pairs_requant; an odd last channel's
+ * plain row takes tp_dot1_s8. */
 static void tp_pw_pairs16(const tp_pw_layer *L, const int8_t *x0, const int8_t *x1, int8_t *o0, int8_t *o1) {
     const tp_conv_s8_params *p = L->p;
     uint32_t xb[TP_PW_XMAX];
     int32_t acc[4 * TP_PW_BLOCKS_MAX], sums[2];
     const int32_t n = p->input.c, out_c = p->output.c, steps = n >> 2, pairs = out_c >> 1;
     const int32_t *mul = p->output_multiplier, *sh = p->output_shift;
-    int32_t b0, i;
+    int32_t b0;
     tp_pw_expand_sums(x0, x1, steps, xb, sums);
     {
         const uint32_t s0 = (uint32_t)sums[0] << 7, s1 = (uint32_t)sums[1] << 7;
         for (b0 = 0; b0 < pairs; b0 += TP_PW_BLOCKS_MAX) {
             const int32_t nb = pairs - b0 < TP_PW_BLOCKS_MAX ? pairs - b0 : TP_PW_BLOCKS_MAX, oc0 = 2 * b0;
-            const int32_t *bias = L->bias + oc0 * L->bias_step;
-            tp_pw_pairs_x16(xb, L->filter + (size_t)oc0 * (size_t)n, acc, steps, nb);
-            for (i = 0; i < nb; ++i) {
-                int32_t *a = acc + 4 * i;
-                const uint32_t a10 = (uint32_t)a[0], a11 = (uint32_t)a[1], a20 = (uint32_t)a[2], a21 = (uint32_t)a[3];
-                const uint32_t bh = (uint32_t)bias[2 * i * L->bias_step], bl = (uint32_t)bias[(2 * i + 1) * L->bias_step];
-                a[0] = (int32_t)(bh + a20);
-                a[1] = (int32_t)(bh + a21);
-                a[2] = (int32_t)(bl + a10 - (a20 << 8) - s0);
-                a[3] = (int32_t)(bl + a11 - (a21 << 8) - s1);
+            /* Without a bias: zeros[], one chunk long. */
+            const int32_t *bias = L->bias_step ? L->bias + oc0 : L->zeros;
+            const int8_t *w = L->filter + (size_t)oc0 * (size_t)n;
+            const int32_t nq = nb >> 1;
+            acc[0] = (int32_t)(0u - s0);
+            acc[1] = (int32_t)(0u - s1);
+            if (nq > 0) tp_pw_quads_x16(xb, w, acc, 2 * steps, nq);
+            if (TP_CONV_2D_S8_PW_LAST_PAIR && (nb & 1) != 0) {
+                acc[8 * nq] = (int32_t)(0u - s0);
+                acc[8 * nq + 1] = (int32_t)(0u - s1);
+                tp_pw_pairs_x16(xb, w + (size_t)nq * 4u * (size_t)n, acc + 8 * nq, steps, 1);
             }
-            tp_pw_requant(acc, mul + oc0, sh + oc0, 2 * nb, &L->rq, L->mode, o0 + oc0, o1 + oc0);
+            tp_pw_pairs_requant(acc, nb, bias, mul + oc0, sh + oc0, &L->rq, L->mode, o0 + oc0, o1 + oc0);
         }
     }
     if ((out_c & 1) != 0) tp_pw_last_channel(L, x0, x1, 0, o0, o1);

@@ -21,6 +21,7 @@
 
 #include <stdint.h>
 
+#include "../tp_kernel_util.h" /* TP_RQ_FULL_USED, TP_RQ_RIGHT_USED */
 #include "tp_dsp.h"
 #include "tp_fixedpoint.h"
 
@@ -138,8 +139,8 @@ static inline void tp_rq_run(const int32_t *acc, const int32_t *bias, const int3
     const tp_rq_out ol = *layer; /* a local: the int8 stores cannot alias it */
     const tp_rq_out *o = &ol;
     const int8_t *const end = out + n;
-    if (mode == TP_RQ_FULL) TP_RQ_LOOP(tp_rq_full, _Pragma("GCC unroll 2"));
-    else if (mode == TP_RQ_RIGHT) TP_RQ_LOOP(tp_rq_clamped, );
+    if (TP_RQ_FULL_USED && mode == TP_RQ_FULL) TP_RQ_LOOP(tp_rq_full, _Pragma("GCC unroll 2"));
+    else if (TP_RQ_RIGHT_USED && mode == TP_RQ_RIGHT) TP_RQ_LOOP(tp_rq_clamped, );
     else TP_RQ_LOOP(tp_rq_any, );
 }
 #undef TP_RQ_LOOP

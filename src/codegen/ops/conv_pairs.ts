@@ -2,8 +2,10 @@
  * int8 pointwise CONV_2D on DSP-extension cores with the filter packed in channel pairs
  * (tp_conv_s8_params.pw_pairs; layout in firmware/include/tp_kernels.h, arithmetic in
  * firmware/kernels/dsp/tp_pointwise_s8.h): the row-pair trick of ops/fc_pairs.ts on the 1x1
- * kernel's 2-channel x 2-pixel blocks, 12 instructions per 16 MACs instead of 15. The input
- * offset is folded into the bias. Same bytes of flash.
+ * kernel's blocks of 4 channels (two pairs, their words interleaved) x 2 pixels, 12
+ * instructions and 16 estimated cycles (M4) per 16 MACs instead of 15 and 21; a last pair of
+ * channels runs 2 x 2 blocks (12 and 18). The input offset is folded into the bias. Same bytes
+ * of flash.
  */
 import type { Conv2DParams } from '../../interp/kernels/conv_2d.js';
 import type { CInit } from '../types.js';
@@ -32,12 +34,26 @@ export function pwPairsFit(p: Conv2DParams): boolean {
   );
 }
 
-/** The channel-pair layout of an [outC, inC] int8 filter (inC % 4 == 0). */
+/**
+ * The channel-pair layout of an [outC, inC] int8 filter (inC % 4 == 0): quads of channels
+ * (pairs h, h+1 and h+2, h+3), per 4 input channels the first pair's word of lanes (k, k+2),
+ * the second's, then both words of lanes (k+1, k+3); a last pair (outC % 4 >= 2) its two words
+ * per 4 input channels; an odd last channel as a plain row.
+ */
 export function packPwPairs(w: ArrayLike<number>, outC: number, inC: number): Int8Array {
   if (inC % 4 !== 0 || outC < 2) throw new Error(`packPwPairs: ${outC}x${inC} (needs inC % 4 == 0 and outC >= 2)`);
   const out = new Int8Array(outC * inC);
   let o = 0;
-  for (let h = 0; h + 1 < outC; h += 2) {
+  let h = 0;
+  for (; h + 3 < outC; h += 4) {
+    for (let k = 0; k < inC; k += 4) {
+      const a = pairStep(w, inC, h, h + 1, k);
+      const b = pairStep(w, inC, h + 2, h + 3, k);
+      out.set([...a.slice(0, 4), ...b.slice(0, 4), ...a.slice(4), ...b.slice(4)], o);
+      o += 16;
+    }
+  }
+  if (h + 1 < outC) {
     for (let k = 0; k < inC; k += 4) {
       out.set(pairStep(w, inC, h, h + 1, k), o);
       o += 8;
@@ -50,7 +66,8 @@ export function packPwPairs(w: ArrayLike<number>, outC: number, inC: number): In
 /** The packed call, or undefined where the layer keeps the model's filter. */
 export function lowerPwPairs(ctx: LowerContext, p: Conv2DParams, params: Record<string, CInit>, io: { input: string; output: string }): LoweredCall | undefined {
   if (!ctx.packPairs || ctx.streamed || p.kind !== 'int8' || !pwPairsFit(p)) return undefined;
-  if (ctx.packPairs === 'gain' && p.inputDepth < PW_PAIRS_MIN_DEPTH) return undefined;
+  // Fewer than 4 channels have no quad: the one-pair loop alone gains little, and costs flash.
+  if (ctx.packPairs === 'gain' && (p.inputDepth < PW_PAIRS_MIN_DEPTH || p.outputDepth < 4)) return undefined;
   const w = constInt8(ctx, ctx.op.inputs[1]!);
   if (!w) return undefined;
   const packed = packPwPairs(w, p.outputDepth, p.inputDepth);

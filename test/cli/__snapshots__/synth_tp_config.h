@@ -44,6 +44,18 @@
  * src/codegen/ops/conv_pairs.ts). 0: none has, the dsp kernel may leave that path out. */
 #define TP_CONV_2D_S8_PW_PAIRS 0
 
+/* 1: some int8 CONV_2D of this model with a packed filter has a last pair of channels after its
+ * quads (output.c % 4 >= 2). 0: none has, the dsp kernel may leave that loop out. */
+#define TP_CONV_2D_S8_PW_LAST_PAIR 0
+
+/* 1: some dsp int8 CONV_2D or DEPTHWISE_CONV_2D call of this model may requantise in the TP_RQ_FULL
+ * form (tp_requant_dsp.h). 0: none does, its loops may drop out (TP_RQ_ANY stays: exact for all). */
+#define TP_RQ_FULL_USED 1
+
+/* 1: some dsp int8 CONV_2D or DEPTHWISE_CONV_2D call of this model may requantise in the TP_RQ_RIGHT
+ * form (tp_requant_dsp.h). 0: none does, its loops may drop out (TP_RQ_ANY stays: exact for all). */
+#define TP_RQ_RIGHT_USED 0
+
 /* 1: some pointwise int8 CONV_2D of this model keeps its filter as the model has it. 0: every one
  * is packed in channel pairs, the dsp kernel may leave its row-major pointwise paths out. */
 #define TP_CONV_2D_S8_PW_ROW_MAJOR 1
