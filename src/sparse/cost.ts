@@ -224,7 +224,7 @@ function denseFeatures(family: KernelFamily, g: CallGeometry, dtype: WeightDType
   // (dense kernels walk the same kernel rows, in place or through a patch).
   // The dsp 1x1 kernel is its own loop nest (pixel pairs, input expanded to int16 once,
   // 2-channel blocks in assembly): its own coefficients for outputs, input bytes and MACs.
-  // Filters packed in channel pairs (src/codegen/ops/conv_pairs.ts, input depth 32-256) run a
+  // Filters packed in channel pairs (src/codegen/ops/conv_pairs.ts, input depth 8-256) run a
   // cheaper loop of the same nest and are priced as this one: over by ~20% since they run in
   // quads of channels (kws's 64-channel layers: 669,092 predicted, 555,368 measured; 600,692
   // before the quads). A refit with features of their own was tried before the quads: -flto's

@@ -24,12 +24,13 @@ export const FC_PAIRS_MIN_MACS = 4096;
 /**
  * Input depths (multiples of 4) of the pointwise CONV_2D layers whose filter a dsp build packs in
  * channel pairs (src/codegen/ops/conv_pairs.ts): up to the kernel's TP_PW_XMAX, and from where
- * it pays — below, a block's few steps cannot carry its fix-up (the lo channel's correction,
- * ~3 instructions an output) and the input sums. person_detect's 1x1 layers, instructions
- * with / without: input depth 8: 1,214,813 / 1,067,148; 16: 682,861 / 645,788; 32: 932,845 /
- * 946,460 and 446,381 / 457,692; 64: 686,573 / 750,876; 128: 573,829 / 661,478.
+ * it pays. With 2-channel blocks that was from 32 (below, a block's few steps could not carry
+ * the lo channel's correction and the input sums; person_detect's 1x1 layers, instructions
+ * with / without: input depth 8: 1,214,813 / 1,067,148; 16: 682,861 / 645,788). Since the
+ * packed layers run in quads of channels with the correction fused into the requantisation, it
+ * pays from 8: 1,058,132 / 1,093,844 and 590,116 / 652,612. Depth 4 (one step) is not measured.
  */
-export const PW_PAIRS_MIN_DEPTH = 32;
+export const PW_PAIRS_MIN_DEPTH = 8;
 export const PW_PAIRS_MAX_DEPTH = 256;
 
 export function sparseKernelsDir(): string {

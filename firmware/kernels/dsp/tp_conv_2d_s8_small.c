@@ -150,16 +150,35 @@ static ALWAYS_INLINE void gather(const tp_small_gather *g, const tp_small_row *r
     }
 }
 
+/* Words stored by neighbouring STRs (the second of two neighbouring single stores costs 1
+ * estimated cycle, not 2): GCC 12 spread them between the SXTAB16s. */
+#if TP_DOT4_ASM && defined(__GNUC__)
+#define TP_STORE2(D0, D1, A, B) __asm__("str %2, %0\n\tstr %3, %1" : "=m"(D0), "=m"(D1) : "r"(A), "r"(B))
+#define TP_STORE4(D0, D1, D2, D3, A, B, C, D)                                                   \
+    __asm__("str %4, %0\n\tstr %5, %1\n\tstr %6, %2\n\tstr %7, %3"                                \
+            : "=m"(D0), "=m"(D1), "=m"(D2), "=m"(D3)                                             \
+            : "r"(A), "r"(B), "r"(C), "r"(D))
+#else
+#define TP_STORE2(D0, D1, A, B) ((D0) = (A), (D1) = (B))
+#define TP_STORE4(D0, D1, D2, D3, A, B, C, D) ((D0) = (A), (D1) = (B), (D2) = (C), (D3) = (D))
+#endif
+
 /* nw words of taps from src into int16 pairs with the input offset added: word i's taps
- * (0, 2) to dst[step * i], (1, 3) to dst[step * i + hi]. */
+ * (0, 2) to dst[step * i], (1, 3) to dst[step * i + hi]. Two words a turn. */
 static ALWAYS_INLINE void expand_words(const int8_t *src, int32_t nw, uint32_t off2, uint32_t *dst, int32_t step,
                                        int32_t hi) {
     int32_t i;
-    for (i = 0; i < nw; ++i, src += 4, dst += step) {
+    for (i = 0; i + 2 <= nw; i += 2, src += 8, dst += 2 * step) {
+        uint32_t w0, w1;
+        __builtin_memcpy(&w0, src, 4);
+        __builtin_memcpy(&w1, src + 4, 4);
+        TP_STORE4(dst[0], dst[hi], dst[step], dst[step + hi], tp_sxtab16(off2, w0), tp_sxtab16_ror8(off2, w0),
+                  tp_sxtab16(off2, w1), tp_sxtab16_ror8(off2, w1));
+    }
+    if (i < nw) {
         uint32_t w;
         __builtin_memcpy(&w, src, 4);
-        dst[0] = tp_sxtab16(off2, w);
-        dst[hi] = tp_sxtab16_ror8(off2, w);
+        TP_STORE2(dst[0], dst[hi], tp_sxtab16(off2, w), tp_sxtab16_ror8(off2, w));
     }
 }
 
@@ -277,69 +296,84 @@ static ALWAYS_INLINE void pixel_channels(const uint32_t *pairs, int32_t np, cons
 
 /* The 4-channel blocks of two pixels A and B (issue #14, estimated cycles): with their pairs
  * interleaved (xx[2p] = A's pair p, xx[2p + 1] = B's), each weight word is read once for both
- * pixels. Per pair: one LDRD of A's and B's pair, 4 weight loads and 8 SMLAD — 13
- * instructions and 18 estimated cycles per 16 MACs, where one pixel at a time took 15 and 27
- * (two LDRDs of weights per pixel, 3 cycles each). acc[8b .. 8b + 7] = block b's sums {A:
- * channels 4b .. 4b + 3, B: the same}, each started from its channel's doubled bias. A naked
- * function: the loop needs all 14 free registers (8 sums, A's and B's pair, a weight, xx, w,
- * the end of xx), which an asm statement in a C function cannot reliably get from GCC
- * (tp_dsp.h). np >= 2, blocks >= 1 (on the stack, with q). */
+ * pixels. Per pair: A's and B's pair and 2 weights in 4 neighbouring loads, 4 SMLAD, 2 more
+ * weights, 4 SMLAD — 14 instructions and 16 estimated cycles per 16 MACs (neighbouring single
+ * loads pipeline: 2 + 1 + 1 + 1 cycles), where an LDRD of the pair and a load before each
+ * weight's 2 SMLAD took 13 and 19, and one pixel at a time 15 and 27 (two LDRDs of weights per
+ * pixel, 3 cycles each). acc[8b .. 8b + 7] = block b's sums {A: channels 4b .. 4b + 3, B: the
+ * same}, each started from its channel's doubled bias. A naked function: the loop needs all
+ * 14 free registers (8 sums, A's and B's pair, 2 weights, xx, w; the end of xx waits on the
+ * stack), which an asm statement in a C function cannot reliably get from GCC (tp_dsp.h).
+ * Four pairs a turn, the loop entered part-way for np % 4. np >= 2, blocks >= 1 (on the
+ * stack, with q). */
 #define TP_SMALL_BLOCKS_MAX 4 /* blocks per call: acc holds 32 sums */
 #define TP_SMALL_PX2_MIN_PAIRS 8
 #if TP_DOT4_ASM
 #define TP_SMALL_PX2_STEP                                       \
-    "ldrd   r2, r12, [r0], #8\n\t"                              \
+    "ldr    r12, [r0, #4]\n\t"                                  \
+    "ldr    r2, [r0], #8\n\t"                                   \
     "ldr    lr, [r1], #4\n\t"                                   \
+    "ldr    r3, [r1], #4\n\t"                                   \
     "smlad  r4, lr, r2, r4\n\t"                                 \
     "smlad  r8, lr, r12, r8\n\t"                                \
+    "smlad  r5, r3, r2, r5\n\t"                                 \
+    "smlad  r9, r3, r12, r9\n\t"                                \
     "ldr    lr, [r1], #4\n\t"                                   \
-    "smlad  r5, lr, r2, r5\n\t"                                 \
-    "smlad  r9, lr, r12, r9\n\t"                                \
-    "ldr    lr, [r1], #4\n\t"                                   \
+    "ldr    r3, [r1], #4\n\t"                                   \
     "smlad  r6, lr, r2, r6\n\t"                                 \
     "smlad  r10, lr, r12, r10\n\t"                              \
-    "ldr    lr, [r1], #4\n\t"                                   \
-    "smlad  r7, lr, r2, r7\n\t"                                 \
-    "smlad  r11, lr, r12, r11\n\t"
+    "smlad  r7, r3, r2, r7\n\t"                                 \
+    "smlad  r11, r3, r12, r11\n\t"
 __attribute__((naked, noinline)) static void tp_small_px2(const uint32_t *xx __attribute__((unused)),
                                                          const uint32_t *w __attribute__((unused)),
                                                          int32_t *acc __attribute__((unused)),
                                                          int32_t np __attribute__((unused)),
                                                          int32_t blocks __attribute__((unused)),
                                                          const tp_conv_small_requant *q __attribute__((unused))) {
-    /* After the push: xx at sp, acc at sp+4, np at sp+8, blocks at sp+48, q at sp+52 (the
-     * callee's to change: the block count and q step there). */
+    /* After the push: xx at sp, the end of the pairs at sp+4 (over the saved r1), acc at sp+8,
+     * np at sp+12, blocks at sp+56, q at sp+60 (the callee's to change: the block count and q
+     * step there). */
     __asm__ volatile(
-        "push   {r0, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, lr}\n"
+        "push   {r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, lr}\n"
         "4:\n\t"
-        "ldr    r12, [sp, #52]\n\t"
+        "ldr    r12, [sp, #60]\n\t"
         "ldr    r4, [r12, #0]\n\t"
         "ldr    r5, [r12, #16]\n\t"
         "ldr    r6, [r12, #32]\n\t"
         "ldr    r7, [r12, #48]\n\t"
         "add    r12, r12, #64\n\t"
-        "str    r12, [sp, #52]\n\t"
+        "str    r12, [sp, #60]\n\t"
         "mov    r8, r4\n\t"
         "mov    r9, r5\n\t"
         "mov    r10, r6\n\t"
         "mov    r11, r7\n\t"
         "ldr    r0, [sp]\n\t"
-        "ldr    r3, [sp, #8]\n\t"
-        /* An odd pair first, then two a turn. */
-        "tst    r3, #1\n\t"
-        "add    r3, r0, r3, lsl #3\n\t"
-        "beq    5f\n\t" TP_SMALL_PX2_STEP
-        "5:\n\t" TP_SMALL_PX2_STEP TP_SMALL_PX2_STEP
-        "cmp    r0, r3\n\t"
+        "ldr    r3, [sp, #12]\n\t"
+        "add    lr, r0, r3, lsl #3\n\t"
+        "str    lr, [sp, #4]\n\t"
+        /* Four pairs a turn, entered np % 4 steps before the end (bit 1 of np into C, bit 0
+         * into N). */
+        "lsls   r3, r3, #31\n\t"
+        "bcc    7f\n\t"
+        "bmi    2f\n\t"
+        "b      3f\n"
+        "7:\n\t"
+        "bmi    8f\n"
+        "5:\n\t" TP_SMALL_PX2_STEP
+        "2:\n\t" TP_SMALL_PX2_STEP
+        "3:\n\t" TP_SMALL_PX2_STEP
+        "8:\n\t" TP_SMALL_PX2_STEP
+        "ldr    lr, [sp, #4]\n\t"
+        "cmp    r0, lr\n\t"
         "bne    5b\n\t"
-        "ldr    r2, [sp, #4]\n\t"
+        "ldr    r2, [sp, #8]\n\t"
         "stmia  r2!, {r4, r5, r6, r7, r8, r9, r10, r11}\n\t"
-        "str    r2, [sp, #4]\n\t"
-        "ldr    r12, [sp, #48]\n\t"
+        "str    r2, [sp, #8]\n\t"
+        "ldr    r12, [sp, #56]\n\t"
         "subs   r12, r12, #1\n\t"
-        "str    r12, [sp, #48]\n\t"
+        "str    r12, [sp, #56]\n\t"
         "bne    4b\n\t"
-        "pop    {r0, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, pc}\n\t");
+        "pop    {r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, pc}\n\t");
 }
 #else
 static void tp_small_px2(const uint32_t *xx, const uint32_t *w, int32_t *acc, int32_t np, int32_t blocks,

@@ -391,8 +391,9 @@ static void tp_pw_pair16(const tp_pw_layer *L, const int8_t *x0, const int8_t *x
  * and channel 2b = A2, channel 2b+1 = A1 - 256 * A2 - 128 * S (S: the pixel's input sum), all
  * exact in wrap-around int32. The input offset is 0 (the generator folded it into the bias).
  * Channels go in quads (two pairs whose words interleave): per 2 input lanes of a quad (2 pairs
- * x 2 pixels), one LDRD of the pair's 2 words, one LDRD of the quad's 2 words, two SXTB16, 8
- * SMLAD — 12 instructions and 16 estimated cycles (M4) per 16 MACs; a last pair of channels
+ * x 2 pixels), the pixel pair's 2 words and the quad's 2 in 4 neighbouring LDRs, two SXTB16, 8
+ * SMLAD — 14 instructions and 15 estimated cycles (M4) per 16 MACs (two LDRDs: 12 and 16, a
+ * neighbouring LDR costs 1); a last pair of channels
  * runs 2 channels x 2 pixels per 4 input channels, one LDM of the pixel pair's 4 words and an
  * LDRD, 12 instructions but 18 estimated cycles. */
 
@@ -535,16 +536,18 @@ static void tp_pw_pairs_x16(const uint32_t *xb, const int8_t *w, int32_t *acc, i
  * of two tp_pw_pairs_x16 blocks, from 0; w walks the quads in order (16 bytes per 4 input
  * channels: {pair 2q lanes (k, k+2), pair 2q+1 lanes (k, k+2), pair 2q lanes (k+1, k+3), pair
  * 2q+1 lanes (k+1, k+3)}), the A1 sums (of both pairs) from the values acc[0], acc[1] hold
- * on entry (the caller's -128 * S of each pixel), the A2 sums from 0. A lane step is the same 12 instructions for either side of the
- * lanes, so the loop runs 8 of them a turn and is entered part-way for the remainder (lanes is
+ * on entry (the caller's -128 * S of each pixel), the A2 sums from 0. A lane step is the same
+ * 14 instructions for either side of the lanes, so the loop runs 8 of them a turn and is entered part-way for the remainder (lanes is
  * even: a multiple of 2, 4 or 6 left enters 2, 4 or 6 steps before the loop's end). Naked,
  * every register named: r0 xb, r1 w, r2-r9 the 8 sums, r10/r11 the pixel pair's lane words,
  * r12/lr the quad's; the A1 starting sums, acc, lanes and the end of xb wait on the stack.
  * lanes = 2 * steps >= 2, quads >= 1 (on the stack). */
 #if TP_DOT4_ASM
 #define TP_PW_QUAD_LANE                                         \
-    "ldrd   r10, r11, [r0], #8\n\t"                             \
-    "ldrd   r12, lr, [r1], #8\n\t"                              \
+    "ldr    r11, [r0, #4]\n\t"                                  \
+    "ldr    r10, [r0], #8\n\t"                                  \
+    "ldr    lr, [r1, #4]\n\t"                                   \
+    "ldr    r12, [r1], #8\n\t"                                  \
     "smlad  r2, r12, r10, r2\n\t"                               \
     "smlad  r3, r12, r11, r3\n\t"                               \
     "sxtb16 r12, r12, ror #8\n\t"                               \

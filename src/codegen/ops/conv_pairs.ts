@@ -2,8 +2,8 @@
  * int8 pointwise CONV_2D on DSP-extension cores with the filter packed in channel pairs
  * (tp_conv_s8_params.pw_pairs; layout in firmware/include/tp_kernels.h, arithmetic in
  * firmware/kernels/dsp/tp_pointwise_s8.h): the row-pair trick of ops/fc_pairs.ts on the 1x1
- * kernel's blocks of 4 channels (two pairs, their words interleaved) x 2 pixels, 12
- * instructions and 16 estimated cycles (M4) per 16 MACs instead of 15 and 21; a last pair of
+ * kernel's blocks of 4 channels (two pairs, their words interleaved) x 2 pixels, 14
+ * instructions and 15 estimated cycles (M4) per 16 MACs instead of 15 and 21; a last pair of
  * channels runs 2 x 2 blocks (12 and 18). The input offset is folded into the bias. Same bytes
  * of flash.
  */
@@ -66,8 +66,7 @@ export function packPwPairs(w: ArrayLike<number>, outC: number, inC: number): In
 /** The packed call, or undefined where the layer keeps the model's filter. */
 export function lowerPwPairs(ctx: LowerContext, p: Conv2DParams, params: Record<string, CInit>, io: { input: string; output: string }): LoweredCall | undefined {
   if (!ctx.packPairs || ctx.streamed || p.kind !== 'int8' || !pwPairsFit(p)) return undefined;
-  // Fewer than 4 channels have no quad: the one-pair loop alone gains little, and costs flash.
-  if (ctx.packPairs === 'gain' && (p.inputDepth < PW_PAIRS_MIN_DEPTH || p.outputDepth < 4)) return undefined;
+  if (ctx.packPairs === 'gain' && p.inputDepth < PW_PAIRS_MIN_DEPTH) return undefined;
   const w = constInt8(ctx, ctx.op.inputs[1]!);
   if (!w) return undefined;
   const packed = packPwPairs(w, p.outputDepth, p.inputDepth);
