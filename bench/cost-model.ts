@@ -2,7 +2,7 @@
  * Fits the sparse cost model (src/sparse/cost.ts) to exact QEMU instruction counts and
  * regenerates src/sparse/cost-table.ts:
  *
- *   npm run bench:cost-model [-- --family plain|dsp|mve|m0] [--ops fc,conv,dw] [--formats a,b] [--samples N] [--seeds 1,777] [--reuse] [--check]
+ *   npm run bench:cost-model [-- --family plain|dsp|mve|m0] [--ops fc,conv,dw] [--formats a,b] [--dtypes s8,f32] [--samples N] [--seeds 1,777] [--reuse] [--check]
  *
  * For every cost family (the kernel variants a core runs: plain C on Cortex-M3, SMLAD on
  * M4/M7/M33, Helium on M55; and m0, the plain C compiled to Thumb-1 for Cortex-M0/M0+), every
@@ -135,8 +135,11 @@ const FOLDS = 4;
 
 const RESULTS = path.join(path.dirname(new URL(import.meta.url).pathname), 'results');
 
-async function measureFamily(family: CostFamily, samples: number, seed: number, reuse: boolean, formats: string[] | undefined, ops: string[] | undefined): Promise<Sample[]> {
-  const tag = `${seed === 1 ? '' : `-${seed}`}${ops ? `-${ops.join('-')}` : ''}${formats ? `-${formats.join('-')}` : ''}`;
+/** The dtype as cost keys spell it. */
+const dtypeTag = (d: 'int8' | 'float32'): string => (d === 'int8' ? 's8' : 'f32');
+
+async function measureFamily(family: CostFamily, samples: number, seed: number, reuse: boolean, formats: string[] | undefined, ops: string[] | undefined, dtypes: string[] | undefined): Promise<Sample[]> {
+  const tag = `${seed === 1 ? '' : `-${seed}`}${ops ? `-${ops.join('-')}` : ''}${formats ? `-${formats.join('-')}` : ''}${dtypes ? `-${dtypes.join('-')}` : ''}`;
   const cache = path.join(RESULTS, `cost-samples-${family}${tag}.json`);
   if (reuse && existsSync(cache)) {
     const kept = JSON.parse(readFileSync(cache, 'utf8')) as Sample[];
@@ -148,7 +151,7 @@ async function measureFamily(family: CostFamily, samples: number, seed: number, 
   }
   // Seeds follow the position in the full list, so a --formats or --ops run measures the same cases.
   const cases = combos().flatMap((c, k) =>
-    (formats && !formats.includes(c.smallPatch ? 'dense-small' : c.format)) || (ops && !ops.includes(c.op)) ? [] : sampleCases(c.op, c.dtype, c.format, samples, seed + 1000 * k, SMALL_RAM.has(family), c.smallPatch),
+    (formats && !formats.includes(c.smallPatch ? 'dense-small' : c.format)) || (ops && !ops.includes(c.op)) || (dtypes && !dtypes.includes(dtypeTag(c.dtype))) ? [] : sampleCases(c.op, c.dtype, c.format, samples, seed + 1000 * k, SMALL_RAM.has(family), c.smallPatch),
   );
   const t = Date.now();
   const r: MeasuredLayer[] = await measureCases(MACHINES[family], cases, {
@@ -222,6 +225,8 @@ async function main(): Promise<void> {
   const formats = arg('formats')?.split(',');
   // --ops a,b: only these ops (fc, conv, dw), with --formats or alone.
   const ops = arg('ops')?.split(',');
+  // --dtypes s8,f32: only these weight types, with the others or alone.
+  const dtypes = arg('dtypes')?.split(',');
   const families: CostFamily[] = only ? [only] : [...COST_FAMILIES];
   const table: CostTable = { source: COST_TABLE.source, machines: MACHINES, entries: { ...COST_TABLE.entries } };
   const fit = (ls: Sample[]): CostEntry => fitCost(ls.map((l) => ({ features: featuresOf(l), instructions: l.instructions })));
@@ -230,7 +235,7 @@ async function main(): Promise<void> {
     process.stderr.write(`${family}: measuring on ${MACHINES[family]}\n`);
     if (check) {
       // Fresh cases, seeded apart from the fitted sets.
-      const byKey = groupByKey(await measureFamily(family, samples, 4099, reuse, formats, ops));
+      const byKey = groupByKey(await measureFamily(family, samples, 4099, reuse, formats, ops, dtypes));
       let worst = 0;
       for (const [key, ls] of [...byKey].sort()) {
         const e = COST_TABLE.entries[key];
@@ -246,11 +251,17 @@ async function main(): Promise<void> {
       continue;
     }
     const sets: Map<string, Sample[]>[] = [];
-    for (const seed of seeds) sets.push(groupByKey(await measureFamily(family, samples, seed, reuse, formats, ops)));
+    for (const seed of seeds) sets.push(groupByKey(await measureFamily(family, samples, seed, reuse, formats, ops, dtypes)));
     let worst = 0;
     let worstHeld = 0;
     for (const key of [...sets[0]!.keys()].sort()) {
       const all = sets.flatMap((m) => m.get(key) ?? []);
+      // A dense case whose geometry turned out a small patch is keyed dense-small: with
+      // --formats dense those few strays would replace the row fitted on its own samples.
+      if (formats && !formats.includes(key.split('/')[3]!)) {
+        console.log(`${key.padEnd(28)} kept (${all.length} samples of another --formats)`);
+        continue;
+      }
       const entry = fit(all);
       table.entries[key] = entry;
       // Held out: 4-fold cross-validation, each quarter against the fit of the other three.

@@ -225,10 +225,11 @@ function denseFeatures(family: KernelFamily, g: CallGeometry, dtype: WeightDType
   // The dsp 1x1 kernel is its own loop nest (pixel pairs, input expanded to int16 once,
   // 2-channel blocks in assembly): its own coefficients for outputs, input bytes and MACs.
   // Filters packed in channel pairs (src/codegen/ops/conv_pairs.ts, input depth 8-256) run a
-  // cheaper loop of the same nest and are priced as this one: over by ~20% since they run in
-  // quads of channels (kws's 64-channel layers: 669,092 predicted, 555,368 measured; 600,692
-  // before the quads). A refit with features of their own was tried before the quads: -flto's
-  // inlining across the sample layers moved the other dense rows by 6-16%.
+  // cheaper loop of the same nest and are priced as this one, whose fit covers both (refitted
+  // after the quads: fit within 6.0%, fresh cases 6.3%; before, the row fitted within 1.3% but
+  // was 16.6% off on fresh cases, the packed layers ~20% over). A refit with features of their
+  // own was tried before the quads: -flto's inlining across the sample layers moved the other
+  // dense rows by 6-16%.
   if (g.op === 'conv' && g.inPlace && family === 'dsp' && dtype === 'int8') return [1, 0, n, 0, 0, 0, n * g.rows, n * g.cols, 0, 0, n * macs, 0];
   // The dsp int8 FULLY_CONNECTED with weights in row pairs (src/codegen/ops/fc_pairs.ts: input
   // depth a multiple of 4, at least 4 rows, FC_PAIRS_MIN_MACS multiply-adds): per output the requantisation (runs), per input

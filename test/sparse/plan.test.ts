@@ -70,9 +70,13 @@ const MAX_FIT_ERROR = 0.05;
  * cost-model section lists them):
  * - plain/dw/s8/dense: 5.1% (the on-device checks moved to the host changed its per-pixel cost;
  *   refitted with the kernel-row loop as a feature it was 5.6%, so the older row is kept).
+ * - dsp/conv/s8/dense: 6.0% (one row for the row-major and the channel-pair packed 1x1 loops;
+ *   the row fitted before the packed quads recorded 1.3% but was off by 16.6% on fresh cases,
+ *   this one 6.3%).
  */
 const KNOWN_LOOSE: Record<string, number> = {
   'plain/dw/s8/dense': 0.055,
+  'dsp/conv/s8/dense': 0.061,
 };
 
 describe('costFamily', () => {
