@@ -14,8 +14,8 @@
  * tensor that the variable is assigned (as TF.js does), since a variable's data may be shared.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { TinypruneError } from '../../errors.js';
 import { heapOffset, type WasmBackendLike } from './common.js';
+import { F32, I32, V128, bindModule, forLoop, get, i32, set, tee, v128, type WasmFunction, type WasmMemory } from './emit.js';
 
 /** The arguments of the module's `adam` function, in order (pointers are byte offsets). */
 interface AdamScalars {
@@ -30,117 +30,46 @@ interface AdamScalars {
   negLr: number;
 }
 
-// --- The module, byte by byte (WebAssembly core spec 1.0 + fixed-width SIMD). ----------------
-const I32 = 0x7f;
-const F32 = 0x7d;
-const V128 = 0x7b;
-const leb = (n: number): number[] => {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-};
-const section = (id: number, body: number[]): number[] => [id, ...leb(body.length), ...body];
-const vec = (items: number[][]): number[] => [...leb(items.length), ...items.flat()];
-const name = (s: string): number[] => vec([...s].map((c) => [c.charCodeAt(0)]));
-const simd = (op: number): number[] => [0xfd, ...leb(op)];
-const get = (i: number): number[] => [0x20, ...leb(i)];
-const set = (i: number): number[] => [0x21, ...leb(i)];
-const tee = (i: number): number[] => [0x22, ...leb(i)];
-const MEMARG = [0x00, 0x00]; // alignment hint 1 byte, offset 0
-const load = [...simd(0x00), ...MEMARG];
-const store = [...simd(0x0b), ...MEMARG];
-const splat = simd(0x13);
-const [sqrt, add, mul, div] = [simd(0xe3), simd(0xe4), simd(0xe6), simd(0xe7)];
-const i32Add = [0x6a];
+// --- The module (WebAssembly core spec 1.0 + fixed-width SIMD). ------------------------------
+const { f32x4Splat: splat, f32x4Sqrt: sqrt, f32x4Add: add, f32x4Mul: mul, f32x4Div: div } = v128;
+const load = v128.load();
+const store = v128.store();
 
 // Parameters: wIn, wOut, g, m, v (byte offsets), n4 (elements, a multiple of 4), then the
 // AdamScalars in declaration order. Locals: i, end (bytes), the splatted scalars, g, m', v'.
 const P = { wIn: 0, wOut: 1, g: 2, m: 3, v: 4, n4: 5, b1: 6, omb1: 7, b2: 8, omb2: 9, omab1: 10, omab2: 11, eps: 12, negLr: 13 };
 const L = { i: 14, end: 15, b1: 16, omb1: 17, b2: 18, omb2: 19, omab1: 20, omab2: 21, eps: 22, negLr: 23, g: 24, m: 25, v: 26 };
-const at = (ptr: number): number[] => [...get(ptr), ...get(L.i), ...i32Add];
+const at = (ptr: number): number[] => [...get(ptr), ...get(L.i), ...i32.add];
 
-function adamModule(shared: boolean): Uint8Array {
+function adamFunction(): WasmFunction {
   const splats = (['b1', 'omb1', 'b2', 'omb2', 'omab1', 'omab2', 'eps', 'negLr'] as const).flatMap((k) => [...get(P[k]), ...splat, ...set(L[k])]);
   const body = [
-    ...vec([
-      [2, I32],
-      [11, V128],
-    ]),
     ...splats,
-    ...get(P.n4), 0x41, 2, 0x74, ...set(L.end), // end = n4 << 2
-    0x41, 0, ...set(L.i),
-    0x02, 0x40, 0x03, 0x40, // block, loop
-    ...get(L.i), ...get(L.end), 0x4f, 0x0d, 1, // i >= end (unsigned): break
-    ...at(P.g), ...load, ...set(L.g),
-    // m' = m·β₁ + g·(1−β₁)
-    ...at(P.m), ...at(P.m), ...load, ...get(L.b1), ...mul, ...get(L.g), ...get(L.omb1), ...mul, ...add, ...tee(L.m), ...store,
-    // v' = v·β₂ + g²·(1−β₂)
-    ...at(P.v), ...at(P.v), ...load, ...get(L.b2), ...mul, ...get(L.g), ...get(L.g), ...mul, ...get(L.omb2), ...mul, ...add, ...tee(L.v), ...store,
-    // w' = (m'/(1−β₁ᵗ)) / (√(v'/(1−β₂ᵗ)) + ε) · (−lr) + w
-    ...at(P.wOut),
-    ...get(L.m), ...get(L.omab1), ...div,
-    ...get(L.v), ...get(L.omab2), ...div, ...sqrt, ...get(L.eps), ...add,
-    ...div, ...get(L.negLr), ...mul,
-    ...at(P.wIn), ...load, ...add, ...store,
-    ...get(L.i), 0x41, 16, ...i32Add, ...set(L.i),
-    0x0c, 0, // br loop
-    0x0b, 0x0b, // end loop, end block
-    0x0b, // end function
+    ...get(P.n4), ...i32.const(2), ...i32.shl, ...set(L.end), // end = n4 << 2
+    ...forLoop(L.i, i32.const(0), get(L.end), 16,
+      [...at(P.g), ...load, ...set(L.g)],
+      // m' = m·β₁ + g·(1−β₁)
+      [...at(P.m), ...at(P.m), ...load, ...get(L.b1), ...mul, ...get(L.g), ...get(L.omb1), ...mul, ...add, ...tee(L.m), ...store],
+      // v' = v·β₂ + g²·(1−β₂)
+      [...at(P.v), ...at(P.v), ...load, ...get(L.b2), ...mul, ...get(L.g), ...get(L.g), ...mul, ...get(L.omb2), ...mul, ...add, ...tee(L.v), ...store],
+      // w' = (m'/(1−β₁ᵗ)) / (√(v'/(1−β₂ᵗ)) + ε) · (−lr) + w
+      [
+        ...at(P.wOut),
+        ...get(L.m), ...get(L.omab1), ...div,
+        ...get(L.v), ...get(L.omab2), ...div, ...sqrt, ...get(L.eps), ...add,
+        ...div, ...get(L.negLr), ...mul,
+        ...at(P.wIn), ...load, ...add, ...store,
+      ],
+    ),
   ];
-  const params = [...Array(6).fill(I32), ...Array(8).fill(F32)];
-  const limits = shared ? [0x03, ...leb(1), ...leb(65536)] : [0x00, ...leb(1)];
-  return Uint8Array.from([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, ...vec(params.map((p) => [p])), ...vec([])]])),
-    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, ...limits]])),
-    ...section(3, vec([[0]])),
-    ...section(7, vec([[...name('adam'), 0x00, 0]])),
-    ...section(10, vec([[...leb(body.length), ...body]])),
-  ]);
+  return { name: 'adam', params: [...Array<number>(6).fill(I32), ...Array<number>(8).fill(F32)], locals: [I32, I32, ...Array<number>(11).fill(V128)], body };
 }
-
-/** The part of the WebAssembly JS API used here (tsconfig has no DOM lib, where it is declared). */
-interface WasmMemory {
-  readonly buffer: ArrayBufferLike;
-}
-interface WasmApi {
-  Memory: abstract new (...args: never[]) => WasmMemory;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
-const WebAssembly = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 type AdamFn = (wIn: number, wOut: number, g: number, m: number, v: number, n4: number, ...s: number[]) => void;
 
-interface Bound {
-  memory: WasmMemory;
-  adam: AdamFn;
-}
-const bound = new WeakMap<object, Bound>();
-
-/** The backend's WasmMemory: `wasmMemory` in the threaded build, the `memory` export otherwise. */
-function backendMemory(backend: WasmBackendLike): WasmMemory | undefined {
-  const w = backend.wasm as { wasmMemory?: unknown; asm?: Record<string, unknown> } | undefined;
-  if (w?.wasmMemory instanceof WebAssembly.Memory) return w.wasmMemory;
-  return Object.values(w?.asm ?? {}).find((x): x is WasmMemory => x instanceof WebAssembly.Memory);
-}
-
-function instance(backend: WasmBackendLike): Bound {
-  const have = bound.get(backend);
-  if (have) return have;
-  const memory = backendMemory(backend);
-  if (!memory) throw new TinypruneError('E_BACKEND', 'the WASM backend exposes no WebAssembly.Memory', { where: 'Adam' });
-  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-  const module = new WebAssembly.Module(adamModule(shared));
-  const adam = new WebAssembly.Instance(module, { env: { memory } }).exports.adam as AdamFn;
-  const b = { memory, adam };
-  bound.set(backend, b);
-  return b;
+function instance(backend: WasmBackendLike): { memory: WasmMemory; adam: AdamFn } {
+  const b = bindModule(backend, 'adam', () => [adamFunction()]);
+  return { memory: b.memory, adam: b.exports.adam as AdamFn };
 }
 
 const fr = Math.fround;

@@ -17,7 +17,7 @@
  */
 import { backend_util, getKernel, type Conv2DBackpropFilterAttrs, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import { TinypruneError } from '../../errors.js';
-import { heapF32, requireNhwc, reshaped, type WasmBackendLike } from './common.js';
+import { heapF32, heapOffset, requireNhwc, reshaped, type WasmBackendLike } from './common.js';
 import { matMul } from './batch_mat_mul.js';
 import { im2colTransposed, imagesPerChunk } from './im2col.js';
 import { rowRange } from './rows.js';
@@ -70,7 +70,7 @@ function conv2dBackpropFilter(args: { inputs: { x: TensorInfo; dy: TensorInfo };
     const R = (n1 - n0) * pixels;
     const patchesT = backend.makeOutput([K, R], 'float32');
     const dyRows = rowRange(backend, dy, { first: n0 * pixels, rows: R, cols: Cout });
-    im2colTransposed(info, heapF32(backend, x), heapF32(backend, patchesT), { n0, n1 });
+    im2colTransposed(backend, info, heapOffset(backend, x), heapOffset(backend, patchesT), { n0, n1 });
     const part = matMul(backend, patchesT, dyRows);
     backend.disposeData(patchesT.dataId);
     backend.disposeData(dyRows.dataId);

@@ -5,7 +5,7 @@
  * (XNNPACK), then every tap column is summed back into the input pixel it came from.
  */
 import { backend_util, type Conv2DBackpropInputAttrs, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
-import { heapF32, requireNhwc, reshaped, type WasmBackendLike } from './common.js';
+import { heapOffset, requireNhwc, reshaped, type WasmBackendLike } from './common.js';
 import { matMul, transposeLast2 } from './batch_mat_mul.js';
 import { col2im, imagesPerChunk } from './im2col.js';
 import { rowRange } from './rows.js';
@@ -29,7 +29,7 @@ function conv2dBackpropInput(args: { inputs: { dy: TensorInfo; filter: TensorInf
     const n1 = Math.min(N, n0 + step);
     const dyRows = rowRange(backend, dy, { first: n0 * pixels, rows: (n1 - n0) * pixels, cols: Cout });
     const cols = matMul(backend, dyRows, wT);
-    col2im(info, heapF32(backend, cols), heapF32(backend, dx), { n0, n1 });
+    col2im(backend, info, heapOffset(backend, cols), heapOffset(backend, dx), { n0, n1 });
     backend.disposeData(cols.dataId);
     backend.disposeData(dyRows.dataId);
   }

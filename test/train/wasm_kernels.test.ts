@@ -1,0 +1,173 @@
+/**
+ * The WebAssembly loops of our training kernels against scalar loops written here from their
+ * definitions, bit for bit: each does the same float32 additions in the same order, so any
+ * difference is an indexing bug (padding, strides, dilation, channel counts that are not a
+ * multiple of 4, image ranges).
+ */
+import { describe, expect, it } from 'vitest';
+import { backend_util } from '@tensorflow/tfjs-core';
+import { initBackend, tf } from '../../src/train/backend.js';
+import { heapOffset, type WasmBackendLike } from '../../src/train/wasm/common.js';
+import { col2im, im2colTransposed } from '../../src/train/wasm/im2col.js';
+import { Prng } from '../../src/util/prng.js';
+
+function rand(n: number, seed: number): Float32Array {
+  const r = new Prng(seed);
+  return Float32Array.from({ length: n }, () => r.normal());
+}
+
+/** Reference col2im: for each row r (image, output pixel) and tap (kh, kw, ci) in order. */
+function col2imRef(info: backend_util.Conv2DInfo, cols: Float32Array, n0: number, n1: number): Float32Array {
+  const { inHeight: H, inWidth: W, inChannels: Cin, outHeight: Ho, outWidth: Wo, filterHeight: fh, filterWidth: fw } = info;
+  const dx = new Float32Array(n1 * H * W * Cin);
+  let r = 0;
+  for (let n = n0; n < n1; n++) {
+    for (let oh = 0; oh < Ho; oh++) {
+      for (let ow = 0; ow < Wo; ow++, r++) {
+        for (let kh = 0; kh < fh; kh++) {
+          for (let kw = 0; kw < fw; kw++) {
+            const ih = oh * info.strideHeight - info.padInfo.top + kh * info.dilationHeight;
+            const iw = ow * info.strideWidth - info.padInfo.left + kw * info.dilationWidth;
+            if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+            for (let ci = 0; ci < Cin; ci++) {
+              const d = ((n * H + ih) * W + iw) * Cin + ci;
+              dx[d] = Math.fround(dx[d]! + cols[(r * fh + kh) * fw * Cin + kw * Cin + ci]!);
+            }
+          }
+        }
+      }
+    }
+  }
+  return dx;
+}
+
+const GEOMETRIES: { x: [number, number, number, number]; f: [number, number, number, number]; stride: number; pad: 'same' | 'valid'; dil: number }[] = [
+  { x: [3, 12, 12, 20], f: [5, 5, 20, 50], stride: 1, pad: 'valid', dil: 1 }, // LeNet-5 conv2
+  { x: [2, 9, 7, 3], f: [3, 3, 3, 4], stride: 1, pad: 'same', dil: 1 },
+  { x: [2, 10, 11, 6], f: [3, 5, 6, 2], stride: 2, pad: 'same', dil: 1 },
+  { x: [2, 11, 11, 5], f: [3, 3, 5, 2], stride: 1, pad: 'same', dil: 2 },
+  { x: [1, 8, 8, 1], f: [5, 5, 1, 3], stride: 3, pad: 'valid', dil: 1 },
+];
+
+describe('WASM col2im', async () => {
+  await initBackend('wasm');
+  const backend = tf.backend() as unknown as WasmBackendLike;
+  for (const g of GEOMETRIES) {
+    it(`equals the scalar loop bit for bit: x ${g.x.join('x')}, filter ${g.f.join('x')}, stride ${g.stride}, ${g.pad}, dilation ${g.dil}`, () => {
+      const info = backend_util.computeConv2DInfo(g.x, g.f, g.stride, g.dil, g.pad);
+      const K = g.f[0] * g.f[1] * g.f[2];
+      const N = g.x[0];
+      for (const [n0, n1] of [[0, N], [N - 1, N]] as const) {
+        const R = (n1 - n0) * info.outHeight * info.outWidth;
+        const cols = tf.tensor2d(rand(R * K, 7 + n0), [R, K]);
+        // Filled with garbage: col2im zeroes the images of its range, and only those.
+        const dx = tf.fill(g.x, 3.5);
+        col2im(backend, info, heapOffset(backend, cols), heapOffset(backend, dx), { n0, n1 });
+        const got = dx.dataSync();
+        const want = col2imRef(info, cols.dataSync() as Float32Array, n0, n1);
+        const image = g.x[1] * g.x[2] * g.x[3];
+        expect(Array.from(got.subarray(n0 * image, n1 * image))).toEqual(Array.from(want.subarray(n0 * image)));
+        expect(got.subarray(0, n0 * image).every((v) => v === 3.5)).toBe(true);
+        tf.dispose([cols, dx]);
+      }
+    });
+  }
+});
+
+/** Reference transposed im2col: patchesT[(kh·fw + kw)·Cin + ci, r] = x (0 in the padding). */
+function im2colRef(info: backend_util.Conv2DInfo, x: Float32Array, n0: number, n1: number): Float32Array {
+  const { inHeight: H, inWidth: W, inChannels: Cin, outHeight: Ho, outWidth: Wo, filterHeight: fh, filterWidth: fw } = info;
+  const R = (n1 - n0) * Ho * Wo;
+  const out = new Float32Array(fh * fw * Cin * R);
+  for (let kh = 0; kh < fh; kh++) {
+    for (let kw = 0; kw < fw; kw++) {
+      for (let ci = 0; ci < Cin; ci++) {
+        for (let n = n0; n < n1; n++) {
+          for (let oh = 0; oh < Ho; oh++) {
+            for (let ow = 0; ow < Wo; ow++) {
+              const ih = oh * info.strideHeight - info.padInfo.top + kh * info.dilationHeight;
+              const iw = ow * info.strideWidth - info.padInfo.left + kw * info.dilationWidth;
+              const r = ((n - n0) * Ho + oh) * Wo + ow;
+              out[((kh * fw + kw) * Cin + ci) * R + r] = ih < 0 || ih >= H || iw < 0 || iw >= W ? 0 : x[((n * H + ih) * W + iw) * Cin + ci]!;
+            }
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+describe('WASM transposed im2col', async () => {
+  await initBackend('wasm');
+  const backend = tf.backend() as unknown as WasmBackendLike;
+  const cases = [...GEOMETRIES, { x: [2, 28, 28, 1], f: [5, 5, 1, 20], stride: 1, pad: 'valid', dil: 1 }, { x: [2, 9, 10, 1], f: [3, 3, 1, 2], stride: 1, pad: 'same', dil: 2 }] as typeof GEOMETRIES;
+  for (const g of cases) {
+    it(`copies the patches exactly: x ${g.x.join('x')}, filter ${g.f.join('x')}, stride ${g.stride}, ${g.pad}, dilation ${g.dil}`, () => {
+      const info = backend_util.computeConv2DInfo(g.x, g.f, g.stride, g.dil, g.pad);
+      const xs = rand(g.x.reduce((a, b) => a * b, 1), 5);
+      const x = tf.tensor4d(xs, g.x);
+      const N = g.x[0];
+      for (const [n0, n1] of [[0, N], [N - 1, N]] as const) {
+        const want = im2colRef(info, xs, n0, n1);
+        const out = tf.fill([want.length], Number.NaN);
+        im2colTransposed(backend, info, heapOffset(backend, x), heapOffset(backend, out), { n0, n1 });
+        expect(Array.from(out.dataSync())).toEqual(Array.from(want));
+        out.dispose();
+      }
+      x.dispose();
+    });
+  }
+});
+
+/** Reference max-pool gradient: the first tap holding the window's maximum gets dy. */
+function maxPoolGradRef(info: backend_util.Conv2DInfo, x: Float32Array, dy: Float32Array): Float32Array {
+  const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: Ho, outWidth: Wo } = info;
+  const dx = new Float32Array(x.length);
+  for (let n = 0; n < N; n++) {
+    for (let oh = 0; oh < Ho; oh++) {
+      for (let ow = 0; ow < Wo; ow++) {
+        for (let c = 0; c < C; c++) {
+          let at = -1;
+          let best = 0;
+          for (let kh = 0; kh < info.filterHeight; kh++) {
+            for (let kw = 0; kw < info.filterWidth; kw++) {
+              const ih = oh * info.strideHeight - info.padInfo.top + kh;
+              const iw = ow * info.strideWidth - info.padInfo.left + kw;
+              if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+              const i = ((n * H + ih) * W + iw) * C + c;
+              if (at < 0 || x[i]! > best) [at, best] = [i, x[i]!];
+            }
+          }
+          if (at >= 0) dx[at] = Math.fround(dx[at]! + dy[((n * Ho + oh) * Wo + ow) * C + c]!);
+        }
+      }
+    }
+  }
+  return dx;
+}
+
+const POOLS: { x: [number, number, number, number]; size: number; stride: number; pad: 'same' | 'valid' }[] = [
+  { x: [2, 24, 24, 20], size: 2, stride: 2, pad: 'valid' }, // LeNet-5 pool1
+  { x: [2, 8, 8, 50], size: 2, stride: 2, pad: 'valid' }, // pool2: two channels past the groups of four
+  { x: [2, 7, 9, 3], size: 3, stride: 2, pad: 'same' }, // overlapping windows, padding
+  { x: [1, 5, 5, 6], size: 3, stride: 1, pad: 'valid' },
+];
+
+describe('WASM MaxPoolGrad', async () => {
+  await initBackend('wasm');
+  for (const p of POOLS) {
+    it(`equals the scalar loop bit for bit: x ${p.x.join('x')}, ${p.size}x${p.size} / ${p.stride}, ${p.pad}`, () => {
+      const n = p.x.reduce((a, b) => a * b, 1);
+      // Rounded values, so windows have ties: the first maximum must win.
+      const xs = rand(n, 3).map((v) => Math.round(v * 2) / 2);
+      const x = tf.tensor4d(xs, p.x);
+      const y = tf.maxPool(x, p.size, p.stride, p.pad);
+      const dy = tf.tensor4d(rand(y.size, 4), y.shape);
+      const got = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(xx as tf.Tensor4D, p.size, p.stride, p.pad), dy)))(x).dataSync();
+      const info = backend_util.computePool2DInfo(p.x, p.size, p.stride, 1, p.pad);
+      expect(Array.from(got)).toEqual(Array.from(maxPoolGradRef(info, xs, dy.dataSync() as Float32Array)));
+      tf.dispose([x, y, dy]);
+    });
+  }
+});
