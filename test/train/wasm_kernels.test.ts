@@ -171,3 +171,49 @@ describe('WASM MaxPoolGrad', async () => {
     });
   }
 });
+
+describe('WASM Sum over leading axes', async () => {
+  await initBackend('wasm');
+  /** TF.js's own Sum: each output a sequential float32 sum from 0 over its reduced elements. */
+  function sumRef(x: Float32Array, shape: number[], axes: number[]): Float32Array {
+    const t = tf.tidy(() => tf.transpose(tf.tensor(x, shape), [...axes, ...shape.map((_, i) => i).filter((i) => !axes.includes(i))]).dataSync() as Float32Array);
+    const R = axes.reduce((a, i) => a * shape[i]!, 1);
+    const C = x.length / R;
+    const out = new Float32Array(C);
+    for (let c = 0; c < C; c++) for (let r = 0; r < R; r++) out[c] = Math.fround(out[c]! + t[r * C + c]!);
+    return out;
+  }
+  const cases: { shape: number[]; axes: number[]; keepDims: boolean }[] = [
+    { shape: [64, 24, 24, 20], axes: [0, 1, 2], keepDims: false }, // LeNet-5 conv1's bias gradient
+    { shape: [7, 5, 3, 6], axes: [0, 1], keepDims: true },
+    { shape: [33, 50], axes: [0], keepDims: false },
+    { shape: [9, 3], axes: [0], keepDims: false },
+    { shape: [4, 6, 5], axes: [1], keepDims: false }, // not leading: TF.js's own kernel
+  ];
+  for (const c of cases) {
+    it(`equals a sequential float32 sum: [${c.shape.join(',')}] over axes ${c.axes.join(',')}${c.keepDims ? ', keepDims' : ''}`, () => {
+      const xs = rand(c.shape.reduce((a, b) => a * b, 1), 9);
+      const got = tf.tidy(() => tf.sum(tf.tensor(xs, c.shape), c.axes, c.keepDims));
+      expect(got.shape).toEqual(c.shape.map((d, i) => (c.axes.includes(i) ? 1 : d)).filter((d, i) => c.keepDims || !c.axes.includes(i)));
+      const want = c.axes.every((a, i) => a === i) ? sumRef(xs, c.shape, c.axes) : null;
+      if (want) expect(Array.from(got.dataSync())).toEqual(Array.from(want));
+      else {
+        const cpu = sumRef(xs, c.shape, c.axes);
+        got.dataSync().forEach((v, i) => expect(Math.abs(v - cpu[i]!)).toBeLessThan(1e-4));
+      }
+      got.dispose();
+    });
+  }
+});
+
+describe('WASM Add of a bias', async () => {
+  await initBackend('wasm');
+  for (const [shape, bshape] of [[[64, 24, 24, 20], [20]], [[5, 7, 6], [6]], [[3, 3], [3]], [[4, 5], [4, 5]], [[2, 6], [1, 6]]] as const) {
+    it(`adds [${bshape.join(',')}] to [${shape.join(',')}] as float32`, () => {
+      const xs = rand(shape.reduce((a: number, b: number) => a * b, 1), 11);
+      const bs = rand(bshape.reduce((a: number, b: number) => a * b, 1), 12);
+      const got = tf.tidy(() => tf.add(tf.tensor(xs, [...shape]), tf.tensor(bs, [...bshape])).dataSync());
+      expect(Array.from(got)).toEqual(Array.from(xs, (v, i) => Math.fround(v + bs[i % bs.length]!)));
+    });
+  }
+});

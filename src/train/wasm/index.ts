@@ -4,12 +4,14 @@
  * XNNPACK products they sit between (measured per kernel on LeNet-300-100 and LeNet-5 steps).
  */
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core';
+import { addBiasConfig } from './add_bias.js';
 import { batchMatMulConfig } from './batch_mat_mul.js';
 import { conv2dBackpropFilterConfig } from './conv2d_backprop_filter.js';
 import { conv2dBackpropInputConfig } from './conv2d_backprop_input.js';
 import { depthwiseBackpropFilterConfig } from './depthwise_backprop_filter.js';
 import { depthwiseBackpropInputConfig } from './depthwise_backprop_input.js';
 import { maxPoolGradConfig } from './max_pool_grad.js';
+import { sumConfig } from './sum.js';
 
 /** Kernels the backend does not have. */
 export const WASM_GRADIENT_KERNELS = [conv2dBackpropFilterConfig, depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig];
@@ -19,6 +21,8 @@ const WASM_KERNEL_OVERRIDES: { name: string; make: (original: KernelConfig) => K
   { name: 'BatchMatMul', make: batchMatMulConfig },
   { name: 'Conv2DBackpropInput', make: () => conv2dBackpropInputConfig },
   { name: 'MaxPoolGrad', make: () => maxPoolGradConfig },
+  { name: 'Sum', make: sumConfig },
+  { name: 'Add', make: addBiasConfig },
 ];
 
 const ours = new Set<unknown>([...WASM_GRADIENT_KERNELS, conv2dBackpropInputConfig, maxPoolGradConfig].map((k) => k.kernelFunc));
