@@ -39,9 +39,11 @@ function close(a: Float32Array, b: Float32Array): void {
 }
 
 const CASES: Case[] = [
-  { x: [2, 9, 9, 3], w: [3, 3, 3, 4], stride: 1, pad: 'same', dil: 1 }, // dW as a convolution
+  { x: [2, 9, 9, 3], w: [3, 3, 3, 4], stride: 1, pad: 'same', dil: 1 }, // dW by channel-major patches
   { x: [3, 12, 12, 6], w: [5, 5, 6, 7], stride: 1, pad: 'valid', dil: 1 }, // likewise (LeNet-5 conv2 shape)
+  { x: [2, 7, 7, 8], w: [3, 3, 8, 4], stride: 1, pad: 'same', dil: 1 }, // dW as a convolution (rows of 7)
   { x: [2, 10, 10, 1], w: [3, 3, 1, 4], stride: 1, pad: 'same', dil: 1 }, // dW by patches (Cin 1)
+  { x: [2, 12, 12, 1], w: [5, 5, 1, 8], stride: 1, pad: 'valid', dil: 1 }, // dW directly (few taps, no padding)
   { x: [3, 10, 7, 2], w: [5, 5, 2, 3], stride: 2, pad: 'valid', dil: 1 },
   { x: [2, 8, 8, 5], w: [3, 3, 5, 2], stride: 2, pad: 'same', dil: 1 },
 ];

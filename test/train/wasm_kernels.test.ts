@@ -9,6 +9,7 @@ import { backend_util } from '@tensorflow/tfjs-core';
 import { initBackend, tf } from '../../src/train/backend.js';
 import { heapOffset, type WasmBackendLike } from '../../src/train/wasm/common.js';
 import { col2im, im2colTransposed } from '../../src/train/wasm/im2col.js';
+import { directFilterGrad, directFilterGradFits } from '../../src/train/wasm/filter_grad_direct.js';
 import { Prng } from '../../src/util/prng.js';
 
 function rand(n: number, seed: number): Float32Array {
@@ -152,6 +153,8 @@ const POOLS: { x: [number, number, number, number]; size: number; stride: number
   { x: [2, 8, 8, 50], size: 2, stride: 2, pad: 'valid' }, // pool2: two channels past the groups of four
   { x: [2, 7, 9, 3], size: 3, stride: 2, pad: 'same' }, // overlapping windows, padding
   { x: [1, 5, 5, 6], size: 3, stride: 1, pad: 'valid' },
+  { x: [2, 9, 7, 5], size: 2, stride: 2, pad: 'valid' }, // tiling windows, a last row and column no window covers
+  { x: [1, 9, 9, 4], size: 3, stride: 3, pad: 'same' }, // tiling, SAME without padding
 ];
 
 describe('WASM MaxPoolGrad', async () => {
@@ -214,6 +217,45 @@ describe('WASM Add of a bias', async () => {
       const bs = rand(bshape.reduce((a: number, b: number) => a * b, 1), 12);
       const got = tf.tidy(() => tf.add(tf.tensor(xs, [...shape]), tf.tensor(bs, [...bshape])).dataSync());
       expect(Array.from(got)).toEqual(Array.from(xs, (v, i) => Math.fround(v + bs[i % bs.length]!)));
+    });
+  }
+});
+
+describe('WASM direct filter gradient', async () => {
+  await initBackend('wasm');
+  const backend = tf.backend() as unknown as WasmBackendLike;
+  /** dW[k, co] as float32 multiply-adds over the output pixels in order (n, oh, ow). */
+  function filterGradRef(info: backend_util.Conv2DInfo, x: Float32Array, dy: Float32Array): Float32Array {
+    const { batchSize: N, inHeight: H, inWidth: W, inChannels: Cin, outHeight: Ho, outWidth: Wo, outChannels: Cout, filterHeight: fh, filterWidth: fw } = info;
+    const dw = new Float32Array(fh * fw * Cin * Cout);
+    for (let n = 0; n < N; n++)
+      for (let oh = 0; oh < Ho; oh++)
+        for (let ow = 0; ow < Wo; ow++)
+          for (let kh = 0; kh < fh; kh++)
+            for (let kw = 0; kw < fw; kw++)
+              for (let ci = 0; ci < Cin; ci++) {
+                const xv = x[((n * H + oh * info.strideHeight + kh * info.dilationHeight) * W + ow * info.strideWidth + kw * info.dilationWidth) * Cin + ci]!;
+                const k = (kh * fw + kw) * Cin + ci;
+                for (let co = 0; co < Cout; co++) dw[k * Cout + co] = Math.fround(dw[k * Cout + co]! + Math.fround(xv * dy[((n * Ho + oh) * Wo + ow) * Cout + co]!));
+              }
+    return dw;
+  }
+  const cases: { x: [number, number, number, number]; f: [number, number, number, number]; stride: number; dil: number }[] = [
+    { x: [3, 28, 28, 1], f: [5, 5, 1, 20], stride: 1, dil: 1 }, // LeNet-5 conv1: 12 pairs and a single tap
+    { x: [2, 11, 9, 3], f: [3, 3, 3, 8], stride: 2, dil: 1 },
+    { x: [2, 12, 12, 2], f: [3, 2, 2, 24], stride: 1, dil: 2 },
+    { x: [1, 6, 6, 1], f: [1, 1, 1, 4], stride: 1, dil: 1 },
+  ];
+  for (const c of cases) {
+    it(`equals float32 multiply-adds in pixel order: x ${c.x.join('x')}, filter ${c.f.join('x')}, stride ${c.stride}, dilation ${c.dil}`, () => {
+      const info = backend_util.computeConv2DInfo(c.x, c.f, c.stride, c.dil, 'valid');
+      expect(directFilterGradFits(info)).toBe(true);
+      const xs = rand(c.x.reduce((a, b) => a * b, 1), 13);
+      const dys = rand(info.batchSize * info.outHeight * info.outWidth * info.outChannels, 14);
+      const [x, dy, out] = [tf.tensor(xs), tf.tensor(dys), tf.fill([c.f.reduce((a, b) => a * b, 1)], Number.NaN)];
+      directFilterGrad(backend, info, heapOffset(backend, x), heapOffset(backend, dy), heapOffset(backend, out));
+      expect(Array.from(out.dataSync())).toEqual(Array.from(filterGradRef(info, xs, dys)));
+      tf.dispose([x, dy, out]);
     });
   }
 });

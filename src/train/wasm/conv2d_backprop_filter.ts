@@ -8,12 +8,17 @@
  * and the product runs on the backend's BatchMatMul (XNNPACK) — its result is already the
  * HWIO filter gradient. Images are processed in chunks to bound the scratch memory.
  *
- * Gathering patches costs a JS write per element of the [K, R] matrix, as much as the product
- * itself once Cin is large (LeNet-5 conv2: 2M elements, measured 20 ms against 10 ms). With
- * stride 1 the same sum is a convolution that XNNPACK runs without patches, batch and
- * channels swapped: dW[ci][kh, kw, co] = conv(xᵀ [Cin, H, W, N], dyᵀ [Ho, Wo, N, Cout]).
- * That costs two transposes instead, so it is used when the patches would be several times
- * larger than the tensors to transpose.
+ * Four routes, first that applies:
+ * - few taps and no padding (LeNet-5's conv1): directly, without patches (filter_grad_direct.ts);
+ * - stride 1 along rows, rows of 8 outputs or more, the batch's patches within the scratch
+ *   bound: patchesᵀ gathered from the input transposed to channel-major, where each row of
+ *   patchesᵀ is a run of copies (alternated in one run with a new dy per call: LeNet-5's conv2
+ *   6.1–6.2 ms against 7.1–7.5 ms with the convolution below; [64,14,14,16] 3x3 → 32
+ *   4.2–4.4 against 5.0–5.1 ms; but [64,7,7,64] 3x3 → 64 6.2 against 5.7 ms);
+ * - stride 1 and patches several times larger than the data: a convolution that XNNPACK runs
+ *   without patches, batch and channels swapped: dW[ci][kh, kw, co] = conv(xᵀ [Cin, H, W, N],
+ *   dyᵀ [Ho, Wo, N, Cout]), at the cost of two transposes;
+ * - otherwise patchesᵀ gathered from NHWC, image chunk by image chunk.
  */
 import { backend_util, getKernel, type Conv2DBackpropFilterAttrs, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import { TinypruneError } from '../../errors.js';
@@ -21,6 +26,7 @@ import { heapF32, heapOffset, requireNhwc, reshaped, type WasmBackendLike } from
 import { matMul } from './batch_mat_mul.js';
 import { im2colTransposed, imagesPerChunk } from './im2col.js';
 import { rowRange } from './rows.js';
+import { directFilterGrad, directFilterGradFits } from './filter_grad_direct.js';
 
 /** Use the convolution form when the patch matrix is this many times the transposed data. */
 const PATCHES_OVER_TRANSPOSES = 3;
@@ -54,11 +60,47 @@ function viaConvolution(backend: WasmBackendLike, x: TensorInfo, dy: TensorInfo,
   return dw;
 }
 
+/** Stride 1 along the rows, rows of 8 outputs or more, and the whole batch's patches within the scratch bound. */
+function channelMajorFits(info: backend_util.Conv2DInfo): boolean {
+  return info.strideWidth === 1 && info.outWidth >= 8 && imagesPerChunk(info) >= info.batchSize;
+}
+
+/**
+ * The patch product with the input transposed to channel-major [Cin, N, H, W] first: a row of
+ * patchesᵀ (tap kh, kw, channel ci) is then a run of each input plane's rows, copied four floats
+ * at a time, where gathering it from NHWC reads one float every Cin (2.9 ms for LeNet-5's conv2,
+ * 2 M values, against 0.4 ms for the transpose and the copies). The planes are seen as Cin·N
+ * one-channel images: the transposed im2col of those is patchesᵀ [kh·kw·Cin, N·Ho·Wo] itself.
+ */
+function viaChannelMajorPatches(backend: WasmBackendLike, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
+  const { batchSize: N, inChannels: Cin, outHeight: Ho, outWidth: Wo, outChannels: Cout } = info;
+  const K = info.filterHeight * info.filterWidth * Cin;
+  const R = N * Ho * Wo;
+  const xT = kernel('Transpose')({ inputs: { x }, backend: backend as never, attrs: { perm: [3, 0, 1, 2] } }) as TensorInfo;
+  const patchesT = backend.makeOutput([K, R], 'float32');
+  const planes = { ...info, batchSize: Cin * N, inChannels: 1 };
+  im2colTransposed(backend, planes, heapOffset(backend, xT), heapOffset(backend, patchesT), { n0: 0, n1: Cin * N });
+  backend.disposeData(xT.dataId);
+  const dyRows = reshaped(backend, dy, [R, Cout]);
+  const dw = matMul(backend, patchesT, dyRows);
+  backend.disposeData(patchesT.dataId);
+  backend.disposeData(dyRows.dataId);
+  const result = reshaped(backend, dw, [info.filterHeight, info.filterWidth, Cin, Cout]);
+  backend.disposeData(dw.dataId);
+  return result;
+}
+
 function conv2dBackpropFilter(args: { inputs: { x: TensorInfo; dy: TensorInfo }; backend: WasmBackendLike; attrs: Conv2DBackpropFilterAttrs }): TensorInfo {
   const { inputs, backend, attrs } = args;
   const { x, dy } = inputs;
   requireNhwc(attrs.dataFormat, 'Conv2DBackpropFilter');
   const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], attrs.filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
+  if (directFilterGradFits(info)) {
+    const out = backend.makeOutput([...attrs.filterShape], 'float32');
+    directFilterGrad(backend, info, heapOffset(backend, x), heapOffset(backend, dy), heapOffset(backend, out));
+    return out;
+  }
+  if (channelMajorFits(info)) return viaChannelMajorPatches(backend, x, dy, info);
   if (convolutionFormFits(info)) return viaConvolution(backend, x, dy, info);
   const { batchSize: N, outHeight: Ho, outWidth: Wo, outChannels: Cout } = info;
   const K = info.filterHeight * info.filterWidth * info.inChannels;

@@ -91,6 +91,7 @@ export const v128 = {
   /** (a, b, mask) → a where the mask's bits are set, b elsewhere. */
   bitselect: simd(0x52),
   i32x4Splat: simd(0x11),
+  i32x4Eq: simd(0x37),
   i32x4ExtractLane: (lane: number): Code => [...simd(0x1b), lane],
   f32x4Splat: simd(0x13),
   f32x4ExtractLane: (lane: number): Code => [...simd(0x1f), lane],

@@ -28,13 +28,16 @@ function im2colTransposedFunction(): WasmFunction {
   const clamp = (v: Code, lo: Code, hi: Code): Code => minS(maxS(v, lo), hi);
   // iw of the first tap column (ow = 0): kw·dw − pl; with stride 1 the valid ow are [pl − kw·dw, W + pl − kw·dw).
   const iw0 = [...get(L.kw), ...get(L.dw), ...i32.mul, ...get(L.pl), ...i32.sub];
-  const run = [
+  // The run of valid columns, per tap column (kw): [lo, hi), whole groups of four up to `end`.
+  const columns = [
     ...clamp([...i32.const(0), ...iw0, ...i32.sub], i32.const(0), get(L.Wo)), ...set(L.lo),
     ...clamp([...get(L.W), ...iw0, ...i32.sub], get(L.lo), get(L.Wo)), ...set(L.hi),
+    ...get(L.hi), ...get(L.lo), ...i32.sub, ...i32.const(-4), ...i32.and, ...get(L.lo), ...i32.add, ...set(L.end),
+  ];
+  const run = [
     ...zero(i32.const(0), get(L.lo)),
     // src = row + iw0·4 − dst (so dst + ow·4 + src reads column ow); copy [lo, hi) four at a time, then one at a time.
     ...get(L.row), ...iw0, ...i32.const(2), ...i32.shl, ...i32.add, ...get(L.dst), ...i32.sub, ...set(L.src),
-    ...get(L.hi), ...get(L.lo), ...i32.sub, ...i32.const(-4), ...i32.and, ...get(L.lo), ...i32.add, ...set(L.end),
     ...forLoop(L.ow, get(L.lo), get(L.end), 4, [...get(L.dst), ...get(L.ow), ...i32.const(2), ...i32.shl, ...i32.add, ...tee(L.iw), ...get(L.iw), ...get(L.src), ...i32.add, ...v128.load(), ...v128.store()]),
     ...forLoop(L.ow, get(L.end), get(L.hi), 1, [...get(L.dst), ...get(L.ow), ...i32.const(2), ...i32.shl, ...i32.add, ...tee(L.iw), ...get(L.iw), ...get(L.src), ...i32.add, ...f32.load(), ...f32.store()]),
     ...zero(get(L.hi), get(L.Wo)),
@@ -50,6 +53,7 @@ function im2colTransposedFunction(): WasmFunction {
     ...get(L.out), ...set(L.dst),
     ...forLoop(L.kh, i32.const(0), get(L.fh), 1,
       forLoop(L.kw, i32.const(0), get(L.fw), 1,
+        columns,
         forLoop(L.ci, i32.const(0), get(L.Cin), 1,
           forLoop(L.n, get(L.n0), get(L.n1), 1,
             forLoop(L.oh, i32.const(0), get(L.Ho), 1,

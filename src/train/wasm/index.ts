@@ -6,10 +6,12 @@
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core';
 import { addBiasConfig } from './add_bias.js';
 import { batchMatMulConfig } from './batch_mat_mul.js';
+import { castConfig } from './cast.js';
 import { conv2dBackpropFilterConfig } from './conv2d_backprop_filter.js';
 import { conv2dBackpropInputConfig } from './conv2d_backprop_input.js';
 import { depthwiseBackpropFilterConfig } from './depthwise_backprop_filter.js';
 import { depthwiseBackpropInputConfig } from './depthwise_backprop_input.js';
+import { identityConfig } from './identity.js';
 import { maxPoolGradConfig } from './max_pool_grad.js';
 import { sumConfig } from './sum.js';
 
@@ -23,9 +25,11 @@ const WASM_KERNEL_OVERRIDES: { name: string; make: (original: KernelConfig) => K
   { name: 'MaxPoolGrad', make: () => maxPoolGradConfig },
   { name: 'Sum', make: sumConfig },
   { name: 'Add', make: addBiasConfig },
+  { name: 'Cast', make: castConfig },
+  { name: 'Identity', make: () => identityConfig },
 ];
 
-const ours = new Set<unknown>([...WASM_GRADIENT_KERNELS, conv2dBackpropInputConfig, maxPoolGradConfig].map((k) => k.kernelFunc));
+const ours = new Set<unknown>([...WASM_GRADIENT_KERNELS, conv2dBackpropInputConfig, maxPoolGradConfig, identityConfig].map((k) => k.kernelFunc));
 
 export function registerWasmGradientKernels(): string[] {
   const added: string[] = [];
