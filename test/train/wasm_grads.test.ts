@@ -42,13 +42,16 @@ const CASES: Case[] = [
   { x: [2, 9, 9, 3], w: [3, 3, 3, 4], stride: 1, pad: 'same', dil: 1 }, // dW by channel-major patches
   { x: [3, 12, 12, 6], w: [5, 5, 6, 7], stride: 1, pad: 'valid', dil: 1 }, // likewise (LeNet-5 conv2 shape)
   { x: [2, 7, 7, 8], w: [3, 3, 8, 4], stride: 1, pad: 'same', dil: 1 }, // dW as a convolution (rows of 7)
-  { x: [2, 10, 10, 1], w: [3, 3, 1, 4], stride: 1, pad: 'same', dil: 1 }, // dW by patches (Cin 1)
+  { x: [2, 10, 10, 1], w: [3, 3, 1, 4], stride: 1, pad: 'same', dil: 1 }, // dW directly from a zero-padded copy
+  { x: [2, 6, 6, 16], w: [1, 1, 16, 32], stride: 1, pad: 'valid', dil: 1 }, // dW directly, one tap a pass (8 groups of 4)
   { x: [2, 12, 12, 1], w: [5, 5, 1, 8], stride: 1, pad: 'valid', dil: 1 }, // dW directly (few taps, no padding)
   { x: [3, 10, 7, 2], w: [5, 5, 2, 3], stride: 2, pad: 'valid', dil: 1 },
   { x: [2, 8, 8, 5], w: [3, 3, 5, 2], stride: 2, pad: 'same', dil: 1 },
 ];
 const DW_CASES: Case[] = [
   { x: [2, 9, 9, 3], w: [3, 3, 3, 1], stride: 1, pad: 'same', dil: 1 },
+  { x: [2, 9, 8, 6], w: [3, 3, 6, 1], stride: 2, pad: 'same', dil: 1 }, // one output per channel: the SIMD loops, a group of four and a tail
+  { x: [3, 14, 14, 16], w: [3, 3, 16, 1], stride: 1, pad: 'same', dil: 1 }, // mnist-dscnn's depthwise layer
   { x: [2, 10, 7, 4], w: [3, 3, 4, 2], stride: 2, pad: 'same', dil: 1 },
   { x: [1, 11, 11, 2], w: [5, 5, 2, 3], stride: 1, pad: 'valid', dil: 1 }, // TF.js's own depthwise gradient refuses dilation > 1
 ];

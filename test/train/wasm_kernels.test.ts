@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { backend_util } from '@tensorflow/tfjs-core';
 import { initBackend, tf } from '../../src/train/backend.js';
 import { heapOffset, type WasmBackendLike } from '../../src/train/wasm/common.js';
-import { col2im, im2colTransposed } from '../../src/train/wasm/im2col.js';
+import { col2im, im2colTransposed, tapLoop } from '../../src/train/wasm/im2col.js';
 import { directFilterGrad, directFilterGradFits } from '../../src/train/wasm/filter_grad_direct.js';
 import { Prng } from '../../src/util/prng.js';
 
@@ -245,6 +245,7 @@ describe('WASM direct filter gradient', async () => {
     { x: [2, 11, 9, 3], f: [3, 3, 3, 8], stride: 2, dil: 1 },
     { x: [2, 12, 12, 2], f: [3, 2, 2, 24], stride: 1, dil: 2 },
     { x: [1, 6, 6, 1], f: [1, 1, 1, 4], stride: 1, dil: 1 },
+    { x: [2, 5, 5, 3], f: [1, 1, 3, 32], stride: 1, dil: 1 }, // 8 groups of four: one tap a pass
   ];
   for (const c of cases) {
     it(`equals float32 multiply-adds in pixel order: x ${c.x.join('x')}, filter ${c.f.join('x')}, stride ${c.stride}, dilation ${c.dil}`, () => {
@@ -256,6 +257,56 @@ describe('WASM direct filter gradient', async () => {
       directFilterGrad(backend, info, heapOffset(backend, x), heapOffset(backend, dy), heapOffset(backend, out));
       expect(Array.from(out.dataSync())).toEqual(Array.from(filterGradRef(info, xs, dys)));
       tf.dispose([x, dy, out]);
+    });
+  }
+});
+
+describe('WASM depthwise gradient loops (one output per channel)', async () => {
+  await initBackend('wasm');
+  const backend = tf.backend() as unknown as WasmBackendLike;
+  /** dx and dW by the definition, float32 products added in the order of the pixels, then the taps. */
+  function depthwiseRef(info: backend_util.Conv2DInfo, x: Float32Array, w: Float32Array, dy: Float32Array): { dx: Float32Array; dw: Float32Array } {
+    const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: Ho, outWidth: Wo, filterHeight: fh, filterWidth: fw } = info;
+    const dx = new Float32Array(x.length);
+    const dw = new Float32Array(w.length);
+    for (let n = 0; n < N; n++)
+      for (let oh = 0; oh < Ho; oh++)
+        for (let ow = 0; ow < Wo; ow++)
+          for (let kh = 0; kh < fh; kh++)
+            for (let kw = 0; kw < fw; kw++) {
+              const ih = oh * info.strideHeight - info.padInfo.top + kh * info.dilationHeight;
+              const iw = ow * info.strideWidth - info.padInfo.left + kw * info.dilationWidth;
+              if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+              for (let c = 0; c < C; c++) {
+                const i = ((n * H + ih) * W + iw) * C + c;
+                const t = (kh * fw + kw) * C + c;
+                const g = dy[((n * Ho + oh) * Wo + ow) * C + c]!;
+                dx[i] = Math.fround(dx[i]! + Math.fround(g * w[t]!));
+                dw[t] = Math.fround(dw[t]! + Math.fround(x[i]! * g));
+              }
+            }
+    return { dx, dw };
+  }
+  const cases: { x: [number, number, number, number]; k: number; stride: number; pad: 'same' | 'valid'; dil: number }[] = [
+    { x: [2, 14, 14, 16], k: 3, stride: 1, pad: 'same', dil: 1 },
+    { x: [2, 9, 8, 6], k: 3, stride: 2, pad: 'same', dil: 1 },
+    { x: [1, 11, 10, 5], k: 3, stride: 1, pad: 'same', dil: 2 },
+  ];
+  for (const c of cases) {
+    it(`equal float32 loops by the definition: x ${c.x.join('x')}, ${c.k}x${c.k}, stride ${c.stride}, ${c.pad}, dilation ${c.dil}`, () => {
+      const f: [number, number, number, number] = [c.k, c.k, c.x[3], 1];
+      const info = backend_util.computeConv2DInfo(c.x, f, c.stride, c.dil, c.pad, undefined, true);
+      const xs = rand(c.x.reduce((a, b) => a * b, 1), 15);
+      const ws = rand(c.k * c.k * c.x[3], 16);
+      const dys = rand(info.batchSize * info.outHeight * info.outWidth * info.outChannels, 17);
+      const [x, w, dy, dx, dw] = [tf.tensor(xs), tf.tensor(ws), tf.tensor(dys), tf.zeros([xs.length]), tf.zeros([ws.length])];
+      const [px, pw, pdy] = [x, w, dy].map((t) => heapOffset(backend, t));
+      tapLoop(backend, 'depthwiseInput', info, { a: pdy!, b: pw!, out: heapOffset(backend, dx) }, { n0: 0, n1: c.x[0] });
+      tapLoop(backend, 'depthwiseFilter', info, { a: pdy!, b: px!, out: heapOffset(backend, dw) }, { n0: 0, n1: c.x[0] });
+      const want = depthwiseRef(info, xs, ws, dys);
+      expect(Array.from(dx.dataSync())).toEqual(Array.from(want.dx));
+      expect(Array.from(dw.dataSync())).toEqual(Array.from(want.dw));
+      tf.dispose([x, w, dy, dx, dw]);
     });
   }
 });

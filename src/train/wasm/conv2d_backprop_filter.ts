@@ -9,7 +9,8 @@
  * HWIO filter gradient. Images are processed in chunks to bound the scratch memory.
  *
  * Four routes, first that applies:
- * - few taps and no padding (LeNet-5's conv1): directly, without patches (filter_grad_direct.ts);
+ * - few taps (LeNet-5's conv1, 1x1 layers of up to 75 input channels): directly, without
+ *   patches (filter_grad_direct.ts), on a zero-padded copy of the input if the layer pads;
  * - stride 1 along rows, rows of 8 outputs or more, the batch's patches within the scratch
  *   bound: patchesᵀ gathered from the input transposed to channel-major, where each row of
  *   patchesᵀ is a run of copies (alternated in one run with a new dy per call: LeNet-5's conv2
@@ -60,6 +61,29 @@ function viaConvolution(backend: WasmBackendLike, x: TensorInfo, dy: TensorInfo,
   return dw;
 }
 
+/** The direct loop (filter_grad_direct.ts), on a zero-padded copy of x when the layer pads. */
+function viaDirectLoop(backend: WasmBackendLike, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
+  const out = backend.makeOutput([info.filterHeight, info.filterWidth, info.inChannels, info.outChannels], 'float32');
+  const { top, bottom, left, right } = info.padInfo;
+  if (top + bottom + left + right === 0) {
+    directFilterGrad(backend, info, heapOffset(backend, x), heapOffset(backend, dy), heapOffset(backend, out));
+    return out;
+  }
+  const { batchSize: N, inHeight: H, inWidth: W, inChannels: C } = info;
+  const [Hp, Wp] = [H + top + bottom, W + left + right];
+  const padded = backend.makeOutput([N, Hp, Wp, C], 'float32');
+  const src = heapF32(backend, x);
+  const dst = heapF32(backend, padded);
+  dst.fill(0);
+  for (let n = 0; n < N; n++) {
+    for (let h = 0; h < H; h++) dst.set(src.subarray((n * H + h) * W * C, (n * H + h + 1) * W * C), ((n * Hp + h + top) * Wp + left) * C);
+  }
+  const unpadded = { ...info, inHeight: Hp, inWidth: Wp, padInfo: { ...info.padInfo, top: 0, bottom: 0, left: 0, right: 0 } };
+  directFilterGrad(backend, unpadded, heapOffset(backend, padded), heapOffset(backend, dy), heapOffset(backend, out));
+  backend.disposeData(padded.dataId);
+  return out;
+}
+
 /** Stride 1 along the rows, rows of 8 outputs or more, and the whole batch's patches within the scratch bound. */
 function channelMajorFits(info: backend_util.Conv2DInfo): boolean {
   return info.strideWidth === 1 && info.outWidth >= 8 && imagesPerChunk(info) >= info.batchSize;
@@ -95,11 +119,7 @@ function conv2dBackpropFilter(args: { inputs: { x: TensorInfo; dy: TensorInfo };
   const { x, dy } = inputs;
   requireNhwc(attrs.dataFormat, 'Conv2DBackpropFilter');
   const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], attrs.filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
-  if (directFilterGradFits(info)) {
-    const out = backend.makeOutput([...attrs.filterShape], 'float32');
-    directFilterGrad(backend, info, heapOffset(backend, x), heapOffset(backend, dy), heapOffset(backend, out));
-    return out;
-  }
+  if (directFilterGradFits(info)) return viaDirectLoop(backend, x, dy, info);
   if (channelMajorFits(info)) return viaChannelMajorPatches(backend, x, dy, info);
   if (convolutionFormFits(info)) return viaConvolution(backend, x, dy, info);
   const { batchSize: N, outHeight: Ho, outWidth: Wo, outChannels: Cout } = info;

@@ -2,12 +2,13 @@
  * DepthwiseConv2dNativeBackpropFilter for the WASM backend (missing in TF.js 4.22).
  * Filter [fh, fw, Cin, M], output channel c·M + m:
  *   dW[kh, kw, c, m] = Σ_{n, oh, ow} x[n, ih, iw, c] · dy[n, oh, ow, c·M + m].
- * Depthwise layers have few weights and few MACs, so plain loops over the data are enough;
- * the tap table keeps the padding checks out of them.
+ * With one output per channel (M = 1, the usual case) a WebAssembly SIMD loop does it four
+ * channels at a time (mnist-dscnn's [64,14,14,16]: 9.1 ms in JavaScript); otherwise a plain
+ * loop over the tap table, which keeps the padding checks out of it.
  */
 import { backend_util, type DepthwiseConv2dNativeBackpropFilterAttrs, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
-import { heapF32, type WasmBackendLike } from './common.js';
-import { tapTable } from './im2col.js';
+import { heapF32, heapOffset, type WasmBackendLike } from './common.js';
+import { tapLoop, tapTable } from './im2col.js';
 
 function depthwiseBackpropFilter(args: {
   inputs: { x: TensorInfo; dy: TensorInfo };
@@ -27,6 +28,10 @@ function depthwiseBackpropFilter(args: {
   const dyv = heapF32(backend, dy);
   const dw = heapF32(backend, out);
   dw.fill(0);
+  if (M === 1) {
+    tapLoop(backend, 'depthwiseFilter', info, { a: heapOffset(backend, dy), b: heapOffset(backend, x), out: heapOffset(backend, out) }, { n0: 0, n1: N });
+    return out;
+  }
   for (let n = 0; n < N; n++) {
     for (let p = 0; p < pixels; p++) {
       const dyBase = (n * pixels + p) * Cout;

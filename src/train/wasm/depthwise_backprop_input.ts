@@ -3,10 +3,13 @@
  * gradient of a depthwise conv with respect to its input, by scattering each output
  * gradient back through the filter taps that produced it:
  *   dx[n, ih, iw, c] += Σ_m dy[n, oh, ow, c·M + m] · W[kh, kw, c, m].
+ * With one output per channel (M = 1, the usual case) a WebAssembly SIMD loop does it four
+ * channels at a time (mnist-dscnn's [64,14,14,16]: 9.5 ms in JavaScript); otherwise a
+ * JavaScript loop over the tap table.
  */
 import { backend_util, type DepthwiseConv2dNativeBackpropInputAttrs, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
-import { heapF32, type WasmBackendLike } from './common.js';
-import { tapTable } from './im2col.js';
+import { heapF32, heapOffset, type WasmBackendLike } from './common.js';
+import { tapLoop, tapTable } from './im2col.js';
 
 function depthwiseBackpropInput(args: {
   inputs: { dy: TensorInfo; filter: TensorInfo };
@@ -22,6 +25,11 @@ function depthwiseBackpropInput(args: {
   const pixels = info.outHeight * info.outWidth;
   const { start, pixel, tap } = tapTable(info);
   const out = backend.makeOutput([...attrs.inputShape], 'float32');
+  if (M === 1) {
+    heapF32(backend, out).fill(0);
+    tapLoop(backend, 'depthwiseInput', info, { a: heapOffset(backend, dy), b: heapOffset(backend, filter), out: heapOffset(backend, out) }, { n0: 0, n1: N });
+    return out;
+  }
   const dyv = heapF32(backend, dy);
   const wv = heapF32(backend, filter);
   const dx = heapF32(backend, out);

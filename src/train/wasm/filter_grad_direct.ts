@@ -8,21 +8,25 @@
  * reads each dy row once for both: per output pixel, two broadcast inputs, Cout/4 loads and
  * Cout/2 multiply-adds. Each dW element is a float32 sum over the pixels in order (n, oh, ow).
  *
- * Used without padding, with Cout a multiple of 4 and at most 4·MAX_GROUPS output channels (the
- * sums must stay in registers); one module per group count.
+ * Used with Cout a multiple of 4 and at most 4·MAX_GROUPS output channels (the sums must stay
+ * in registers); one module per group count. With padding, the loop reads a zero-padded copy
+ * of the input, made by the caller.
  */
 import type { backend_util } from '@tensorflow/tfjs-core';
 import { I32, V128, addTo, bindModule, forLoop, frame, get, i32, set, v128, type Code, type WasmFunction } from './emit.js';
 import type { WasmBackendLike } from './common.js';
 
-/** Output channel groups of four kept in registers: two taps × 6 sums + 2 inputs + 1 load. */
-export const MAX_GROUPS = 6;
+/**
+ * Output channel groups of four kept in registers: two taps a pass up to PAIR_GROUPS (2 × 6
+ * sums + 2 inputs + 1 load), one tap a pass up to MAX_GROUPS.
+ */
+export const PAIR_GROUPS = 6;
+export const MAX_GROUPS = 12;
 
 /** Whether the direct loop applies (and pays: few taps, so patches would be tall and thin). */
 export function directFilterGradFits(info: backend_util.Conv2DInfo): boolean {
-  const { top, bottom, left, right } = info.padInfo;
   const K = info.filterHeight * info.filterWidth * info.inChannels;
-  return top === 0 && bottom === 0 && left === 0 && right === 0 && info.outChannels % 4 === 0 && info.outChannels <= 4 * MAX_GROUPS && K <= 75;
+  return info.outChannels % 4 === 0 && info.outChannels <= 4 * MAX_GROUPS && K <= 75;
 }
 
 const DIRECT = frame(
@@ -65,10 +69,11 @@ function directFunction(groups: number, taps: 1 | 2): WasmFunction {
   return { name: taps === 2 ? 'pair' : 'single', params: DIRECT.params, locals: [...DIRECT.locals, ...sums.map(() => V128)], body };
 }
 
-/** dW [K, Cout] (byte offset `dw`) from x and dy (byte offsets in the backend's heap). */
+/** dW [K, Cout] (byte offset `dw`) from x and dy (byte offsets in the backend's heap); `info` without padding. */
 export function directFilterGrad(backend: WasmBackendLike, info: backend_util.Conv2DInfo, x: number, dy: number, dw: number): void {
   const groups = info.outChannels / 4;
-  const { exports } = bindModule(backend, `filterGradDirect${groups}`, () => [directFunction(groups, 2), directFunction(groups, 1)]);
+  const pairs = groups <= PAIR_GROUPS;
+  const { exports } = bindModule(backend, `filterGradDirect${groups}`, () => (pairs ? [directFunction(groups, 2), directFunction(groups, 1)] : [directFunction(groups, 1)]));
   const { batchSize: N, inHeight: H, inWidth: W, inChannels: Cin, outHeight: Ho, outWidth: Wo, outChannels: Cout } = info;
   const pix = Cin * 4;
   const common = [x, dy, dw, N, info.strideHeight * W * pix, H * W * pix, info.strideWidth * pix, Ho, Wo, Cout * 4];
@@ -83,6 +88,6 @@ export function directFilterGrad(backend: WasmBackendLike, info: backend_util.Co
   const pair = exports.pair as (...a: number[]) => void;
   const single = exports.single as (...a: number[]) => void;
   let k = 0;
-  for (; k + 1 < K; k += 2) pair(...common, offset(k), offset(k + 1), k * Cout * 4, (k + 1) * Cout * 4);
-  if (k < K) single(...common, offset(k), 0, k * Cout * 4, 0);
+  for (; pairs && k + 1 < K; k += 2) pair(...common, offset(k), offset(k + 1), k * Cout * 4, (k + 1) * Cout * 4);
+  for (; k < K; k++) single(...common, offset(k), 0, k * Cout * 4, 0);
 }

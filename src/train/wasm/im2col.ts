@@ -125,26 +125,45 @@ export function tapTable(info: backend_util.Conv2DInfo): TapTable {
   return { start, pixel: Int32Array.from(pixel), tap: Int32Array.from(tap) };
 }
 
-// col2im as a WebAssembly SIMD loop nest: in JavaScript it took 6.5 ms of a 48 ms LeNet-5 step
-// (conv2's input gradient, 2M additions).
-const C2I = frame(
-  ['cols', 'dx', 'n0', 'n1', 'H', 'W', 'Cin', 'Ho', 'Wo', 'fh', 'fw', 'sh', 'sw', 'dh', 'dw', 'pt', 'pl'] as const,
-  { n: I32, oh: I32, ow: I32, kh: I32, kw: I32, ih: I32, iw: I32, src: I32, base: I32, d: I32, s: I32, c: I32, pix: I32, vend: I32, img: I32, K4: I32 },
+// Loops over every (output pixel, filter tap inside the image) pair as WebAssembly SIMD, the
+// channels four at a time: col2im (in JavaScript it took 6.5 ms of a 48 ms LeNet-5 step,
+// conv2's input gradient) and the two depthwise gradients with one output per channel.
+const TAPS = frame(
+  ['a', 'b', 'out', 'n0', 'n1', 'H', 'W', 'C', 'Ho', 'Wo', 'fh', 'fw', 'sh', 'sw', 'dh', 'dw', 'pt', 'pl', 'rowBytes'] as const,
+  { n: I32, oh: I32, ow: I32, kh: I32, kw: I32, ih: I32, iw: I32, row: I32, img: I32, px: I32, tp: I32, c: I32, pix: I32, vend: I32, imgBytes: I32 },
 );
 
-function col2imFunction(): WasmFunction {
-  const L = C2I.at;
-  const add4 = [...get(L.d), ...get(L.c), ...i32.add, ...get(L.d), ...get(L.c), ...i32.add, ...v128.load(), ...get(L.s), ...get(L.c), ...i32.add, ...v128.load(), ...v128.f32x4Add, ...v128.store()];
-  const add1 = [...get(L.d), ...get(L.c), ...i32.add, ...get(L.d), ...get(L.c), ...i32.add, ...f32.load(), ...get(L.s), ...get(L.c), ...i32.add, ...f32.load(), ...f32.add, ...f32.store()];
+/**
+ * What a (pixel, tap) pair does, per group of channels at byte offset c: `row` points at the
+ * output pixel's row of `a` (rowBytes apart), `img` at its image in `out` and `b` (for x),
+ * `px` is the input pixel's byte offset within the image, `tp` the tap's (kh·fw + kw)·C·4.
+ */
+type TapKind = 'col2im' | 'depthwiseInput' | 'depthwiseFilter';
+
+function tapLoopFunction(kind: TapKind): WasmFunction {
+  const L = TAPS.at;
+  const at = (...parts: number[]): Code => [...parts.flatMap((p, i) => (i === 0 ? get(p) : [...get(p), ...i32.add])), ...get(L.c), ...i32.add];
+  // [destination address, value] of each kind, for a vector (v) or scalar (f) lane group.
+  const terms = (load: Code, mul: Code): [Code, Code] => {
+    if (kind === 'col2im') return [at(L.img, L.px), [...at(L.row, L.tp), ...load]]; // dx[pixel] += cols[r, tap]
+    if (kind === 'depthwiseInput') return [at(L.img, L.px), [...at(L.row), ...load, ...at(L.b, L.tp), ...load, ...mul]]; // dx[pixel] += dy[r]·W[tap]
+    return [at(L.out, L.tp), [...at(L.b, L.img, L.px), ...load, ...at(L.row), ...load, ...mul]]; // dW[tap] += x[pixel]·dy[r]
+  };
+  const update = (load: Code, store: Code, add: Code, mul: Code): Code => {
+    const [dst, value] = terms(load, mul);
+    return [...dst, ...dst, ...load, ...value, ...add, ...store];
+  };
+  const vec = update(v128.load(), v128.store(), v128.f32x4Add, v128.f32x4Mul);
+  const one = update(f32.load(), f32.store(), f32.add, f32.mul);
   const body = [
-    // pix = Cin·4 bytes per pixel; vend = the bytes of whole 4-lane groups; img = bytes per image.
-    ...get(L.Cin), ...i32.const(2), ...i32.shl, ...set(L.pix),
-    ...get(L.Cin), ...i32.const(-4), ...i32.and, ...i32.const(2), ...i32.shl, ...set(L.vend),
-    ...get(L.H), ...get(L.W), ...i32.mul, ...get(L.pix), ...i32.mul, ...set(L.img),
-    ...get(L.fh), ...get(L.fw), ...i32.mul, ...get(L.pix), ...i32.mul, ...set(L.K4),
-    ...get(L.cols), ...set(L.src),
+    // pix = C·4 bytes per pixel; vend = the bytes of whole 4-lane groups; imgBytes per image.
+    ...get(L.C), ...i32.const(2), ...i32.shl, ...set(L.pix),
+    ...get(L.C), ...i32.const(-4), ...i32.and, ...i32.const(2), ...i32.shl, ...set(L.vend),
+    ...get(L.H), ...get(L.W), ...i32.mul, ...get(L.pix), ...i32.mul, ...set(L.imgBytes),
+    ...get(L.a), ...set(L.row),
     ...forLoop(L.n, get(L.n0), get(L.n1), 1,
-      [...get(L.dx), ...get(L.n), ...get(L.img), ...i32.mul, ...i32.add, ...set(L.base)],
+      // img: image n of dx (out), or its offset in x (b) for dW, which has no image axis.
+      [...(kind === 'depthwiseFilter' ? i32.const(0) : get(L.out)), ...get(L.n), ...get(L.imgBytes), ...i32.mul, ...i32.add, ...set(L.img)],
       forLoop(L.oh, i32.const(0), get(L.Ho), 1,
         forLoop(L.ow, i32.const(0), get(L.Wo), 1,
           forLoop(L.kh, i32.const(0), get(L.fh), 1,
@@ -153,23 +172,35 @@ function col2imFunction(): WasmFunction {
               forLoop(L.kw, i32.const(0), get(L.fw), 1,
                 [...get(L.ow), ...get(L.sw), ...i32.mul, ...get(L.pl), ...i32.sub, ...get(L.kw), ...get(L.dw), ...i32.mul, ...i32.add, ...set(L.iw)],
                 when([...get(L.iw), ...get(L.W), ...i32.ltU],
-                  [...get(L.base), ...get(L.ih), ...get(L.W), ...i32.mul, ...get(L.iw), ...i32.add, ...get(L.pix), ...i32.mul, ...i32.add, ...set(L.d)],
-                  [...get(L.src), ...get(L.kh), ...get(L.fw), ...i32.mul, ...get(L.kw), ...i32.add, ...get(L.pix), ...i32.mul, ...i32.add, ...set(L.s)],
-                  forLoop(L.c, i32.const(0), get(L.vend), 16, add4),
-                  forLoop(L.c, get(L.vend), get(L.pix), 4, add1),
+                  [...get(L.ih), ...get(L.W), ...i32.mul, ...get(L.iw), ...i32.add, ...get(L.pix), ...i32.mul, ...set(L.px)],
+                  [...get(L.kh), ...get(L.fw), ...i32.mul, ...get(L.kw), ...i32.add, ...get(L.pix), ...i32.mul, ...set(L.tp)],
+                  forLoop(L.c, i32.const(0), get(L.vend), 16, vec),
+                  forLoop(L.c, get(L.vend), get(L.pix), 4, one),
                 ),
               ),
             ),
           ),
-          addTo(L.src, get(L.K4)),
+          addTo(L.row, get(L.rowBytes)),
         ),
       ),
     ),
   ];
-  return { name: 'col2im', params: C2I.params, locals: C2I.locals, body };
+  return { name: kind, params: TAPS.params, locals: TAPS.locals, body };
 }
 
-type Col2imFn = (...args: number[]) => void;
+/**
+ * One of the tap loops over images n0…n1 − 1 (byte offsets of float32 tensors in the backend's
+ * heap; `a` starts at image n0's first row). Accumulates into `out`, which the caller zeroes.
+ * Per destination element, the additions come in the order of the output pixels, then the
+ * taps (kh, kw), each as float32 (products rounded first).
+ */
+export function tapLoop(backend: WasmBackendLike, kind: TapKind, info: backend_util.Conv2DInfo, buffers: { a: number; b: number; out: number }, { n0, n1 }: ImageRange): void {
+  const { exports } = bindModule(backend, `tapLoop-${kind}`, () => [tapLoopFunction(kind)]);
+  const { inHeight: H, inWidth: W, inChannels: C, outHeight: Ho, outWidth: Wo } = info;
+  const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
+  const rowBytes = (kind === 'col2im' ? fh * fw * C : C) * 4;
+  (exports[kind] as (...a: number[]) => void)(buffers.a, buffers.b, buffers.out, n0, n1, H, W, C, Ho, Wo, fh, fw, sh, sw, dh, dw, info.padInfo.top, info.padInfo.left, rowBytes);
+}
 
 /**
  * dx[n, ih, iw, ci] = Σ over the taps that read it of cols[r, k] (the adjoint of im2col; cols is
@@ -178,13 +209,10 @@ type Col2imFn = (...args: number[]) => void;
  * as a scalar loop. Zeroes the range's images first. `cols` and `dx` are byte offsets of
  * float32 tensors in the backend's WASM heap.
  */
-export function col2im(backend: WasmBackendLike, info: backend_util.Conv2DInfo, cols: number, dx: number, { n0, n1 }: ImageRange): void {
-  const { exports, memory } = bindModule(backend, 'col2im', () => [col2imFunction()]);
+export function col2im(backend: WasmBackendLike, info: backend_util.Conv2DInfo, cols: number, dx: number, range: ImageRange): void {
   const image = info.inHeight * info.inWidth * info.inChannels;
-  new Float32Array(memory.buffer, dx, n1 * image).fill(0, n0 * image);
-  const { inHeight: H, inWidth: W, inChannels: Cin, outHeight: Ho, outWidth: Wo } = info;
-  const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
-  (exports.col2im as Col2imFn)(cols, dx, n0, n1, H, W, Cin, Ho, Wo, fh, fw, sh, sw, dh, dw, info.padInfo.top, info.padInfo.left);
+  new Float32Array(bindModule(backend, 'tapLoop-col2im', () => [tapLoopFunction('col2im')]).memory.buffer, dx, range.n1 * image).fill(0, range.n0 * image);
+  tapLoop(backend, 'col2im', info, { a: cols, b: 0, out: dx }, range);
 }
 
 /** Scratch bound of the patch-based kernels: at most this many floats of patches per chunk (16 MB). */
