@@ -48,6 +48,7 @@ const GEOMETRIES: { x: [number, number, number, number]; f: [number, number, num
   { x: [2, 10, 11, 6], f: [3, 5, 6, 2], stride: 2, pad: 'same', dil: 1 },
   { x: [2, 11, 11, 5], f: [3, 3, 5, 2], stride: 1, pad: 'same', dil: 2 },
   { x: [1, 8, 8, 1], f: [5, 5, 1, 3], stride: 3, pad: 'valid', dil: 1 },
+  { x: [1, 5, 6, 66], f: [3, 3, 66, 2], stride: 1, pad: 'same', dil: 1 }, // more channels than are unrolled: the looped path
 ];
 
 describe('WASM col2im', async () => {
@@ -102,7 +103,7 @@ function im2colRef(info: backend_util.Conv2DInfo, x: Float32Array, n0: number, n
 describe('WASM transposed im2col', async () => {
   await initBackend('wasm');
   const backend = tf.backend() as unknown as WasmBackendLike;
-  const cases = [...GEOMETRIES, { x: [2, 28, 28, 1], f: [5, 5, 1, 20], stride: 1, pad: 'valid', dil: 1 }, { x: [2, 9, 10, 1], f: [3, 3, 1, 2], stride: 1, pad: 'same', dil: 2 }] as typeof GEOMETRIES;
+  const cases = [...GEOMETRIES, { x: [2, 28, 28, 1], f: [5, 5, 1, 20], stride: 1, pad: 'valid', dil: 1 }, { x: [2, 9, 10, 1], f: [3, 3, 1, 2], stride: 1, pad: 'same', dil: 2 }, { x: [1, 4, 37, 1], f: [3, 3, 1, 2], stride: 1, pad: 'same', dil: 1 }] as typeof GEOMETRIES;
   for (const g of cases) {
     it(`copies the patches exactly: x ${g.x.join('x')}, filter ${g.f.join('x')}, stride ${g.stride}, ${g.pad}, dilation ${g.dil}`, () => {
       const info = backend_util.computeConv2DInfo(g.x, g.f, g.stride, g.dil, g.pad);
@@ -291,6 +292,7 @@ describe('WASM depthwise gradient loops (one output per channel)', async () => {
     { x: [2, 14, 14, 16], k: 3, stride: 1, pad: 'same', dil: 1 },
     { x: [2, 9, 8, 6], k: 3, stride: 2, pad: 'same', dil: 1 },
     { x: [1, 11, 10, 5], k: 3, stride: 1, pad: 'same', dil: 2 },
+    { x: [1, 6, 5, 70], k: 3, stride: 1, pad: 'same', dil: 1 }, // the looped path
   ];
   for (const c of cases) {
     it(`equal float32 loops by the definition: x ${c.x.join('x')}, ${c.k}x${c.k}, stride ${c.stride}, ${c.pad}, dilation ${c.dil}`, () => {
@@ -309,4 +311,20 @@ describe('WASM depthwise gradient loops (one output per channel)', async () => {
       tf.dispose([x, w, dy, dx, dw]);
     });
   }
+});
+
+describe('WASM Identity and same-type Cast', async () => {
+  await initBackend('wasm');
+  it('share the data (no copy) and outlive the tensor they came from', () => {
+    const backend = tf.backend() as unknown as WasmBackendLike & { refCount(dataId: object): number };
+    const x = tf.tensor([1.5, -2, 3], [3]);
+    const c = tf.clone(x);
+    const k = tf.cast(x, 'float32');
+    expect(backend.refCount(x.dataId)).toBe(3);
+    x.dispose();
+    expect(Array.from(c.dataSync())).toEqual([1.5, -2, 3]);
+    expect(Array.from(k.dataSync())).toEqual([1.5, -2, 3]);
+    expect(Array.from(tf.cast(c, 'int32').dataSync())).toEqual([1, -2, 3]);
+    tf.dispose([c, k]);
+  });
 });

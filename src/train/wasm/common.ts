@@ -35,9 +35,12 @@ export function readF32(backend: WasmBackendLike, t: TensorInfo): Float32Array {
  * call): take views after the allocations of a step.
  */
 export function heapF32(backend: WasmBackendLike, t: TensorInfo): Float32Array {
-  const offset = heapOffset(backend, t);
-  const n = t.shape.reduce((a, b) => a * b, 1);
-  return new Float32Array(backend.wasm!.wasmMemory?.buffer ?? backend.wasm!.HEAPU8.buffer, offset, n);
+  return heapF32At(backend, heapOffset(backend, t), t.shape.reduce((a, b) => a * b, 1));
+}
+
+/** `length` floats of the WASM heap from byte offset `offset` (the same caveats as heapF32). */
+export function heapF32At(backend: WasmBackendLike, offset: number, length: number): Float32Array {
+  return new Float32Array(backend.wasm!.wasmMemory?.buffer ?? backend.wasm!.HEAPU8.buffer, offset, length);
 }
 
 /** Where a float32 tensor's data starts in the WASM heap (a byte offset). */

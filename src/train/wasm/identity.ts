@@ -8,13 +8,14 @@
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { reshaped, type WasmBackendLike } from './common.js';
 
-function identity(args: { inputs: { x: TensorInfo }; backend: WasmBackendLike }): TensorInfo {
-  const { x } = args.inputs;
-  return reshaped(args.backend, x, [...x.shape]);
-}
+type IdentityArgs = { inputs: { x: TensorInfo }; backend: WasmBackendLike };
 
-export const identityConfig: KernelConfig = {
-  kernelName: 'Identity',
-  backendName: 'wasm',
-  kernelFunc: identity as unknown as KernelFunc,
-};
+/** Our Identity around the backend's own (`original`, kept for strings). */
+export function identityConfig(original: KernelConfig): KernelConfig {
+  const fallback = original.kernelFunc as unknown as (args: IdentityArgs) => TensorInfo;
+  const identity = (args: IdentityArgs): TensorInfo => {
+    const { x } = args.inputs;
+    return x.dtype === 'string' ? fallback(args) : reshaped(args.backend, x, [...x.shape]);
+  };
+  return { ...original, kernelFunc: identity as unknown as KernelFunc };
+}

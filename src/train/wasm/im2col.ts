@@ -5,7 +5,7 @@
  * Both work on a range of images so the callers can bound their scratch memory.
  */
 import type { backend_util } from '@tensorflow/tfjs-core';
-import type { WasmBackendLike } from './common.js';
+import { heapF32At, type WasmBackendLike } from './common.js';
 import { F32, I32, addTo, bindModule, f32, forLoop, frame, get, i32, ifElse, maxS, minS, set, tee, v128, when, type Code, type WasmFunction } from './emit.js';
 
 export interface ImageRange {
@@ -19,10 +19,18 @@ export interface ImageRange {
 // the matrix is a run of the input row, copied four floats at a time.
 const I2C = frame(
   ['x', 'out', 'n0', 'n1', 'H', 'W', 'Cin', 'Ho', 'Wo', 'fh', 'fw', 'sh', 'sw', 'dh', 'dw', 'pt', 'pl'] as const,
-  { kh: I32, kw: I32, ci: I32, n: I32, oh: I32, ow: I32, ih: I32, iw: I32, row: I32, dst: I32, lo: I32, hi: I32, pix: I32, end: I32, src: I32 },
+  { kh: I32, kw: I32, ci: I32, n: I32, oh: I32, ow: I32, ih: I32, iw: I32, row: I32, dst: I32, lo: I32, hi: I32, pix: I32, end: I32, src: I32, full: I32 },
 );
 
-function im2colTransposedFunction(): WasmFunction {
+/** Output widths up to this get their row copies unrolled, with constant offsets. */
+const UNROLLED_WIDTH = 32;
+
+/**
+ * `width`: the layer's Wo when it is at most UNROLLED_WIDTH; rows that lie wholly inside the
+ * image are then copied by a straight run of loads and stores (LeNet-5's conv2 as channel-major
+ * planes: 256 K rows of 8 floats, where the loops' overhead was most of the time).
+ */
+function im2colTransposedFunction(width?: number): WasmFunction {
   const L = I2C.at;
   const zero = (from: Code, to: Code): Code => forLoop(L.ow, from, to, 1, [...get(L.dst), ...get(L.ow), ...i32.const(2), ...i32.shl, ...i32.add, ...f32.zero, ...f32.store()]);
   const clamp = (v: Code, lo: Code, hi: Code): Code => minS(maxS(v, lo), hi);
@@ -33,8 +41,9 @@ function im2colTransposedFunction(): WasmFunction {
     ...clamp([...i32.const(0), ...iw0, ...i32.sub], i32.const(0), get(L.Wo)), ...set(L.lo),
     ...clamp([...get(L.W), ...iw0, ...i32.sub], get(L.lo), get(L.Wo)), ...set(L.hi),
     ...get(L.hi), ...get(L.lo), ...i32.sub, ...i32.const(-4), ...i32.and, ...get(L.lo), ...i32.add, ...set(L.end),
+    ...get(L.lo), ...i32.eqz, ...get(L.hi), ...get(L.Wo), ...i32.eq, ...i32.and, ...set(L.full),
   ];
-  const run = [
+  const general = [
     ...zero(i32.const(0), get(L.lo)),
     // src = row + iw0·4 − dst (so dst + ow·4 + src reads column ow); copy [lo, hi) four at a time, then one at a time.
     ...get(L.row), ...iw0, ...i32.const(2), ...i32.shl, ...i32.add, ...get(L.dst), ...i32.sub, ...set(L.src),
@@ -42,6 +51,12 @@ function im2colTransposedFunction(): WasmFunction {
     ...forLoop(L.ow, get(L.end), get(L.hi), 1, [...get(L.dst), ...get(L.ow), ...i32.const(2), ...i32.shl, ...i32.add, ...tee(L.iw), ...get(L.iw), ...get(L.src), ...i32.add, ...f32.load(), ...f32.store()]),
     ...zero(get(L.hi), get(L.Wo)),
   ];
+  const straight = (w: number): Code => [
+    ...get(L.row), ...iw0, ...i32.const(2), ...i32.shl, ...i32.add, ...set(L.src),
+    ...Array.from({ length: w >> 2 }, (_, g) => [...get(L.dst), ...get(L.src), ...v128.load(16 * g), ...v128.store(16 * g)]).flat(),
+    ...Array.from({ length: w & 3 }, (_, l) => [...get(L.dst), ...get(L.src), ...f32.load(16 * (w >> 2) + 4 * l), ...f32.store(16 * (w >> 2) + 4 * l)]).flat(),
+  ];
+  const run = width === undefined ? general : ifElse(get(L.full), [straight(width)], [general]);
   const gather = forLoop(L.ow, i32.const(0), get(L.Wo), 1,
     [...get(L.ow), ...get(L.sw), ...i32.mul, ...iw0, ...i32.add, ...set(L.iw)],
     [...get(L.dst), ...get(L.ow), ...i32.const(2), ...i32.shl, ...i32.add],
@@ -81,7 +96,8 @@ function im2colTransposedFunction(): WasmFunction {
  * `x` and `patchesT` are byte offsets of float32 tensors in the backend's WASM heap.
  */
 export function im2colTransposed(backend: WasmBackendLike, info: backend_util.Conv2DInfo, x: number, patchesT: number, { n0, n1 }: ImageRange): void {
-  const { exports } = bindModule(backend, 'im2colT', () => [im2colTransposedFunction()]);
+  const width = info.outWidth <= UNROLLED_WIDTH ? info.outWidth : undefined;
+  const { exports } = bindModule(backend, `im2colT-${width ?? 'any'}`, () => [im2colTransposedFunction(width)]);
   const { inHeight: H, inWidth: W, inChannels: Cin, outHeight: Ho, outWidth: Wo } = info;
   const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
   (exports.im2colT as (...a: number[]) => void)(x, patchesT, n0, n1, H, W, Cin, Ho, Wo, fh, fw, sh, sw, dh, dw, info.padInfo.top, info.padInfo.left);
@@ -130,7 +146,7 @@ export function tapTable(info: backend_util.Conv2DInfo): TapTable {
 // conv2's input gradient) and the two depthwise gradients with one output per channel.
 const TAPS = frame(
   ['a', 'b', 'out', 'n0', 'n1', 'H', 'W', 'C', 'Ho', 'Wo', 'fh', 'fw', 'sh', 'sw', 'dh', 'dw', 'pt', 'pl', 'rowBytes'] as const,
-  { n: I32, oh: I32, ow: I32, kh: I32, kw: I32, ih: I32, iw: I32, row: I32, img: I32, px: I32, tp: I32, c: I32, pix: I32, vend: I32, imgBytes: I32 },
+  { n: I32, oh: I32, ow: I32, kh: I32, kw: I32, ih: I32, iw: I32, row: I32, img: I32, px: I32, tp: I32, c: I32, pix: I32, vend: I32, imgBytes: I32, dA: I32, sA: I32, sB: I32 },
 );
 
 /**
@@ -140,21 +156,33 @@ const TAPS = frame(
  */
 type TapKind = 'col2im' | 'depthwiseInput' | 'depthwiseFilter';
 
-function tapLoopFunction(kind: TapKind): WasmFunction {
+/** Channel counts up to this get their groups of four unrolled, with constant offsets. */
+const UNROLLED_CHANNELS = 64;
+
+function tapLoopFunction(kind: TapKind, channels?: number): WasmFunction {
   const L = TAPS.at;
-  const at = (...parts: number[]): Code => [...parts.flatMap((p, i) => (i === 0 ? get(p) : [...get(p), ...i32.add])), ...get(L.c), ...i32.add];
-  // [destination address, value] of each kind, for a vector (v) or scalar (f) lane group.
-  const terms = (load: Code, mul: Code): [Code, Code] => {
-    if (kind === 'col2im') return [at(L.img, L.px), [...at(L.row, L.tp), ...load]]; // dx[pixel] += cols[r, tap]
-    if (kind === 'depthwiseInput') return [at(L.img, L.px), [...at(L.row), ...load, ...at(L.b, L.tp), ...load, ...mul]]; // dx[pixel] += dy[r]·W[tap]
-    return [at(L.out, L.tp), [...at(L.b, L.img, L.px), ...load, ...at(L.row), ...load, ...mul]]; // dW[tap] += x[pixel]·dy[r]
+  const sum = (...parts: number[]): Code => parts.flatMap((p, i) => (i === 0 ? get(p) : [...get(p), ...i32.add]));
+  // Per (pixel, tap): the destination's base address (dA) and the sources' (sA, sB).
+  const bases: Code =
+    kind === 'col2im' // dx[pixel] += cols[r, tap]
+      ? [...sum(L.img, L.px), ...set(L.dA), ...sum(L.row, L.tp), ...set(L.sA)]
+      : kind === 'depthwiseInput' // dx[pixel] += dy[r]·W[tap]
+        ? [...sum(L.img, L.px), ...set(L.dA), ...get(L.row), ...set(L.sA), ...sum(L.b, L.tp), ...set(L.sB)]
+        : [...sum(L.out, L.tp), ...set(L.dA), ...sum(L.b, L.img, L.px), ...set(L.sA), ...get(L.row), ...set(L.sB)]; // dW[tap] += x[pixel]·dy[r]
+  // dst += value at byte offset `off` past the bases (plus c when the channels are looped over).
+  const update = (off: number, looped: boolean, vector: boolean): Code => {
+    const [load, store, add, mul] = vector ? [v128.load(off), v128.store(off), v128.f32x4Add, v128.f32x4Mul] : [f32.load(off), f32.store(off), f32.add, f32.mul];
+    const at = (base: number): Code => (looped ? [...get(base), ...get(L.c), ...i32.add] : get(base));
+    const value = kind === 'col2im' ? [...at(L.sA), ...load] : [...at(L.sA), ...load, ...at(L.sB), ...load, ...mul];
+    return [...at(L.dA), ...at(L.dA), ...load, ...value, ...add, ...store];
   };
-  const update = (load: Code, store: Code, add: Code, mul: Code): Code => {
-    const [dst, value] = terms(load, mul);
-    return [...dst, ...dst, ...load, ...value, ...add, ...store];
-  };
-  const vec = update(v128.load(), v128.store(), v128.f32x4Add, v128.f32x4Mul);
-  const one = update(f32.load(), f32.store(), f32.add, f32.mul);
+  const channelsCode: Code[] =
+    channels === undefined
+      ? [forLoop(L.c, i32.const(0), get(L.vend), 16, update(0, true, true)), forLoop(L.c, get(L.vend), get(L.pix), 4, update(0, true, false))]
+      : [
+          ...Array.from({ length: channels >> 2 }, (_, g) => update(16 * g, false, true)),
+          ...Array.from({ length: channels & 3 }, (_, l) => update(16 * (channels >> 2) + 4 * l, false, false)),
+        ];
   const body = [
     // pix = C·4 bytes per pixel; vend = the bytes of whole 4-lane groups; imgBytes per image.
     ...get(L.C), ...i32.const(2), ...i32.shl, ...set(L.pix),
@@ -174,8 +202,8 @@ function tapLoopFunction(kind: TapKind): WasmFunction {
                 when([...get(L.iw), ...get(L.W), ...i32.ltU],
                   [...get(L.ih), ...get(L.W), ...i32.mul, ...get(L.iw), ...i32.add, ...get(L.pix), ...i32.mul, ...set(L.px)],
                   [...get(L.kh), ...get(L.fw), ...i32.mul, ...get(L.kw), ...i32.add, ...get(L.pix), ...i32.mul, ...set(L.tp)],
-                  forLoop(L.c, i32.const(0), get(L.vend), 16, vec),
-                  forLoop(L.c, get(L.vend), get(L.pix), 4, one),
+                  bases,
+                  ...channelsCode,
                 ),
               ),
             ),
@@ -195,7 +223,8 @@ function tapLoopFunction(kind: TapKind): WasmFunction {
  * taps (kh, kw), each as float32 (products rounded first).
  */
 export function tapLoop(backend: WasmBackendLike, kind: TapKind, info: backend_util.Conv2DInfo, buffers: { a: number; b: number; out: number }, { n0, n1 }: ImageRange): void {
-  const { exports } = bindModule(backend, `tapLoop-${kind}`, () => [tapLoopFunction(kind)]);
+  const channels = info.inChannels <= UNROLLED_CHANNELS ? info.inChannels : undefined;
+  const { exports } = bindModule(backend, `tapLoop-${kind}-${channels ?? 'any'}`, () => [tapLoopFunction(kind, channels)]);
   const { inHeight: H, inWidth: W, inChannels: C, outHeight: Ho, outWidth: Wo } = info;
   const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
   const rowBytes = (kind === 'col2im' ? fh * fw * C : C) * 4;
@@ -211,7 +240,7 @@ export function tapLoop(backend: WasmBackendLike, kind: TapKind, info: backend_u
  */
 export function col2im(backend: WasmBackendLike, info: backend_util.Conv2DInfo, cols: number, dx: number, range: ImageRange): void {
   const image = info.inHeight * info.inWidth * info.inChannels;
-  new Float32Array(bindModule(backend, 'tapLoop-col2im', () => [tapLoopFunction('col2im')]).memory.buffer, dx, range.n1 * image).fill(0, range.n0 * image);
+  heapF32At(backend, dx, range.n1 * image).fill(0, range.n0 * image);
   tapLoop(backend, 'col2im', info, { a: cols, b: 0, out: dx }, range);
 }
 

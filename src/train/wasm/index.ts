@@ -26,10 +26,10 @@ const WASM_KERNEL_OVERRIDES: { name: string; make: (original: KernelConfig) => K
   { name: 'Sum', make: sumConfig },
   { name: 'Add', make: addBiasConfig },
   { name: 'Cast', make: castConfig },
-  { name: 'Identity', make: () => identityConfig },
+  { name: 'Identity', make: identityConfig },
 ];
 
-const ours = new Set<unknown>([...WASM_GRADIENT_KERNELS, conv2dBackpropInputConfig, maxPoolGradConfig, identityConfig].map((k) => k.kernelFunc));
+const ours = new Set<unknown>([...WASM_GRADIENT_KERNELS, conv2dBackpropInputConfig, maxPoolGradConfig].map((k) => k.kernelFunc));
 
 export function registerWasmGradientKernels(): string[] {
   const added: string[] = [];
