@@ -10,6 +10,7 @@ import { initBackend, tf } from '../../src/train/backend.js';
 import { heapOffset, type WasmBackendLike } from '../../src/train/wasm/common.js';
 import { col2im, im2colTransposed, tapLoop } from '../../src/train/wasm/im2col.js';
 import { directFilterGrad, directFilterGradFits } from '../../src/train/wasm/filter_grad_direct.js';
+import { asMatrices } from '../../src/train/wasm/transpose.js';
 import { Prng } from '../../src/util/prng.js';
 
 function rand(n: number, seed: number): Float32Array {
@@ -327,4 +328,46 @@ describe('WASM Identity and same-type Cast', async () => {
     expect(Array.from(tf.cast(c, 'int32').dataSync())).toEqual([1, -2, 3]);
     tf.dispose([c, k]);
   });
+});
+
+describe('WASM Transpose (blocks of axes swapped)', async () => {
+  await initBackend('wasm');
+  /** out[perm-ordered index] = x by the definition. */
+  function transposeRef(x: Float32Array, shape: number[], perm: number[]): Float32Array {
+    const out = new Float32Array(x.length);
+    const outShape = perm.map((p) => shape[p]!);
+    const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
+    const idx = new Array<number>(shape.length).fill(0);
+    for (let o = 0; o < out.length; o++) {
+      let rem = o;
+      for (let d = outShape.length - 1; d >= 0; d--) {
+        idx[perm[d]!] = rem % outShape[d]!;
+        rem = Math.floor(rem / outShape[d]!);
+      }
+      out[o] = x[idx.reduce((a, v, i) => a + v * strides[i]!, 0)]!;
+    }
+    return out;
+  }
+  const cases: [number[], number[]][] = [
+    [[500, 800], [1, 0]],
+    [[7, 13], [1, 0]], // edges in both directions
+    [[3, 6, 5, 20], [3, 0, 1, 2]], // NHWC to channel-major
+    [[2, 5, 9], [0, 2, 1]], // a batch of matrices
+    [[4, 3, 2, 5], [2, 3, 0, 1]],
+    [[2, 3, 4], [1, 2, 0]],
+    [[3, 4, 5], [1, 0, 2]], // not two blocks: TF.js's own kernel
+  ];
+  it('asMatrices reads the permutations', () => {
+    expect(asMatrices([3, 6, 5, 20], [3, 0, 1, 2])).toEqual({ B: 1, R: 90, C: 20 });
+    expect(asMatrices([2, 5, 9], [0, 2, 1])).toEqual({ B: 2, R: 5, C: 9 });
+    expect(asMatrices([3, 4, 5], [1, 0, 2])).toBeNull();
+    expect(asMatrices([3, 4], [0, 1])).toBeNull();
+  });
+  for (const [shape, perm] of cases) {
+    it(`moves every value: [${shape.join(',')}] by [${perm.join(',')}]`, () => {
+      const xs = rand(shape.reduce((a, b) => a * b, 1), 21);
+      const got = tf.tidy(() => tf.transpose(tf.tensor(xs, shape), perm).dataSync());
+      expect(Array.from(got)).toEqual(Array.from(transposeRef(xs, shape, perm)));
+    });
+  }
 });

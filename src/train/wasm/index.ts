@@ -14,6 +14,7 @@ import { depthwiseBackpropInputConfig } from './depthwise_backprop_input.js';
 import { identityConfig } from './identity.js';
 import { maxPoolGradConfig } from './max_pool_grad.js';
 import { sumConfig } from './sum.js';
+import { transposeConfig } from './transpose.js';
 
 /** Kernels the backend does not have. */
 export const WASM_GRADIENT_KERNELS = [conv2dBackpropFilterConfig, depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig];
@@ -27,6 +28,7 @@ const WASM_KERNEL_OVERRIDES: { name: string; make: (original: KernelConfig) => K
   { name: 'Add', make: addBiasConfig },
   { name: 'Cast', make: castConfig },
   { name: 'Identity', make: identityConfig },
+  { name: 'Transpose', make: transposeConfig },
 ];
 
 const ours = new Set<unknown>([...WASM_GRADIENT_KERNELS, conv2dBackpropInputConfig, maxPoolGradConfig].map((k) => k.kernelFunc));
