@@ -5,8 +5,8 @@
  * addition per element either way, so the results are bit-identical. Other adds go to the
  * original kernel.
  */
-import { util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
-import { heapOffset, type WasmBackendLike } from './common.js';
+import { util, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs-core';
+import { heapOffset, wrapKernel, type WasmBackendLike } from './common.js';
 import { I32, addTo, bindModule, f32, forLoop, frame, get, i32, set, v128, type WasmFunction } from './emit.js';
 
 type AddArgs = { inputs: { a: TensorInfo; b: TensorInfo }; backend: WasmBackendLike; attrs: Record<string, never> };
@@ -34,8 +34,7 @@ function addRowsFunction(): WasmFunction {
 
 /** Our Add around the backend's own (`original`). */
 export function addBiasConfig(original: KernelConfig): KernelConfig {
-  const fallback = original.kernelFunc as unknown as (args: AddArgs) => TensorInfo;
-  const add = (args: AddArgs): TensorInfo => {
+  return wrapKernel<AddArgs>(original, (args, fallback) => {
     const { inputs, backend } = args;
     const { a, b } = inputs;
     const C = a.shape[a.shape.length - 1] ?? 0;
@@ -46,6 +45,5 @@ export function addBiasConfig(original: KernelConfig): KernelConfig {
     const R = util.sizeFromShape(a.shape) / C;
     (exports.addRows as (...a: number[]) => void)(heapOffset(backend, a, 'Add'), heapOffset(backend, b, 'Add'), heapOffset(backend, out, 'Add'), R, C);
     return out;
-  };
-  return { ...original, kernelFunc: add as unknown as KernelFunc };
+  });
 }

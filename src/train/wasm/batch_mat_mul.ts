@@ -7,9 +7,9 @@
  * transposed once by the backend's Transpose kernel (a memory pass, far cheaper than the
  * product) and the product runs on the fast path.
  */
-import { getKernel, type BatchMatMulAttrs, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
+import { getKernel, type BatchMatMulAttrs, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs-core';
 import { TinypruneError } from '../../errors.js';
-import type { WasmBackendLike } from './common.js';
+import { wrapKernel, type WasmBackendLike } from './common.js';
 
 type MatMulArgs = { inputs: { a: TensorInfo; b: TensorInfo }; backend: WasmBackendLike; attrs: BatchMatMulAttrs };
 
@@ -24,8 +24,7 @@ export function transposeLast2(backend: WasmBackendLike, x: TensorInfo): TensorI
 
 /** Our BatchMatMul around the backend's own (`original`), which keeps its setup function. */
 export function batchMatMulConfig(original: KernelConfig): KernelConfig {
-  const fast = original.kernelFunc as unknown as (args: MatMulArgs) => TensorInfo;
-  const batchMatMul = (args: MatMulArgs): TensorInfo => {
+  return wrapKernel<MatMulArgs>(original, (args, fast) => {
     const { inputs, backend, attrs } = args;
     if (!attrs.transposeA && !attrs.transposeB) return packingPays(inputs.a.shape, inputs.b.shape) ? transposedProduct(args, fast) : fast(args);
     if (!attrs.transposeA && swapPays(inputs.a.shape, inputs.b.shape)) return transposedProduct(args, fast);
@@ -37,8 +36,7 @@ export function batchMatMulConfig(original: KernelConfig): KernelConfig {
       if (a !== inputs.a) backend.disposeData(a.dataId);
       if (b !== inputs.b) backend.disposeData(b.dataId);
     }
-  };
-  return { ...original, kernelFunc: batchMatMul as unknown as KernelFunc };
+  });
 }
 
 /**

@@ -3,7 +3,7 @@
  * and (for the hot kernels) look at a tensor's bytes inside the WASM heap without copying them.
  * BackendWasm has more; we rely on these members only.
  */
-import type { DataId, DataType, TensorInfo, backend_util } from '@tensorflow/tfjs-core';
+import type { DataId, DataType, KernelConfig, KernelFunc, TensorInfo, backend_util } from '@tensorflow/tfjs-core';
 import { TinypruneError } from '../../errors.js';
 
 export interface WasmBackendLike {
@@ -62,4 +62,13 @@ export function requireNhwc(dataFormat: string | undefined, kernel: string): voi
   if (dataFormat !== undefined && dataFormat !== 'NHWC' && dataFormat !== 'channelsLast') {
     throw new TinypruneError('E_BACKEND', `${kernel} on WASM supports NHWC only; got ${dataFormat}`, { where: kernel });
   }
+}
+
+/**
+ * A kernel replacing the backend's own (`original`, whose setup function it keeps): `run` gets
+ * each call's arguments and the original kernel, for the cases it leaves to it.
+ */
+export function wrapKernel<A>(original: KernelConfig, run: (args: A, original: (args: A) => TensorInfo) => TensorInfo): KernelConfig {
+  const fallback = original.kernelFunc as unknown as (args: A) => TensorInfo;
+  return { ...original, kernelFunc: ((args: A) => run(args, fallback)) as unknown as KernelFunc };
 }

@@ -5,17 +5,15 @@
  * times (0.6 ms a step). No WASM kernel writes into its inputs; the one in-place write of ours,
  * masking a variable after an optimizer step, checks that nothing else holds its data.
  */
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { reshaped, type WasmBackendLike } from './common.js';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
+import { reshaped, wrapKernel, type WasmBackendLike } from './common.js';
 
 type IdentityArgs = { inputs: { x: TensorInfo }; backend: WasmBackendLike };
 
 /** Our Identity around the backend's own (`original`, kept for strings). */
 export function identityConfig(original: KernelConfig): KernelConfig {
-  const fallback = original.kernelFunc as unknown as (args: IdentityArgs) => TensorInfo;
-  const identity = (args: IdentityArgs): TensorInfo => {
+  return wrapKernel<IdentityArgs>(original, (args, fallback) => {
     const { x } = args.inputs;
     return x.dtype === 'string' ? fallback(args) : reshaped(args.backend, x, [...x.shape]);
-  };
-  return { ...original, kernelFunc: identity as unknown as KernelFunc };
+  });
 }

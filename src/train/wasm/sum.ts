@@ -6,8 +6,8 @@
  * without the transpose: each output is the same sequence of float32 additions from 0, so the
  * results are bit-identical. Other reductions go to the original kernel.
  */
-import { util, type KernelConfig, type KernelFunc, type SumAttrs, type TensorInfo } from '@tensorflow/tfjs-core';
-import { heapOffset, type WasmBackendLike } from './common.js';
+import { util, type KernelConfig, type SumAttrs, type TensorInfo } from '@tensorflow/tfjs-core';
+import { heapOffset, wrapKernel, type WasmBackendLike } from './common.js';
 import { I32, addTo, bindModule, f32, forLoop, frame, get, i32, set, v128, type WasmFunction } from './emit.js';
 
 type SumArgs = { inputs: { x: TensorInfo }; backend: WasmBackendLike; attrs: SumAttrs };
@@ -34,8 +34,7 @@ function columnSumFunction(): WasmFunction {
 
 /** Our Sum around the backend's own (`original`). */
 export function sumConfig(original: KernelConfig): KernelConfig {
-  const fallback = original.kernelFunc as unknown as (args: SumArgs) => TensorInfo;
-  const sum = (args: SumArgs): TensorInfo => {
+  return wrapKernel<SumArgs>(original, (args, fallback) => {
     const { inputs, backend, attrs } = args;
     const { x } = inputs;
     const axes = util.parseAxisParam(attrs.axis, x.shape).sort((a, b) => a - b);
@@ -49,6 +48,5 @@ export function sumConfig(original: KernelConfig): KernelConfig {
     const { exports } = bindModule(backend, 'columnSum', () => [columnSumFunction()]);
     (exports.columnSum as (...a: number[]) => void)(heapOffset(backend, x, 'Sum'), heapOffset(backend, out, 'Sum'), R, C);
     return out;
-  };
-  return { ...original, kernelFunc: sum as unknown as KernelFunc };
+  });
 }

@@ -6,8 +6,8 @@
  * and 0.24 ms for conv2's input to channel-major. A transpose moves values and computes
  * nothing, so the results are the same. Other permutations and dtypes go to the original.
  */
-import { util, type KernelConfig, type KernelFunc, type TensorInfo, type TransposeAttrs } from '@tensorflow/tfjs-core';
-import { heapOffset, type WasmBackendLike } from './common.js';
+import { util, type KernelConfig, type TensorInfo, type TransposeAttrs } from '@tensorflow/tfjs-core';
+import { heapOffset, wrapKernel, type WasmBackendLike } from './common.js';
 import { I32, V128, addTo, bindModule, f32, forLoop, frame, get, i32, set, v128, type Code, type WasmFunction } from './emit.js';
 
 type TransposeArgs = { inputs: { x: TensorInfo }; backend: WasmBackendLike; attrs: TransposeAttrs };
@@ -81,8 +81,7 @@ function transposeFunction(): WasmFunction {
 
 /** Our Transpose around the backend's own (`original`). */
 export function transposeConfig(original: KernelConfig): KernelConfig {
-  const fallback = original.kernelFunc as unknown as (args: TransposeArgs) => TensorInfo;
-  const transpose = (args: TransposeArgs): TensorInfo => {
+  return wrapKernel<TransposeArgs>(original, (args, fallback) => {
     const { inputs, backend, attrs } = args;
     const { x } = inputs;
     const m = x.dtype === 'float32' ? asMatrices(x.shape, attrs.perm) : null;
@@ -91,6 +90,5 @@ export function transposeConfig(original: KernelConfig): KernelConfig {
     const { exports } = bindModule(backend, 'transpose', () => [transposeFunction()]);
     (exports.transpose as (...a: number[]) => void)(heapOffset(backend, x, 'Transpose'), heapOffset(backend, out, 'Transpose'), m.B, m.R, m.C);
     return out;
-  };
-  return { ...original, kernelFunc: transpose as unknown as KernelFunc };
+  });
 }
