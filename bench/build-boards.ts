@@ -17,6 +17,7 @@ import { listBoards, loadBoard } from '../src/boards/index.js';
 import { toolVersion } from '../src/cli/version.js';
 import { TinypruneError } from '../src/errors.js';
 import { runPipeline } from '../src/pipeline/pipeline.js';
+import { BUILD_MARKER } from '../src/util/outdir.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -53,6 +54,10 @@ async function main(): Promise<void> {
     const emulate = !board.qemu && board.emulateWith !== undefined;
     const dir = path.join(out, name);
     mkdirSync(path.join(dir, 'pipeline'), { recursive: true });
+    // The seeded directory is an earlier build to resume from: tinyprune only writes into an
+    // empty directory or one a build wrote (its marker), never over other files.
+    const marker = path.join(dir, BUILD_MARKER);
+    if (!existsSync(marker)) writeFileSync(marker, JSON.stringify({ tool: 'tinyprune', version: toolVersion() }) + '\n');
     for (const f of readdirSync(shared)) if (!existsSync(path.join(dir, 'pipeline', f))) cpSync(path.join(shared, f), path.join(dir, 'pipeline', f));
     const t0 = performance.now();
     process.stdout.write(`${name}${emulate ? ' (--emulate)' : ''} … `);
