@@ -103,6 +103,12 @@ async function main(): Promise<void> {
   mkdirSync(path.join(root, 'bench/results'), { recursive: true });
   writeFileSync(resultsFile, JSON.stringify(rows, null, 2) + '\n');
   writeFileSync(path.join(root, 'bench/results/build-boards.md'), lines.join('\n') + '\n');
+  // A board whose build failed is a failed benchmark, not a row to read past.
+  const failed = rows.filter((r) => r.error && (only.length === 0 || only.includes(r.board)));
+  if (failed.length > 0) {
+    console.error(`${failed.length} board(s) failed to build: ${failed.map((r) => r.board).join(', ')}`);
+    process.exitCode = 1;
+  }
 }
 
 main().catch((e: unknown) => {
