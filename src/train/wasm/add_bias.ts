@@ -7,7 +7,7 @@
  */
 import { util, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs-core';
 import { heapOffset, wrapKernel, type WasmBackendLike } from './common.js';
-import { I32, addTo, bindModule, f32, forLoop, frame, get, i32, set, v128, type WasmFunction } from './emit.js';
+import { I32, addTo, bindModule, channelBytes, f32, forLoop, frame, get, i32, set, v128, type WasmFunction } from './emit.js';
 
 type AddArgs = { inputs: { a: TensorInfo; b: TensorInfo }; backend: WasmBackendLike; attrs: Record<string, never> };
 
@@ -18,8 +18,7 @@ function addRowsFunction(): WasmFunction {
   const L = ADD.at;
   const at = (base: number): number[] => [...get(base), ...get(L.c), ...i32.add];
   const body = [
-    ...get(L.C), ...i32.const(2), ...i32.shl, ...set(L.cb),
-    ...get(L.C), ...i32.const(-4), ...i32.and, ...i32.const(2), ...i32.shl, ...set(L.vend),
+    ...channelBytes(L.C, L.cb, L.vend),
     ...get(L.x), ...set(L.row),
     ...get(L.out), ...set(L.dst),
     ...forLoop(L.r, i32.const(0), get(L.R), 1,

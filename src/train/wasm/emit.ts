@@ -131,6 +131,15 @@ export function forLoop(i: number, from: Code, to: Code, step: number, ...body: 
   ];
 }
 
+/**
+ * The byte counts of a row of `channels` floats: all of it into `bytes`, and its whole groups of
+ * four (the SIMD part; the rest is done one float at a time) into `vectorBytes`.
+ */
+export const channelBytes = (channels: number, bytes: number, vectorBytes: number): Code => [
+  ...get(channels), ...i32.const(2), ...i32.shl, ...set(bytes),
+  ...get(channels), ...i32.const(-4), ...i32.and, ...i32.const(2), ...i32.shl, ...set(vectorBytes),
+];
+
 /** `local += n` for an i32 local. */
 export const addTo = (local: number, n: Code): Code => [...get(local), ...n, ...i32.add, ...set(local)];
 

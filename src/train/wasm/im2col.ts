@@ -6,7 +6,7 @@
  */
 import type { backend_util } from '@tensorflow/tfjs-core';
 import { heapF32At, type WasmBackendLike } from './common.js';
-import { F32, I32, addTo, bindModule, f32, forLoop, frame, get, i32, ifElse, maxS, minS, set, tee, v128, when, type Code, type WasmFunction } from './emit.js';
+import { F32, I32, addTo, bindModule, channelBytes, f32, forLoop, frame, get, i32, ifElse, maxS, minS, set, tee, v128, when, type Code, type WasmFunction } from './emit.js';
 
 export interface ImageRange {
   /** First image (inclusive) and last image (exclusive) of the batch. */
@@ -185,8 +185,7 @@ function tapLoopFunction(kind: TapKind, channels?: number): WasmFunction {
         ];
   const body = [
     // pix = C·4 bytes per pixel; vend = the bytes of whole 4-lane groups; imgBytes per image.
-    ...get(L.C), ...i32.const(2), ...i32.shl, ...set(L.pix),
-    ...get(L.C), ...i32.const(-4), ...i32.and, ...i32.const(2), ...i32.shl, ...set(L.vend),
+    ...channelBytes(L.C, L.pix, L.vend),
     ...get(L.H), ...get(L.W), ...i32.mul, ...get(L.pix), ...i32.mul, ...set(L.imgBytes),
     ...get(L.a), ...set(L.row),
     ...forLoop(L.n, get(L.n0), get(L.n1), 1,

@@ -7,7 +7,7 @@
  */
 import { backend_util, type KernelConfig, type KernelFunc, type MaxPoolGradAttrs, type TensorInfo } from '@tensorflow/tfjs-core';
 import { heapF32, heapOffset, type WasmBackendLike } from './common.js';
-import { F32, I32, V128, addTo, bindModule, f32, forLoop, frame, get, i32, ifElse, select, set, tee, v128, when, type Code, type WasmFunction } from './emit.js';
+import { F32, I32, V128, addTo, bindModule, channelBytes, f32, forLoop, frame, get, i32, ifElse, select, set, tee, v128, when, type Code, type WasmFunction } from './emit.js';
 
 // The windows as a WebAssembly SIMD loop nest, four channels at a time: in JavaScript (a scalar
 // running maximum per window and channel) LeNet-5's two pools took 4.4 ms of a 48 ms step.
@@ -28,8 +28,7 @@ const MPG = frame(
 function overWindows(setup: Code, window: Code[]): Code {
   const L = MPG.at;
   return [
-    ...get(L.C), ...i32.const(2), ...i32.shl, ...set(L.pix),
-    ...get(L.C), ...i32.const(-4), ...i32.and, ...i32.const(2), ...i32.shl, ...set(L.vend),
+    ...channelBytes(L.C, L.pix, L.vend),
     ...get(L.H), ...get(L.W), ...i32.mul, ...get(L.pix), ...i32.mul, ...set(L.img),
     ...setup,
     ...get(L.g), ...set(L.gp),

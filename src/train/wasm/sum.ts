@@ -8,7 +8,7 @@
  */
 import { util, type KernelConfig, type SumAttrs, type TensorInfo } from '@tensorflow/tfjs-core';
 import { heapOffset, wrapKernel, type WasmBackendLike } from './common.js';
-import { I32, addTo, bindModule, f32, forLoop, frame, get, i32, set, v128, type WasmFunction } from './emit.js';
+import { I32, addTo, bindModule, channelBytes, f32, forLoop, frame, get, i32, set, v128, type WasmFunction } from './emit.js';
 
 type SumArgs = { inputs: { x: TensorInfo }; backend: WasmBackendLike; attrs: SumAttrs };
 
@@ -19,8 +19,7 @@ function columnSumFunction(): WasmFunction {
   const L = SUM.at;
   const at = (base: number): number[] => [...get(base), ...get(L.c), ...i32.add];
   const body = [
-    ...get(L.C), ...i32.const(2), ...i32.shl, ...set(L.cb),
-    ...get(L.C), ...i32.const(-4), ...i32.and, ...i32.const(2), ...i32.shl, ...set(L.vend),
+    ...channelBytes(L.C, L.cb, L.vend),
     ...forLoop(L.c, i32.const(0), get(L.cb), 4, [...at(L.out), ...f32.zero, ...f32.store()]),
     ...get(L.x), ...set(L.row),
     ...forLoop(L.r, i32.const(0), get(L.R), 1,
